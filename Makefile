@@ -1,0 +1,64 @@
+# albumen — every command a developer or CI needs. `make help` lists them.
+# Set-up is automatic: each target creates .venv, installs the Python dependencies from PyPI,
+# the Debian packages the tests need, and builds the Rust extension in release mode.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+DEMO_DIR ?= build/demo-library
+DEMO_COUNT ?= 2000
+APT_PACKAGES := libimage-exiftool-perl
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test bench lint wheel build apt clean
+
+help: ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+
+$(VENV)/.deps: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "albumen needs Python 3.10+"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip 'maturin>=1.7,<2'
+	# installs the runtime and dev dependencies from PyPI, then builds the extension in place
+	$(BIN)/maturin develop --release --extras dev
+	touch $@
+
+apt: ## install the Debian packages the tests need (only those missing)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: $(VENV)/.deps ## build the Rust extension (release) into .venv
+	$(BIN)/maturin develop --release --skip-install -q 2>&1 | grep -v '^📦\|^🔗\|^🐍\|^💻' || true
+	@$(PY) -c 'import albumen._core as c; print("albumen._core", c.__version__, "built")'
+
+demo: build ## generate a sample library, scan it, show the summary and a few rows
+	rm -rf $(DEMO_DIR)
+	$(PY) -m albumen.testing.corpus $(DEMO_DIR) --count $(DEMO_COUNT)
+	$(BIN)/albumen scan $(DEMO_DIR)
+	$(BIN)/albumen ls $(DEMO_DIR) --limit 8
+
+test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates)
+	cargo test --no-default-features -q
+	$(BIN)/pytest -q
+
+bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots
+	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider
+
+lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D warnings
+	$(BIN)/ruff check python tests benches
+	$(BIN)/ruff format --check python tests benches
+	$(BIN)/mypy
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+wheel: $(VENV)/.deps ## build the abi3 manylinux wheel and the sdist into dist/
+	$(BIN)/maturin build --release --sdist -o dist
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf build dist target

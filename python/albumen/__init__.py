@@ -1,0 +1,34 @@
+"""albumen: a fast, folder-native photo library engine with a Rust core.
+
+Importing the package is cheap: components are imported on first use, so ``import albumen``
+never pulls in Pillow, PySide6, moderngl or numpy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from albumen._core import __version__
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'albumen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    pass
