@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 DEMO_DIR ?= build/demo-library
 DEMO_COUNT ?= 2000
+# benchmark gates in `make test` run at this fraction of the full scale
+GATE_SCALE ?= 0.2
 APT_PACKAGES := libimage-exiftool-perl
 
 .DEFAULT_GOAL := help
@@ -45,7 +47,8 @@ demo: build ## generate a sample library, scan it, show the summary and a few ro
 
 test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates)
 	cargo test --no-default-features -q
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q tests
+	ALBUMEN_BENCH_SCALE=$(GATE_SCALE) $(BIN)/pytest -q benches -p no:cacheprovider
 
 bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots
 	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider
@@ -54,6 +57,7 @@ lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D w
 	$(BIN)/ruff check python tests benches
 	$(BIN)/ruff format --check python tests benches
 	$(BIN)/mypy
+	$(PY) -m mypy.stubtest albumen._core
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 
