@@ -1,0 +1,378 @@
+//! Capture times: parse and validate the date strings cameras write (EXIF, and by reuse any
+//! other container), and fall back to the file's mtime.
+//!
+//! Every source produces a [`CaptureTime`]: local wall-clock time as ISO 8601 text without an
+//! offset (`2023-07-14T18:03:22.120`, milliseconds only when the file gives sub-seconds), the UTC
+//! offset in minutes when the file says, and where the value came from. A value that cannot be
+//! true (month 13, `0000:00:00`, year before 1900, the QuickTime zero date 1904-01-01, more
+//! than a day in the future) is rejected so the caller tries its next source.
+//!
+//! Calendar arithmetic is the few lines of Howard Hinnant's `days_from_civil` /
+//! `civil_from_days`; a date-time crate would add a dependency for two functions.
+
+use std::fmt::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::record::{time_source, CaptureTime};
+
+/// A validated calendar date and time of day, as written in the file (local time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalDateTime {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    /// Milliseconds, when the source gives sub-seconds.
+    pub millis: Option<u32>,
+}
+
+impl LocalDateTime {
+    /// Seconds since 1970-01-01T00:00:00 of this wall-clock time (as if it were UTC).
+    pub fn naive_unix_seconds(&self) -> i64 {
+        days_from_civil(self.year, self.month, self.day) * 86_400
+            + i64::from(self.hour) * 3_600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second)
+    }
+
+    /// ISO 8601 without offset: `YYYY-MM-DDTHH:MM:SS[.mmm]`.
+    pub fn to_iso(&self) -> String {
+        let mut s = String::with_capacity(23);
+        // Writing to a String cannot fail.
+        let _ = write!(
+            s,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        );
+        if let Some(ms) = self.millis {
+            let _ = write!(s, ".{ms:03}");
+        }
+        s
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date `(year, month, day)` of a day count since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn now_unix_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn digits(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        s.iter()
+            .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0')),
+    )
+}
+
+/// Parse `YYYY:MM:DD HH:MM:SS` (EXIF), also accepting `-` between date parts and `T` before
+/// the time, and an optional fraction `.fff` after the seconds. Trailing NULs and blanks are
+/// ignored. Returns `None` for anything malformed or impossible (see [`validate`]).
+pub fn parse_datetime(text: &str) -> Option<LocalDateTime> {
+    let b = text
+        .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+        .as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let sep_ok = matches!(b[4], b':' | b'-')
+        && b[7] == b[4]
+        && matches!(b[10], b' ' | b'T')
+        && b[13] == b':'
+        && b[16] == b':';
+    if !sep_ok {
+        return None;
+    }
+    let millis = match &b[19..] {
+        [] => None,
+        [b'.', frac @ ..] => Some(fraction_millis(frac)?),
+        // A trailing zone designator ("Z" or "+02:00") is not part of the local time;
+        // offsets come from their own tags.
+        [b'Z' | b'+' | b'-', ..] => None,
+        _ => return None,
+    };
+    let dt = LocalDateTime {
+        year: digits(&b[0..4])? as i32,
+        month: digits(&b[5..7])?,
+        day: digits(&b[8..10])?,
+        hour: digits(&b[11..13])?,
+        minute: digits(&b[14..16])?,
+        second: digits(&b[17..19])?,
+        millis,
+    };
+    validate(&dt, None, now_unix_seconds()).then_some(dt)
+}
+
+/// Milliseconds from the digits of a decimal fraction ("12" → 120, "123456" → 123).
+fn fraction_millis(frac: &[u8]) -> Option<u32> {
+    let end = frac
+        .iter()
+        .position(|&c| c == 0 || c == b' ')
+        .unwrap_or(frac.len());
+    let frac = &frac[..end];
+    if frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut ms = 0;
+    for i in 0..3 {
+        ms = ms * 10 + frac.get(i).map_or(0, |&c| u32::from(c - b'0'));
+    }
+    Some(ms)
+}
+
+/// Parse EXIF SubSecTime* text ("12", "120", " 5") into milliseconds.
+pub fn parse_subsec(text: &str) -> Option<u32> {
+    fraction_millis(
+        text.trim_matches(|c: char| c == '\0' || c.is_whitespace())
+            .as_bytes(),
+    )
+}
+
+/// Parse a UTC offset `+HH:MM` / `-HH:MM` / `+HHMM` / `Z` into minutes east of UTC.
+pub fn parse_offset(text: &str) -> Option<i32> {
+    let t = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+    if t == "Z" {
+        return Some(0);
+    }
+    let b = t.as_bytes();
+    let sign = match b.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = match b.len() {
+        6 if b[3] == b':' => (digits(&b[1..3])?, digits(&b[4..6])?),
+        5 => (digits(&b[1..3])?, digits(&b[3..5])?),
+        3 => (digits(&b[1..3])?, 0),
+        _ => return None,
+    };
+    if h > 14 || m > 59 || h * 60 + m > 14 * 60 {
+        return None;
+    }
+    Some(sign * (h * 60 + m) as i32)
+}
+
+/// Whether a date-time is plausible as a capture time: a real calendar date, year ≥ 1900, not
+/// the QuickTime zero date 1904-01-01T00:00:00, and not more than a day after `now` (seconds
+/// since the epoch).
+pub fn validate(dt: &LocalDateTime, offset_minutes: Option<i32>, now: i64) -> bool {
+    if dt.year < 1900
+        || !(1..=12).contains(&dt.month)
+        || dt.day == 0
+        || dt.day > days_in_month(dt.year, dt.month)
+        || dt.hour > 23
+        || dt.minute > 59
+        || dt.second > 59
+    {
+        return false;
+    }
+    if (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second) == (1904, 1, 1, 0, 0, 0) {
+        return false;
+    }
+    let utc = dt.naive_unix_seconds() - i64::from(offset_minutes.unwrap_or(0)) * 60;
+    utc <= now + 86_400
+}
+
+/// Build a capture time from a date string plus optional sub-seconds and offset text, as EXIF
+/// stores them. `None` when the date is missing or implausible, so the caller tries the next
+/// source. A malformed sub-second or offset is dropped; the date still counts.
+pub fn from_parts(
+    datetime: &str,
+    subsec: Option<&str>,
+    offset: Option<&str>,
+    source: &'static str,
+) -> Option<CaptureTime> {
+    let mut dt = parse_datetime(datetime)?;
+    if let Some(ms) = subsec.and_then(parse_subsec) {
+        dt.millis = Some(ms);
+    }
+    let offset_minutes = offset.and_then(parse_offset);
+    if !validate(&dt, offset_minutes, now_unix_seconds()) {
+        return None;
+    }
+    Some(CaptureTime {
+        local: dt.to_iso(),
+        offset_minutes,
+        source,
+    })
+}
+
+/// A capture time from an instant (nanoseconds since the Unix epoch, UTC), shown as local time
+/// at `offset_minutes` east of UTC. For containers that store UTC instants (QuickTime) and for
+/// the mtime fallback. Milliseconds appear only when the instant has a fraction.
+pub fn from_unix_nanos(nanos: i64, offset_minutes: i32, source: &'static str) -> CaptureTime {
+    let local_ns = nanos + i64::from(offset_minutes) * 60 * 1_000_000_000;
+    let secs = local_ns.div_euclid(1_000_000_000);
+    let frac_ms = (local_ns.rem_euclid(1_000_000_000) / 1_000_000) as u32;
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let tod = secs.rem_euclid(86_400) as u32;
+    let dt = LocalDateTime {
+        year,
+        month,
+        day,
+        hour: tod / 3_600,
+        minute: tod / 60 % 60,
+        second: tod % 60,
+        millis: (frac_ms != 0).then_some(frac_ms),
+    };
+    CaptureTime {
+        local: dt.to_iso(),
+        offset_minutes: Some(offset_minutes),
+        source,
+    }
+}
+
+/// The last-resort capture time: the file's modification time.
+///
+/// Recorded as UTC with offset 0 rather than in the scanning machine's time zone: the result
+/// then does not depend on where or when (DST) the scan ran, and it is exact as an instant,
+/// which is all an mtime is. Viewers convert to local time for display.
+pub fn from_mtime(mtime_ns: i64) -> CaptureTime {
+    from_unix_nanos(mtime_ns, 0, time_source::FILE_MTIME)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exif_dates() {
+        let dt = parse_datetime("2023:07:14 18:03:22").unwrap();
+        assert_eq!(dt.to_iso(), "2023-07-14T18:03:22");
+        assert_eq!(
+            parse_datetime("2023-07-14T18:03:22.5\0").unwrap().to_iso(),
+            "2023-07-14T18:03:22.500"
+        );
+        assert_eq!(
+            parse_datetime("2023:07:14 18:03:22+02:00")
+                .unwrap()
+                .to_iso(),
+            "2023-07-14T18:03:22"
+        );
+    }
+
+    #[test]
+    fn rejects_impossible_dates() {
+        for bad in [
+            "0000:00:00 00:00:00",
+            "2023:13:01 00:00:00",
+            "2023:02:29 12:00:00",
+            "1899:12:31 23:59:59",
+            "1904:01:01 00:00:00",
+            "2023:07:14 24:00:00",
+            "2023:07:14 18:60:00",
+            "    :  :     :  :  ",
+            "2023:07:14",
+            "2023/07/14 18:03:22",
+            "",
+        ] {
+            assert!(parse_datetime(bad).is_none(), "{bad:?} accepted");
+        }
+        assert!(parse_datetime("2024:02:29 12:00:00").is_some(), "leap day");
+        assert!(parse_datetime("1904:01:01 00:00:01").is_some());
+    }
+
+    #[test]
+    fn rejects_the_future_beyond_a_day() {
+        let now = now_unix_seconds();
+        let (y, m, d) = civil_from_days(now.div_euclid(86_400) + 3);
+        let future = format!("{y:04}:{m:02}:{d:02} 00:00:00");
+        assert!(parse_datetime(&future).is_none());
+        let (y, m, d) = civil_from_days(now.div_euclid(86_400));
+        let today = format!("{y:04}:{m:02}:{d:02} 00:00:00");
+        assert!(parse_datetime(&today).is_some());
+    }
+
+    #[test]
+    fn subsec_and_offset() {
+        assert_eq!(parse_subsec("12"), Some(120));
+        assert_eq!(parse_subsec("5"), Some(500));
+        assert_eq!(parse_subsec("123456"), Some(123));
+        assert_eq!(parse_subsec("x"), None);
+        assert_eq!(parse_offset("+02:00"), Some(120));
+        assert_eq!(parse_offset("-05:30"), Some(-330));
+        assert_eq!(parse_offset("+0545"), Some(345));
+        assert_eq!(parse_offset("Z"), Some(0));
+        assert_eq!(parse_offset("+25:00"), None);
+        assert_eq!(parse_offset("   :  "), None);
+        let c = from_parts(
+            "2023:07:14 18:03:22",
+            Some("12"),
+            Some("+02:00"),
+            time_source::EXIF_ORIGINAL,
+        )
+        .unwrap();
+        assert_eq!(c.local, "2023-07-14T18:03:22.120");
+        assert_eq!(c.offset_minutes, Some(120));
+        assert_eq!(c.source, time_source::EXIF_ORIGINAL);
+        // A broken offset is dropped, the date still counts.
+        let c = from_parts("2023:07:14 18:03:22", None, Some("junk"), "x").unwrap();
+        assert_eq!(c.offset_minutes, None);
+        assert_eq!(c.local, "2023-07-14T18:03:22");
+    }
+
+    #[test]
+    fn calendar_round_trip() {
+        for days in [-800_000, -1, 0, 1, 11_016, 19_552, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn mtime_is_utc() {
+        // 2023-07-14T16:03:22.120Z
+        let ns = 1_689_350_602_120_000_000;
+        let c = from_mtime(ns);
+        assert_eq!(c.local, "2023-07-14T16:03:22.120");
+        assert_eq!(c.offset_minutes, Some(0));
+        assert_eq!(c.source, time_source::FILE_MTIME);
+        let c = from_unix_nanos(ns - 120_000_000, 120, time_source::QUICKTIME);
+        assert_eq!(c.local, "2023-07-14T18:03:22");
+        assert_eq!(from_mtime(-1_000_000_000).local, "1969-12-31T23:59:59");
+    }
+}

@@ -1,0 +1,307 @@
+//! JPEG: walk the markers from SOI to the first SOS, read EXIF from the first `APP1 Exif`
+//! segment and the pixel size from the SOFn frame header, then check that the image data ends
+//! with an EOI marker (a file cut short does not).
+//!
+//! The marker walk is written by hand: it is a dozen lines and reads only what it needs, while
+//! image crates decode far more.
+
+use super::{add_error, Input};
+use crate::exif::apply_exif;
+use crate::record::Record;
+
+const EXIF_HEADER: &[u8] = b"Exif\0\0";
+
+/// Start-of-frame markers: C0–CF except DHT (C4), JPG (C8) and DAC (CC).
+fn is_sof(marker: u8) -> bool {
+    matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
+}
+
+pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
+    if input.head.len() < 4 || input.head[..3] != [0xFF, 0xD8, 0xFF] {
+        return Err("not a JPEG (no start-of-image marker)".into());
+    }
+    let mut pos: u64 = 2;
+    let mut exif_seen = false;
+    let mut sof_seen = false;
+    let image_data_start = loop {
+        if input.byte(pos).map_err(truncated)? != 0xFF {
+            return Err(format!("corrupt JPEG: no marker at byte {pos}"));
+        }
+        // Any number of 0xFF fill bytes may precede the marker code.
+        let mut p = pos + 1;
+        let mut marker = input.byte(p).map_err(truncated)?;
+        while marker == 0xFF {
+            p += 1;
+            marker = input.byte(p).map_err(truncated)?;
+        }
+        let seg = p + 1;
+        match marker {
+            // Markers without a length.
+            0x01 | 0xD0..=0xD8 => {
+                pos = seg;
+                continue;
+            }
+            0xD9 => return Err("corrupt JPEG: end of image before any image data".into()),
+            _ => {}
+        }
+        let len_bytes = input.read_at(seg, 2).map_err(truncated)?;
+        let len = u64::from(u16::from_be_bytes([len_bytes[0], len_bytes[1]]));
+        if len < 2 {
+            return Err(format!("corrupt JPEG: bad segment length at byte {seg}"));
+        }
+        if seg + len > input.size {
+            return Err(format!(
+                "truncated JPEG: segment 0x{marker:02X} at byte {p} runs past the end of the file"
+            ));
+        }
+        let body = seg + 2;
+        let body_len = (len - 2) as usize;
+        if marker == 0xE1 && !exif_seen && body_len > EXIF_HEADER.len() {
+            let prefix = input.read_at(body, EXIF_HEADER.len())?;
+            if *prefix == *EXIF_HEADER {
+                exif_seen = true;
+                let blob = input.read_at(body, body_len)?;
+                let tiff_offset = body + EXIF_HEADER.len() as u64;
+                if let Err(e) = apply_exif(&blob[EXIF_HEADER.len()..], tiff_offset, rec) {
+                    add_error(rec, e);
+                }
+            }
+        } else if is_sof(marker) {
+            let frame = input.read_at(body, 5).map_err(truncated)?;
+            let height = u32::from(u16::from_be_bytes([frame[1], frame[2]]));
+            let width = u32::from(u16::from_be_bytes([frame[3], frame[4]]));
+            if width == 0 {
+                return Err("corrupt JPEG: frame header says the width is 0".into());
+            }
+            rec.width = Some(width);
+            // Height 0 means "defined later by a DNL marker"; leave it unknown.
+            rec.height = (height > 0).then_some(height);
+            sof_seen = true;
+        } else if marker == 0xDA {
+            if !sof_seen {
+                return Err("corrupt JPEG: image data before the frame header".into());
+            }
+            break seg + len;
+        }
+        pos = seg + len;
+    };
+    if !ends_with_eoi(input, image_data_start) {
+        return Err("truncated JPEG: the image data has no end-of-image marker".into());
+    }
+    Ok(())
+}
+
+fn truncated(reason: String) -> String {
+    format!("truncated JPEG: {reason}")
+}
+
+/// Whether the file's last 64 KiB after the start of the image data hold an EOI marker.
+/// Entropy-coded data cannot contain `FF D9`, so a file cut inside it has none. Files that
+/// carry a long trailer after the JPEG (Google Motion Photos, Samsung's `SEFT` trailer) are
+/// recognised and not flagged.
+fn ends_with_eoi(input: &Input<'_>, image_data_start: u64) -> bool {
+    let tail_start = input.size - input.tail.len() as u64;
+    let from = image_data_start.saturating_sub(tail_start) as usize;
+    let window = input.tail.get(from..).unwrap_or(&[]);
+    if window.windows(2).any(|w| w == [0xFF, 0xD9]) {
+        return true;
+    }
+    if input.tail.ends_with(b"SEFT") {
+        return true;
+    }
+    let head_meta = &input.head[..(image_data_start as usize).min(input.head.len())];
+    [&b"MotionPhoto"[..], b"MicroVideo"]
+        .iter()
+        .any(|needle| head_meta.windows(needle.len()).any(|w| w == *needle))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::probe_path;
+    use super::*;
+    use crate::exif::tests::{tiff_blob, Spec};
+    use crate::record::time_source;
+    use std::fs;
+    use std::path::Path;
+
+    fn segment(out: &mut Vec<u8>, marker: u8, body: &[u8]) {
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(body);
+    }
+
+    /// A minimal baseline JPEG: SOI, optional APP1 Exif, optional padding APP segments,
+    /// SOF0, SOS, `scan_len` bytes of "entropy data", EOI.
+    pub(crate) fn jpeg_bytes(
+        width: u16,
+        height: u16,
+        exif: Option<&[u8]>,
+        padding_segments: usize,
+        scan_len: usize,
+    ) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8];
+        segment(&mut out, 0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        if let Some(tiff) = exif {
+            let mut body = EXIF_HEADER.to_vec();
+            body.extend_from_slice(tiff);
+            segment(&mut out, 0xE1, &body);
+        }
+        for i in 0..padding_segments {
+            segment(&mut out, 0xE2, &vec![i as u8; 60_000]);
+        }
+        let mut sof = vec![8];
+        sof.extend_from_slice(&height.to_be_bytes());
+        sof.extend_from_slice(&width.to_be_bytes());
+        sof.extend_from_slice(&[1, 1, 0x11, 0]);
+        segment(&mut out, 0xC0, &sof);
+        segment(&mut out, 0xDA, &[1, 1, 0, 0, 63, 0]);
+        out.extend((0..scan_len).map(|i| (i % 200) as u8 + 1));
+        out.extend_from_slice(&[0xFF, 0xD9]);
+        out
+    }
+
+    fn probe_bytes(name: &str, data: &[u8]) -> Record {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join(name), data).unwrap();
+        probe_path(t.path(), Path::new(name))
+    }
+
+    #[test]
+    fn reads_sof_and_exif() {
+        let tiff = tiff_blob(
+            &Spec {
+                orientation: Some(1),
+                original: Some("2023:07:14 18:03:22"),
+                ..Spec::default()
+            },
+            true,
+        );
+        let rec = probe_bytes("a.jpg", &jpeg_bytes(640, 480, Some(&tiff), 0, 1000));
+        assert_eq!(rec.error, None);
+        assert_eq!((rec.width, rec.height), (Some(640), Some(480)));
+        assert_eq!(
+            (rec.display_width, rec.display_height),
+            (Some(640), Some(480))
+        );
+        assert_eq!(rec.model.as_deref(), Some("Canon EOS R5"));
+        assert_eq!(rec.captured.unwrap().source, time_source::EXIF_ORIGINAL);
+        assert_eq!(rec.id.as_deref().map(str::len), Some(32));
+    }
+
+    #[test]
+    fn orientation_swaps_display_size() {
+        for o in 1..=8u16 {
+            let tiff = tiff_blob(
+                &Spec {
+                    orientation: Some(o),
+                    ..Spec::default()
+                },
+                o % 2 == 0,
+            );
+            let rec = probe_bytes("o.jpg", &jpeg_bytes(400, 300, Some(&tiff), 0, 100));
+            assert_eq!(rec.orientation, Some(o));
+            assert_eq!((rec.width, rec.height), (Some(400), Some(300)));
+            let expect = if o >= 5 { (300, 400) } else { (400, 300) };
+            assert_eq!(
+                (rec.display_width.unwrap(), rec.display_height.unwrap()),
+                expect,
+                "orientation {o}"
+            );
+        }
+    }
+
+    #[test]
+    fn sof_beyond_the_head_and_large_files() {
+        // Three 60 KB APP2 segments push SOF past the first 64 KiB; the file is > 128 KiB.
+        let data = jpeg_bytes(4000, 3000, None, 3, 200_000);
+        assert!(data.len() > 300_000);
+        let rec = probe_bytes("big.JPEG", &data);
+        assert_eq!(rec.error, None);
+        assert_eq!((rec.width, rec.height), (Some(4000), Some(3000)));
+        assert_eq!(rec.captured.unwrap().source, time_source::FILE_MTIME);
+    }
+
+    #[test]
+    fn thumbnail_offset_points_into_the_file() {
+        let thumb = [0xFF, 0xD8, 0xFF, 0xD9, 1, 2, 3, 4];
+        let tiff = tiff_blob(
+            &Spec {
+                thumbnail: Some(&thumb),
+                ..Spec::default()
+            },
+            true,
+        );
+        let data = jpeg_bytes(10, 10, Some(&tiff), 0, 10);
+        let rec = probe_bytes("t.jpg", &data);
+        let (off, len) = (
+            rec.preview_offset.unwrap() as usize,
+            rec.preview_length.unwrap() as usize,
+        );
+        assert_eq!(&data[off..off + len], &thumb);
+    }
+
+    #[test]
+    fn truncated_files_are_errors() {
+        let tiff = tiff_blob(
+            &Spec {
+                original: Some("2020:05:06 07:08:09"),
+                ..Spec::default()
+            },
+            true,
+        );
+        let data = jpeg_bytes(640, 480, Some(&tiff), 0, 300_000);
+        // Cut in the image data: size and EXIF known, the error says truncated.
+        let rec = probe_bytes("cut.jpg", &data[..data.len() / 2]);
+        let err = rec.error.unwrap();
+        assert!(err.contains("truncated JPEG"), "{err}");
+        assert_eq!(rec.width, Some(640));
+        assert_eq!(rec.captured.unwrap().source, time_source::EXIF_ORIGINAL);
+        // Cut in the headers.
+        let rec = probe_bytes("head.jpg", &data[..40]);
+        assert!(rec.error.unwrap().contains("truncated JPEG"));
+        // Small file cut just before EOI.
+        let small = jpeg_bytes(8, 8, None, 0, 500);
+        let rec = probe_bytes("s.jpg", &small[..small.len() - 2]);
+        assert!(rec.error.unwrap().contains("no end-of-image"));
+    }
+
+    #[test]
+    fn garbage_exif_keeps_the_rest() {
+        let mut data = vec![0xFF, 0xD8];
+        segment(&mut data, 0xE1, b"Exif\0\0garbage that is no TIFF");
+        let rest = jpeg_bytes(32, 16, None, 0, 10);
+        data.extend_from_slice(&rest[2..]);
+        let rec = probe_bytes("g.jpg", &data);
+        let err = rec.error.unwrap();
+        assert!(err.contains("EXIF"), "{err}");
+        assert_eq!((rec.width, rec.height), (Some(32), Some(16)));
+        assert_eq!(rec.captured.unwrap().source, time_source::FILE_MTIME);
+    }
+
+    #[test]
+    fn not_a_jpeg() {
+        let rec = probe_bytes("fake.jpg", b"PNG? no, just text pretending to be a photo");
+        assert!(rec.error.unwrap().contains("not a JPEG"));
+        assert_eq!(rec.id.as_deref().map(str::len), Some(32));
+    }
+
+    #[test]
+    fn motion_photo_trailer_is_not_truncation() {
+        let mut data = vec![0xFF, 0xD8];
+        segment(
+            &mut data,
+            0xE1,
+            b"http://ns.adobe.com/xap/1.0/\0<x GCamera:MotionPhoto=\"1\"/>",
+        );
+        let rest = jpeg_bytes(32, 16, None, 0, 10);
+        data.extend_from_slice(&rest[2..]);
+        data.extend(std::iter::repeat_n(0x42, 200_000));
+        assert_eq!(probe_bytes("mp.jpg", &data).error, None);
+        let plain = jpeg_bytes(32, 16, None, 0, 10);
+        let mut trailer = plain.clone();
+        trailer.extend(std::iter::repeat_n(0x42, 200_000));
+        assert!(probe_bytes("tr.jpg", &trailer).error.is_some());
+        trailer.extend_from_slice(b"SEFT");
+        assert_eq!(probe_bytes("sam.jpg", &trailer).error, None);
+    }
+}
