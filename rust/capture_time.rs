@@ -4,7 +4,7 @@
 //! Every source produces a [`CaptureTime`]: local wall-clock time as ISO 8601 text without an
 //! offset (`2023-07-14T18:03:22.120`, milliseconds only when the file gives sub-seconds), the UTC
 //! offset in minutes when the file says, and where the value came from. A value that cannot be
-//! true (month 13, `0000:00:00`, year before 1900, the QuickTime zero date 1904-01-01, more
+//! true (month 13, `0000:00:00`, year before 1900, the `QuickTime` zero date 1904-01-01, more
 //! than a day in the future) is rejected so the caller tries its next source.
 //!
 //! Calendar arithmetic is the few lines of Howard Hinnant's `days_from_civil` /
@@ -126,11 +126,10 @@ pub fn parse_datetime(text: &str) -> Option<LocalDateTime> {
         return None;
     }
     let millis = match &b[19..] {
-        [] => None,
         [b'.', frac @ ..] => Some(fraction_millis(frac)?),
-        // A trailing zone designator ("Z" or "+02:00") is not part of the local time;
-        // offsets come from their own tags.
-        [b'Z' | b'+' | b'-', ..] => None,
+        // Nothing, or a trailing zone designator ("Z" or "+02:00"): not part of the local
+        // time; offsets come from their own tags.
+        [] | [b'Z' | b'+' | b'-', ..] => None,
         _ => return None,
     };
     let dt = LocalDateTime {
@@ -162,7 +161,7 @@ fn fraction_millis(frac: &[u8]) -> Option<u32> {
     Some(ms)
 }
 
-/// Parse EXIF SubSecTime* text ("12", "120", " 5") into milliseconds.
+/// Parse EXIF `SubSecTime*` text ("12", "120", " 5") into milliseconds.
 pub fn parse_subsec(text: &str) -> Option<u32> {
     fraction_millis(
         text.trim_matches(|c: char| c == '\0' || c.is_whitespace())
@@ -195,7 +194,7 @@ pub fn parse_offset(text: &str) -> Option<i32> {
 }
 
 /// Whether a date-time is plausible as a capture time: a real calendar date, year ≥ 1900, not
-/// the QuickTime zero date 1904-01-01T00:00:00, and not more than a day after `now` (seconds
+/// the `QuickTime` zero date 1904-01-01T00:00:00, and not more than a day after `now` (seconds
 /// since the epoch).
 pub fn validate(dt: &LocalDateTime, offset_minutes: Option<i32>, now: i64) -> bool {
     if dt.year < 1900
@@ -240,7 +239,7 @@ pub fn from_parts(
 }
 
 /// A capture time from an instant (nanoseconds since the Unix epoch, UTC), shown as local time
-/// at `offset_minutes` east of UTC. For containers that store UTC instants (QuickTime) and for
+/// at `offset_minutes` east of UTC. For containers that store UTC instants (`QuickTime`) and for
 /// the mtime fallback. Milliseconds appear only when the instant has a fraction.
 pub fn from_unix_nanos(nanos: i64, offset_minutes: i32, source: &'static str) -> CaptureTime {
     let local_ns = nanos + i64::from(offset_minutes) * 60 * 1_000_000_000;

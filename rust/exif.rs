@@ -14,8 +14,8 @@ use crate::record::{time_source, Record};
 /// in the file, so the IFD1 thumbnail lands in `rec.preview_offset` as a file offset.
 ///
 /// Fields the blob does not carry are left as they are, so callers can merge several sources.
-/// A capture time is set only when the blob has a plausible one (DateTimeOriginal, then
-/// CreateDate/DateTimeDigitized, then ModifyDate); the mtime fallback is the caller's.
+/// A capture time is set only when the blob has a plausible one (`DateTimeOriginal`, then
+/// `CreateDate`/`DateTimeDigitized`, then `ModifyDate`); the mtime fallback is the caller's.
 ///
 /// A blob that kamadak-exif can only partly parse (a bad offset in one IFD, say) still gives
 /// its good fields and counts as success; `Err` (with a reason) means the blob is unusable.

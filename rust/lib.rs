@@ -12,7 +12,7 @@ pub mod walk;
 
 use std::ffi::OsString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -266,12 +266,8 @@ fn py_probe(
 
 /// `probe_file(root, path) -> dict`: see `_core.pyi`.
 #[pyfunction(name = "probe_file")]
-fn py_probe_file<'py>(
-    py: Python<'py>,
-    root: PathBuf,
-    path: PathBuf,
-) -> PyResult<Bound<'py, PyDict>> {
-    let rec = py.detach(|| probe::probe_path(&root, Path::new(&path)));
+fn py_probe_file(py: Python<'_>, root: PathBuf, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
+    let rec = py.detach(move || probe::probe_path(&root, &path));
     record_to_dict(py, &rec)
 }
 

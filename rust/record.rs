@@ -1,4 +1,4 @@
-//! The plain-data record the probe fills for every file. Knows nothing of Python or SQLite;
+//! The plain-data record the probe fills for every file. Knows nothing of Python or `SQLite`;
 //! lib.rs turns it into a dict whose keys are the `assets` columns.
 
 /// Where a record's capture time came from.
@@ -60,7 +60,7 @@ pub struct Record {
     pub duration: Option<f64>,
     pub codec: Option<String>,
     pub frame_rate: Option<f64>,
-    /// Apple ContentIdentifier (Live Photo pairing).
+    /// Apple `ContentIdentifier` (Live Photo pairing).
     pub content_id: Option<String>,
     /// Byte range of an embedded JPEG preview, when the file carries one.
     pub preview_offset: Option<u64>,

@@ -1,6 +1,6 @@
 //! The streaming probe engine behind `ProbeStream`: probe many files on a shared rayon pool and
 //! hand the records out in batches over a bounded channel, so memory stays flat however many
-//! files there are and the consumer (Python writing to SQLite) works while probing goes on.
+//! files there are and the consumer (Python writing to `SQLite`) works while probing goes on.
 //!
 //! Pools: one default pool sized by the core count, built on first use and shared by every
 //! scan; a scan that asks for a different `workers` count gets a second pool of that size,

@@ -91,6 +91,7 @@ struct DirId {
     ino: u64,
 }
 
+#[allow(clippy::unnecessary_wraps)] // `None` off Unix
 fn dir_id(meta: &Metadata) -> Option<DirId> {
     #[cfg(unix)]
     {

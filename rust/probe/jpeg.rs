@@ -1,5 +1,5 @@
 //! JPEG: walk the markers from SOI to the first SOS, read EXIF from the first `APP1 Exif`
-//! segment and the pixel size from the SOFn frame header, then check that the image data ends
+//! segment and the pixel size from the `SOFn` frame header, then check that the image data ends
 //! with an EOI marker (a file cut short does not).
 //!
 //! The marker walk is written by hand: it is a dozen lines and reads only what it needs, while
@@ -24,15 +24,15 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     let mut exif_seen = false;
     let mut sof_seen = false;
     let image_data_start = loop {
-        if input.byte(pos).map_err(truncated)? != 0xFF {
+        if input.byte(pos).map_err(|e| truncated(&e))? != 0xFF {
             return Err(format!("corrupt JPEG: no marker at byte {pos}"));
         }
         // Any number of 0xFF fill bytes may precede the marker code.
         let mut p = pos + 1;
-        let mut marker = input.byte(p).map_err(truncated)?;
+        let mut marker = input.byte(p).map_err(|e| truncated(&e))?;
         while marker == 0xFF {
             p += 1;
-            marker = input.byte(p).map_err(truncated)?;
+            marker = input.byte(p).map_err(|e| truncated(&e))?;
         }
         let seg = p + 1;
         match marker {
@@ -44,7 +44,7 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
             0xD9 => return Err("corrupt JPEG: end of image before any image data".into()),
             _ => {}
         }
-        let len_bytes = input.read_at(seg, 2).map_err(truncated)?;
+        let len_bytes = input.read_at(seg, 2).map_err(|e| truncated(&e))?;
         let len = u64::from(u16::from_be_bytes([len_bytes[0], len_bytes[1]]));
         if len < 2 {
             return Err(format!("corrupt JPEG: bad segment length at byte {seg}"));
@@ -67,7 +67,7 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
                 }
             }
         } else if is_sof(marker) {
-            let frame = input.read_at(body, 5).map_err(truncated)?;
+            let frame = input.read_at(body, 5).map_err(|e| truncated(&e))?;
             let height = u32::from(u16::from_be_bytes([frame[1], frame[2]]));
             let width = u32::from(u16::from_be_bytes([frame[3], frame[4]]));
             if width == 0 {
@@ -91,7 +91,7 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     Ok(())
 }
 
-fn truncated(reason: String) -> String {
+fn truncated(reason: &str) -> String {
     format!("truncated JPEG: {reason}")
 }
 
