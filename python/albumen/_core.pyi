@@ -18,18 +18,21 @@ def media_types() -> list[tuple[str, str, str]]:
     ``kind`` is ``"photo"`` or ``"video"``.
     """
 
-# --- scanning (contract; implemented by the scan issue) ------------------------------------
+# --- scanning ------------------------------------------------------------------------------
 
 def walk(
     root: str | PathLike[str], *, skip: Sequence[str | PathLike[str]] = ()
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
     """Find every supported media file below ``root``, in parallel.
 
-    Returns ``(files, errors)``: ``files`` is ``[(relpath, size, mtime_ns)]`` sorted by path,
-    ``errors`` is ``[(relpath, message)]`` for folders or files that could not be read.
-    Hidden entries (leading ``.``) and the folders in ``skip`` are not entered; symlinks are
-    not followed. Raises ``FileNotFoundError`` / ``NotADirectoryError`` / ``PermissionError``
-    when ``root`` itself is unusable.
+    Returns ``(files, errors)``: ``files`` is ``[(relpath, size, mtime_ns)]`` sorted by the raw
+    bytes of the path, ``errors`` is ``[(relpath, message)]`` (same order) for folders or files
+    that could not be read. Only files whose extension is in ``media_types()`` (any case) are
+    listed. Hidden entries (leading ``.``) and the folders in ``skip`` (recognised by identity,
+    however they are spelled) are not entered; symlinks are not followed, so they never loop;
+    ``.gitignore`` and similar files are not consulted. A symlinked ``root`` is resolved.
+    Raises ``FileNotFoundError`` / ``NotADirectoryError`` / ``PermissionError`` when ``root``
+    itself is unusable. Ctrl-C stops the walk and raises ``KeyboardInterrupt``.
     """
 
 class ProbeStream(Iterator[list[dict[str, Any]]]):
@@ -42,7 +45,15 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     ``f_number``, ``exposure_time``, ``focal_length``, ``gps_lat``, ``gps_lon``, ``gps_alt``,
     ``duration``, ``codec``, ``frame_rate``, ``content_id``, ``preview_offset``,
     ``preview_length``, ``error``. A file that could not be probed still yields a record, with
-    ``error`` set.
+    ``error`` set (a zero-byte file, a truncated JPEG, unreadable EXIF, a vanished file, a
+    panic inside the probe); what could be read is kept. ``captured_at`` is always set: it
+    falls back to the file's mtime (``captured_at_source == "file:mtime"``, recorded as UTC
+    with ``captured_offset == 0``). A path whose extension is not in ``media_types()`` gets
+    ``kind == "other"``, ``mime == "application/octet-stream"`` and an error.
+
+    Records come in batches of at most ``batch_size``, not in the order of ``paths``. A
+    ``KeyboardInterrupt`` while ``__next__`` waits cancels the stream before it propagates.
+    Dropping the stream cancels it too.
     """
 
     @property
@@ -63,7 +74,13 @@ def probe(
     workers: int | None = None,
     batch_size: int = 100,
 ) -> ProbeStream:
-    """Probe ``paths`` (relative to ``root``) in parallel and stream the records in batches."""
+    """Probe ``paths`` (relative to ``root``) in parallel and stream the records in batches.
+
+    Work runs on one shared thread pool of ``workers`` threads (default: one per core; a pool
+    of another size is built once and reused). Raises ``ValueError`` when ``workers`` or
+    ``batch_size`` is below 1.
+    """
 
 def probe_file(root: str | PathLike[str], path: str) -> dict[str, Any]:
-    """Probe one file (``path`` relative to ``root``) and return its record."""
+    """Probe one file (``path`` relative to ``root``) and return its record (see
+    ``ProbeStream``); never raises for a bad file."""

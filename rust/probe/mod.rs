@@ -25,7 +25,7 @@ pub mod jpeg;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::fs::File;
+use std::fs::{self, File};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -137,17 +137,12 @@ fn new_record(rel: &Path) -> Record {
 
 fn probe_unguarded(root: &Path, rel: &Path) -> Record {
     let mut rec = new_record(rel);
-    let file = match File::open(root.join(rel)) {
-        Ok(f) => f,
-        Err(e) => {
-            rec.error = Some(format!("cannot open: {}", io_message(&e)));
-            return rec;
-        }
-    };
-    let meta = match file.metadata() {
+    let path = root.join(rel);
+    // stat before open: opening a FIFO or device could block or have side effects.
+    let meta = match fs::metadata(&path) {
         Ok(m) => m,
         Err(e) => {
-            rec.error = Some(format!("cannot stat: {}", io_message(&e)));
+            rec.error = Some(format!("cannot read: {}", io_message(&e)));
             return rec;
         }
     };
@@ -157,6 +152,13 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
         rec.error = Some("not a regular file".into());
         return rec;
     }
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            rec.error = Some(format!("cannot open: {}", io_message(&e)));
+            return rec;
+        }
+    };
     if rec.kind == UNKNOWN_KIND {
         add_error(&mut rec, "not a supported media type");
     }
@@ -227,7 +229,6 @@ fn read_and_probe(file: &File, head: &mut Vec<u8>, tail: &mut Vec<u8>, rec: &mut
 mod tests {
     use super::*;
     use crate::record::time_source;
-    use std::fs;
 
     #[test]
     fn zero_byte_file_is_an_error_with_a_record() {
@@ -275,6 +276,19 @@ mod tests {
         fs::create_dir(t.path().join("dir.jpg")).unwrap();
         let rec = probe_path(t.path(), Path::new("dir.jpg"));
         assert_eq!(rec.error.as_deref(), Some("not a regular file"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_not_opened() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("pipe.jpg");
+        let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if ok.is_ok_and(|s| s.success()) {
+            // Opening it for reading would block forever.
+            let rec = probe_path(t.path(), Path::new("pipe.jpg"));
+            assert_eq!(rec.error.as_deref(), Some("not a regular file"));
+        }
     }
 
     #[test]
