@@ -127,7 +127,7 @@ type WalkOutput = (Vec<(OsString, u64, i64)>, Vec<(OsString, String)>);
 
 /// `walk(root, *, skip=())`: see `_core.pyi`.
 #[pyfunction(name = "walk")]
-#[pyo3(signature = (root, *, skip = Vec::new()))]
+#[pyo3(signature = (root, *, skip = Vec::new()), text_signature = "(root, *, skip=())")]
 fn py_walk(py: Python<'_>, root: PathBuf, skip: Vec<PathBuf>) -> PyResult<WalkOutput> {
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, rx) = crossbeam_channel::bounded(1);

@@ -8,7 +8,9 @@ Ctrl-C (``KeyboardInterrupt``).
 
 from collections.abc import Iterator, Sequence
 from os import PathLike
-from typing import Any
+from typing import Any, final
+
+__all__ = ["ProbeStream", "__version__", "media_types", "probe", "probe_file", "walk"]
 
 __version__: str
 
@@ -35,6 +37,7 @@ def walk(
     itself is unusable. Ctrl-C stops the walk and raises ``KeyboardInterrupt``.
     """
 
+@final
 class ProbeStream(Iterator[list[dict[str, Any]]]):
     """Batches of probe records, produced on the shared rayon pool while Python consumes them.
 
