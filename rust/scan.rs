@@ -74,7 +74,10 @@ pub struct ScanJob {
 }
 
 impl ScanJob {
-    /// Start probing `paths` (relative to `root`) in batches of `batch_size`.
+    /// Start probing `paths` (relative to `root`) in batches of at most `batch_size`.
+    ///
+    /// A batch is also the unit of work a thread takes, so batches are capped at a quarter
+    /// of each thread's share of `paths`: one huge `batch_size` must not leave cores idle.
     pub fn start(
         root: PathBuf,
         paths: Vec<PathBuf>,
@@ -82,9 +85,10 @@ impl ScanJob {
         batch_size: usize,
     ) -> Result<ScanJob, String> {
         let pool = pool(workers)?;
-        let batch_size = batch_size.max(1);
+        let threads = pool.current_num_threads();
+        let batch_size = batch_size.min(paths.len().div_ceil(4 * threads)).max(1);
         // A couple of batches in flight per worker keeps everyone busy and memory bounded.
-        let (tx, rx) = bounded(2 * pool.current_num_threads() + 2);
+        let (tx, rx) = bounded(2 * threads + 2);
         let cancel = Arc::new(AtomicBool::new(false));
         let total = paths.len();
         let stop = Arc::clone(&cancel);

@@ -282,6 +282,7 @@ def test_probe_streams_batches(tmp_path: Path) -> None:
     assert stream.processed == 0
     batches = list(stream)
     assert all(1 <= len(b) <= 10 for b in batches)
+    assert len(batches) >= 5
     assert stream.processed == 46
     recs = [r for b in batches for r in b]
     assert sorted(r["path"] for r in recs) == sorted([*names, "missing.jpg"])
@@ -311,16 +312,17 @@ def test_cancel_stops_the_stream(tmp_path: Path) -> None:
 
 def test_cancel_from_another_thread(tmp_path: Path) -> None:
     make_jpeg(tmp_path / "one.jpg")
-    stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, batch_size=200_000)
+    # One worker, batches of 50,000 files (a quarter of its share): each takes a while.
+    stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, workers=1, batch_size=200_000)
     threading.Timer(0.05, stream.cancel).start()
-    # The single huge batch is cut short: iteration ends with fewer records.
+    # The batch in hand is cut short: iteration ends with fewer records.
     assert len(drain(stream)) < 200_000
 
 
 def test_ctrl_c_interrupts_a_waiting_stream(tmp_path: Path) -> None:
     make_jpeg(tmp_path / "one.jpg")
-    # One batch of many files: __next__ waits in Rust with the GIL released.
-    stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, batch_size=200_000)
+    # Batches of 50,000 files on one worker: __next__ waits in Rust with the GIL released.
+    stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, workers=1, batch_size=200_000)
     timer = threading.Timer(0.02, _thread.interrupt_main)
     timer.start()
     with pytest.raises(KeyboardInterrupt):
