@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Any
 from albumen._core import __version__
 
 # public name -> module that defines it
-_EXPORTS: dict[str, str] = {}
+_EXPORTS: dict[str, str] = {
+    "EventBus": "albumen.events",
+    "ScanProgressEvent": "albumen.events",
+    "ScanCompletedEvent": "albumen.events",
+    "ParallelScanner": "albumen.scanner",
+    "ScanResult": "albumen.scanner",
+    "SQLiteAssetRepository": "albumen.repository",
+    "Library": "albumen.library",
+    "LibraryError": "albumen.library",
+    "ScanReport": "albumen.library",
+}
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -31,4 +41,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    pass
+    from albumen.events import EventBus, ScanCompletedEvent, ScanProgressEvent
+    from albumen.library import Library, LibraryError, ScanReport
+    from albumen.repository import SQLiteAssetRepository
+    from albumen.scanner import ParallelScanner, ScanResult

@@ -33,4 +33,4 @@ def main(
 
 
 # Command modules register themselves on `app` when imported (keep these imports last).
-# from albumen.cli import scan  (added by the scan work), thumbs, stats, ...
+from albumen.cli import scan  # noqa: E402, F401

@@ -1,0 +1,295 @@
+"""``albumen scan`` and ``albumen ls``: index a folder and list what the index holds."""
+
+# No `from __future__ import annotations`: typer reads the annotations at runtime.
+
+import json
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from albumen.cli import app
+
+ROOT_HELP = "The folder of photos and videos (it is read, never written)."
+LIBRARY_HELP = (
+    "Keep the index in this folder instead of ROOT/.albumen (use it when ROOT is read-only)."
+)
+
+# Columns `albumen ls --json` prints, in order.
+LS_FIELDS = (
+    "id",
+    "path",
+    "kind",
+    "mime",
+    "size",
+    "mtime",
+    "width",
+    "height",
+    "orientation",
+    "captured_at",
+    "captured_at_source",
+    "make",
+    "model",
+    "lens",
+    "iso",
+    "f_number",
+    "exposure_time",
+    "focal_length",
+    "gps_lat",
+    "gps_lon",
+    "gps_alt",
+    "error",
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print one line on stderr and return the exit (code 2) to raise."""
+    typer.echo(f"albumen: error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _display(text: str) -> str:
+    """A file name safe to print: bytes that are not UTF-8 become U+FFFD."""
+    return os.fsencode(text).decode("utf-8", "replace")
+
+
+def format_captured(captured_at: str | None, offset_minutes: int | None) -> str | None:
+    """ISO 8601 capture time, with its UTC offset when known."""
+    if not captured_at:
+        return None
+    if offset_minutes is None:
+        return captured_at
+    sign = "+" if offset_minutes >= 0 else "-"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    return f"{captured_at}{sign}{hours:02d}:{minutes:02d}"
+
+
+def format_mtime(mtime_ns: int | None) -> str | None:
+    """ISO 8601 UTC modification time (microsecond precision)."""
+    if mtime_ns is None:
+        return None
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (epoch + timedelta(microseconds=mtime_ns // 1000)).isoformat()
+
+
+def ls_record(row: dict[str, Any]) -> dict[str, Any]:
+    """One stored row in the shape ``albumen ls --json`` prints."""
+    out: dict[str, Any] = {}
+    for name in LS_FIELDS:
+        if name == "path":
+            out[name] = os.fsdecode(row["path"])
+        elif name == "mtime":
+            out[name] = format_mtime(row.get("mtime_ns"))
+        elif name == "captured_at":
+            out[name] = format_captured(row.get("captured_at"), row.get("captured_offset"))
+        else:
+            out[name] = row.get(name)
+    return out
+
+
+def _open_library(root: Path, library: Path | None, *, create: bool = True) -> Any:
+    from albumen.library import DB_FILENAME, Library, LibraryError
+
+    if not create:
+        lib_dir = library if library is not None else root / ".albumen"
+        if root.is_dir() and not (lib_dir / DB_FILENAME).exists():
+            raise _fail(f"no library at {lib_dir}: run `albumen scan {root}` first")
+    try:
+        return Library.open(root, library)
+    except LibraryError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def scan(
+    root: Annotated[Path, typer.Argument(help=ROOT_HELP, show_default=False)],
+    library: Annotated[
+        Path | None, typer.Option("--library", "-l", help=LIBRARY_HELP, show_default=False)
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", "-w", min=1, help="Probe threads (default: one per CPU core)."
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object (root, files, added, updated, unchanged, removed, "
+            "errors, seconds) instead of the progress bar and table.",
+        ),
+    ] = False,
+) -> None:
+    """Index ROOT: find every photo and video below it and store what they hold.
+
+    The first scan reads every file; later scans only read new and changed files, drop deleted
+    ones and keep moved ones. Files that cannot be read are listed as errors and the scan goes
+    on (exit status 0). Exit status 2: ROOT or the library cannot be used.
+    """
+    from rich.console import Console
+
+    lib = _open_library(root, library)
+    console = Console(stderr=True)
+    show_bar = not json_output and console.is_terminal
+    try:
+        with lib:
+            if show_bar:
+                report = _scan_with_bar(lib, console, workers)
+            else:
+                report = lib.scan(workers=workers)
+    except KeyboardInterrupt:
+        typer.echo(
+            "albumen: interrupted; what was indexed so far is kept: run the scan again to finish",
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
+
+    if json_output:
+        data = report.to_json()
+        typer.echo(json.dumps(data, ensure_ascii=True))
+        return
+    _print_summary(report)
+
+
+def _scan_with_bar(lib: Any, console: Any, workers: int | None) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]indexing[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("scan", total=None)
+
+        def progress(processed: int, total: int) -> None:
+            bar.update(task, completed=processed, total=total)
+
+        return lib.scan(progress=progress, workers=workers)
+
+
+def _print_summary(report: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"albumen scan of {_display(str(report.root))}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("count", justify="right")
+    rows = [
+        ("files", report.files),
+        ("added", report.added),
+        ("updated", report.updated),
+        ("  of them moved", report.moved),
+        ("unchanged", report.unchanged),
+        ("removed", report.removed),
+        ("errors", len(report.errors)),
+    ]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    table.add_row("seconds", f"{report.seconds:.3f}")
+    console.print(table)
+    if report.errors:
+        shown = report.errors[:20]
+        errors = Table(title="files and folders that could not be read", title_justify="left")
+        errors.add_column("path", overflow="fold")
+        errors.add_column("error", overflow="fold")
+        for path, message in shown:
+            errors.add_row(_display(path), message)
+        console.print(errors)
+        if len(report.errors) > len(shown):
+            console.print(
+                f"... and {len(report.errors) - len(shown)} more: "
+                f"`albumen scan {_display(str(report.root))} --json` lists them all"
+            )
+
+
+@app.command("ls")
+def ls(
+    root: Annotated[Path, typer.Argument(help=ROOT_HELP, show_default=False)],
+    library: Annotated[
+        Path | None, typer.Option("--library", "-l", help=LIBRARY_HELP, show_default=False)
+    ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object per asset per line (id, path relative to ROOT, kind, "
+            "mime, size, mtime, width, height, orientation, captured_at, captured_at_source, "
+            "make, model, lens, iso, f_number, exposure_time, focal_length, gps_lat, gps_lon, "
+            "gps_alt, error).",
+        ),
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N assets.")
+    ] = None,
+) -> None:
+    """List the indexed assets of ROOT, ordered by path (run `albumen scan ROOT` first)."""
+    lib = _open_library(root, library, create=False)
+    with lib:
+        rows = lib.assets(limit=limit)
+        if json_output:
+            out = sys.stdout
+            for row in rows:
+                out.write(json.dumps(ls_record(row), ensure_ascii=True))
+                out.write("\n")
+            out.flush()
+            return
+        _print_table(rows, len(lib), limit)
+
+
+def _print_table(rows: Any, total: int, limit: int | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table()
+    table.add_column("path", overflow="fold")
+    table.add_column("kind")
+    table.add_column("size", justify="right")
+    table.add_column("pixels", justify="right")
+    table.add_column("captured")
+    table.add_column("camera")
+    table.add_column("exposure")
+    table.add_column("error", style="red", overflow="fold")
+    shown = 0
+    for row in rows:
+        shown += 1
+        rec = ls_record(row)
+        dims = f"{rec['width']}x{rec['height']}" if rec["width"] and rec["height"] else ""
+        camera = " ".join(str(x) for x in (rec["make"], rec["model"]) if x)
+        exposure = []
+        if rec["exposure_time"]:
+            t = rec["exposure_time"]
+            exposure.append(f"1/{round(1 / t)}s" if t < 1 else f"{t:g}s")
+        if rec["f_number"]:
+            exposure.append(f"f/{rec['f_number']:g}")
+        if rec["iso"]:
+            exposure.append(f"ISO {rec['iso']}")
+        table.add_row(
+            _display(rec["path"]),
+            rec["kind"] or "",
+            f"{rec['size']:,}",
+            dims,
+            rec["captured_at"] or "",
+            camera,
+            " ".join(exposure),
+            rec["error"] or "",
+        )
+    console.print(table)
+    more = f" (showing {shown})" if limit is not None and shown < total else ""
+    console.print(f"{total} assets{more}")

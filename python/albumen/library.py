@@ -1,0 +1,322 @@
+"""``Library``: a folder of photos and videos with its index.
+
+The index lives in ``ROOT/.albumen/library.db`` unless another library folder is named. A scan
+is incremental: unchanged files (same size and mtime) are not probed again, changed files are
+updated, deleted files removed, and a moved or renamed file keeps its row and its id. Records
+are written in batches while the probe streams, each batch committed on its own, so a scan
+killed at any moment leaves a sound database and the next scan completes the work.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from albumen.events import EventBus, ScanCompletedEvent
+from albumen.repository import KnownFile, SQLiteAssetRepository
+from albumen.scanner import LIBRARY_DIRNAME, ParallelScanner, Record
+
+__all__ = [
+    "DB_FILENAME",
+    "Library",
+    "LibraryError",
+    "LibraryNotWritableError",
+    "RootNotFoundError",
+    "RootNotReadableError",
+    "ScanReport",
+]
+
+DB_FILENAME = "library.db"
+
+#: Files probed (and committed) per batch during a library scan.
+SCAN_BATCH_SIZE = 256
+
+
+class LibraryError(Exception):
+    """A library cannot be opened or used; the message says why and what to do."""
+
+
+class RootNotFoundError(LibraryError, FileNotFoundError):
+    """The library root does not exist or is not a folder."""
+
+
+class RootNotReadableError(LibraryError, PermissionError):
+    """The library root exists but cannot be listed."""
+
+
+class LibraryNotWritableError(LibraryError, PermissionError):
+    """The library folder or its database cannot be created or written."""
+
+
+@dataclass
+class ScanReport:
+    """What one ``Library.scan`` did.
+
+    ``files`` media files were found; ``added`` new ones indexed, ``updated`` changed or moved
+    ones re-indexed (``moved`` of them matched to a vanished row by identity hash and kept it),
+    ``unchanged`` skipped without probing, ``removed`` rows of vanished files deleted.
+    ``errors`` lists ``(relative path, message)`` for every file or folder that is currently in
+    error (probe failures are stored with their record; unreadable folders separately).
+    """
+
+    root: Path
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    moved: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the shape ``albumen scan --json`` prints)."""
+        return {
+            "root": str(self.root),
+            "files": self.files,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "moved": self.moved,
+            "errors": [{"path": p, "error": m} for p, m in self.errors],
+            "seconds": round(self.seconds, 4),
+            "cancelled": self.cancelled,
+        }
+
+
+ProgressCallback = Callable[[int, int], object]
+
+
+class Library:
+    """A root folder and its index. Use ``Library.open(root)``; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        root: Path,
+        library_dir: Path,
+        repository: SQLiteAssetRepository,
+        *,
+        event_bus: EventBus | None = None,
+    ) -> None:
+        self.root = root
+        self.library_dir = library_dir
+        self.repository = repository
+        self.event_bus = event_bus
+        self._scanner: ParallelScanner | None = None
+
+    @classmethod
+    def open(
+        cls,
+        root: str | os.PathLike[str],
+        library_dir: str | os.PathLike[str] | None = None,
+        *,
+        event_bus: EventBus | None = None,
+    ) -> Library:
+        """Open (creating if needed) the library of ``root``.
+
+        Raises ``RootNotFoundError`` / ``RootNotReadableError`` for an unusable root and
+        ``LibraryNotWritableError`` when the library folder or database cannot be written.
+        """
+        root_path = Path(root).expanduser().absolute()
+        if not root_path.exists():
+            raise RootNotFoundError(
+                f"{root_path} does not exist: pass the folder that holds your photos"
+            )
+        if not root_path.is_dir():
+            raise RootNotFoundError(
+                f"{root_path} is not a folder: pass the folder that holds your photos"
+            )
+        try:
+            with os.scandir(root_path) as it:
+                next(it, None)
+        except PermissionError as exc:
+            raise RootNotReadableError(
+                f"cannot read {root_path} ({exc.strerror}): check its permissions "
+                "or run as a user who can read it"
+            ) from exc
+        except OSError as exc:
+            raise RootNotReadableError(
+                f"cannot read {root_path} ({exc.strerror or exc}): check the folder"
+            ) from exc
+
+        lib_dir = (
+            Path(library_dir).expanduser().absolute()
+            if library_dir is not None
+            else root_path / LIBRARY_DIRNAME
+        )
+        hint = "pass a writable folder with --library (library_dir=...)"
+        try:
+            lib_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryNotWritableError(
+                f"cannot create the library folder {lib_dir} ({exc.strerror or exc}): {hint}"
+            ) from exc
+        try:
+            repository = SQLiteAssetRepository(lib_dir / DB_FILENAME)
+        except sqlite3.DatabaseError as exc:
+            raise LibraryNotWritableError(
+                f"cannot open the library database {lib_dir / DB_FILENAME} ({exc}): {hint}, "
+                "or move the damaged file away to rebuild the index"
+            ) from exc
+        return cls(root_path, lib_dir, repository, event_bus=event_bus)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.repository.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cancel(self) -> None:
+        """Stop a running ``scan`` soon (from another thread); what was written stays."""
+        scanner = self._scanner
+        if scanner is not None:
+            scanner.cancel()
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self.repository.count()
+
+    def assets(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Stored rows ordered by path (``path`` and ``folder`` are bytes)."""
+        for n, row in enumerate(self.repository.iter_rows()):
+            if limit is not None and n >= limit:
+                return
+            yield row
+
+    # -- scanning -------------------------------------------------------------------------------
+
+    def _skip_dirs(self) -> list[Path]:
+        try:
+            self.library_dir.relative_to(self.root)
+        except ValueError:
+            return []
+        return [self.library_dir]
+
+    def scan(
+        self,
+        progress: ProgressCallback | None = None,
+        workers: int | None = None,
+    ) -> ScanReport:
+        """Bring the index up to date with the folder; returns what changed.
+
+        ``progress(processed, total)`` is called after every probed batch (``total`` is the
+        number of new or changed files) and once at the end. ``workers`` caps probe threads.
+        """
+        started = time.perf_counter()
+        report = ScanReport(root=self.root)
+        repo = self.repository
+        scanner = ParallelScanner(
+            max_workers=workers, batch_size=SCAN_BATCH_SIZE, skip=self._skip_dirs()
+        )
+        self._scanner = scanner
+        try:
+            files, walk_errors = scanner.discover(self.root)
+            report.files = len(files)
+            known: dict[bytes, KnownFile] = repo.known_files()
+
+            to_probe: list[str] = []
+            seen: set[bytes] = set()
+            for rel, size, mtime_ns in files:
+                key = os.fsencode(rel)
+                seen.add(key)
+                old = known.get(key)
+                if old is not None and old[0] == size and old[1] == mtime_ns and old[3]:
+                    report.unchanged += 1
+                else:
+                    to_probe.append(rel)
+
+            # Rows whose file is gone; kept back under folders the walk could not read.
+            unreadable = [os.fsencode(rel).rstrip(b"/") + b"/" for rel, _m in walk_errors]
+            vanished: dict[bytes, KnownFile] = {
+                p: v
+                for p, v in known.items()
+                if p not in seen and not any(p.startswith(u) for u in unreadable)
+            }
+            vanished_by_id: dict[str, list[tuple[bytes, int]]] = {}
+            for p, (_s, _m, rowid, ident) in vanished.items():
+                if ident:
+                    vanished_by_id.setdefault(ident, []).append((p, rowid))
+
+            repo.replace_scan_errors(walk_errors)
+
+            total = len(to_probe)
+            processed = 0
+            if progress is not None:
+                progress(0, total)
+            for batch in scanner.probe_records(self.root, to_probe):
+                self._write_batch(batch, known, vanished, vanished_by_id, report)
+                processed += len(batch)
+                if progress is not None:
+                    progress(processed, total)
+            report.cancelled = scanner.cancelled and processed < total
+
+            if not report.cancelled:
+                report.removed = repo.delete_paths(list(vanished))
+            if progress is not None and processed != total:
+                progress(processed, total)
+        finally:
+            self._scanner = None
+
+        report.errors = [(os.fsdecode(p), m) for p, m in repo.scan_errors()]
+        report.seconds = time.perf_counter() - started
+        if self.event_bus is not None:
+            self.event_bus.publish(
+                ScanCompletedEvent(
+                    root=str(self.root),
+                    files=report.files,
+                    added=report.added,
+                    updated=report.updated,
+                    unchanged=report.unchanged,
+                    removed=report.removed,
+                    errors=len(report.errors),
+                    seconds=report.seconds,
+                    cancelled=report.cancelled,
+                    library=str(self.library_dir),
+                )
+            )
+        return report
+
+    def _write_batch(
+        self,
+        batch: list[Record],
+        known: dict[bytes, KnownFile],
+        vanished: dict[bytes, KnownFile],
+        vanished_by_id: dict[str, list[tuple[bytes, int]]],
+        report: ScanReport,
+    ) -> None:
+        """Store one probed batch in one transaction: updates, moves and inserts."""
+        upserts: list[Record] = []
+        with self.repository.transaction():
+            for record in batch:
+                key = os.fsencode(record["path"])
+                if key in known:
+                    report.updated += 1
+                    upserts.append(record)
+                    continue
+                ident = record.get("id")
+                candidates = vanished_by_id.get(ident) if ident else None
+                if candidates:
+                    old_path, rowid = candidates.pop()
+                    if not candidates:
+                        del vanished_by_id[ident]
+                    vanished.pop(old_path, None)
+                    self.repository.move(rowid, record)
+                    report.updated += 1
+                    report.moved += 1
+                else:
+                    report.added += 1
+                    upserts.append(record)
+            self.repository.batch_insert(upserts)
