@@ -227,20 +227,29 @@ class ParallelScanner:
                     path = root / rel
                     pending.append((path, pool.submit(fn, path)))
 
-            fill()
-            while pending:
-                if self._cancel.is_set():
-                    for _path, future in pending:
-                        future.cancel()
-                    break
-                path, future = pending.popleft()
+            def collect(path: Path, future: Future[Any]) -> None:
                 try:
                     part.assets.append(future.result())
                 except Exception as exc:
                     part.errors.append((path, str(exc) or type(exc).__name__))
-                fill()
-                if part.total_processed >= self.batch_size:
-                    yield part
-                    part = ScanResult()
+
+            fill()
+            try:
+                while pending:
+                    if self._cancel.is_set():
+                        # keep what is done or already running; drop what has not started
+                        for path, future in pending:
+                            if not future.cancel():
+                                collect(path, future)
+                        pending.clear()
+                        break
+                    collect(*pending.popleft())
+                    fill()
+                    if part.total_processed >= self.batch_size:
+                        yield part
+                        part = ScanResult()
+            finally:  # the consumer left early: do not run what has not started
+                for _path, future in pending:
+                    future.cancel()
         if part.total_processed:
             yield part

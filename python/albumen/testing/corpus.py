@@ -261,7 +261,8 @@ def _dms_value(dms: tuple[Any, Any, Any]) -> float:
     return round(d + m / 60 + s / 3600, 9)
 
 
-def _no_exif_entry(base: _Base) -> dict[str, Any]:
+def _no_exif_entry(base: _Base, when: datetime) -> dict[str, Any]:
+    """A file without EXIF: its capture time is its mtime, recorded as UTC (offset 0)."""
     return {
         "exif": False,
         "width": base.width,
@@ -269,8 +270,8 @@ def _no_exif_entry(base: _Base) -> dict[str, Any]:
         "display_width": base.width,
         "display_height": base.height,
         "orientation": None,
-        "captured_at": None,
-        "captured_offset": None,
+        "captured_at": when.strftime("%Y-%m-%dT%H:%M:%S"),
+        "captured_offset": 0,
         "captured_at_source": "file:mtime",
         "make": None,
         "model": None,
@@ -334,7 +335,7 @@ def generate_corpus(
             base = rng.choice(base_images)
             rel = f"{folder}/{camera[3].format(n=name_counter)}"
             if rng.random() < 0.05:
-                entry = _no_exif_entry(base)
+                entry = _no_exif_entry(base, when)
                 data: list[bytes] = [base.data]
                 mtime = when.replace(tzinfo=timezone.utc).timestamp()
             else:

@@ -1,0 +1,60 @@
+"""Shared fixtures: small photo trees and a generated corpus with its manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scan_helpers import jpeg_bytes, write_file
+
+
+@pytest.fixture
+def make_jpeg() -> Callable[..., Path]:
+    """``make_jpeg(path, color=..., exif=...)`` writes a small real JPEG and returns its path."""
+
+    def make(path: Path, **kwargs: Any) -> Path:
+        write_file(path, jpeg_bytes(**kwargs))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def photo_tree(tmp_path: Path) -> Path:
+    """A small tree: 6 photos in nested folders with distinct content, plus files to ignore."""
+    root = tmp_path / "photos"
+    for i, rel in enumerate(
+        [
+            "a.jpg",
+            "B.JPG",
+            "2020/01/trip/c.jpeg",
+            "2020/01/trip/d.Jpg",
+            "2021/e.jpg",
+            "2021/deep/er/f.jpg",
+        ]
+    ):
+        write_file(
+            root / rel,
+            jpeg_bytes(
+                color=(i * 40 % 256, 100, 200),
+                exif={0x010F: "Canon", 0x0110: f"Model {i}", 0x0112: 1 + i % 8},
+                exif_ifd={0x9003: f"2020:0{1 + i}:0{1 + i} 10:00:00"},
+            ),
+        )
+    write_file(root / "notes.txt", b"not a photo")
+    write_file(root / ".hidden.jpg", jpeg_bytes())
+    write_file(root / ".secret/x.jpg", jpeg_bytes())
+    return root
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A generated corpus of 400 photos (plus broken, hidden and other files) and its
+    manifest."""
+    from albumen.testing.corpus import generate_corpus
+
+    root = tmp_path_factory.mktemp("corpus")
+    manifest = generate_corpus(root, 400, seed=7)
+    return root, manifest

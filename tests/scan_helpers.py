@@ -1,0 +1,44 @@
+"""Helpers shared by the scan tests (imported as ``scan_helpers``)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+
+def jpeg_bytes(
+    size: tuple[int, int] = (48, 32),
+    color: tuple[int, int, int] = (200, 80, 40),
+    exif: dict[int, Any] | None = None,
+    exif_ifd: dict[int, Any] | None = None,
+) -> bytes:
+    """A small real JPEG, optionally with IFD0 tags and Exif-IFD tags."""
+    from PIL import Image
+
+    img = Image.new("RGB", size, color)
+    buf = io.BytesIO()
+    kwargs: dict[str, Any] = {}
+    if exif or exif_ifd:
+        e = Image.Exif()
+        for tag, value in (exif or {}).items():
+            e[tag] = value
+        if exif_ifd:
+            sub = e.get_ifd(0x8769)
+            sub.update(exif_ifd)
+        kwargs["exif"] = e.tobytes()
+    img.save(buf, "JPEG", quality=80, **kwargs)
+    return buf.getvalue()
+
+
+def write_file(path: Path | bytes, data: bytes) -> Path | bytes:
+    """Write ``data`` at ``path`` (str/Path or raw bytes for non-UTF-8 names), parents too."""
+    if isinstance(path, bytes):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
