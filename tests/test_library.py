@@ -152,9 +152,7 @@ def test_a_changed_file_is_probed_again_and_updated(
     assert (after["make"], after["width"], after["height"]) == ("NIKON", 64, 40)
 
 
-def test_a_touched_file_is_probed_again(
-    lib: Library, photo_tree: Path, probed: list[str]
-) -> None:
+def test_a_touched_file_is_probed_again(lib: Library, photo_tree: Path, probed: list[str]) -> None:
     lib.scan()
     st = (photo_tree / "a.jpg").stat()
     os.utime(photo_tree / "a.jpg", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))

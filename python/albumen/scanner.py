@@ -112,9 +112,7 @@ class ParallelScanner:
 
     # -- building blocks (also used by Library) --------------------------------------------------
 
-    def discover(
-        self, root: StrPath
-    ) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
+    def discover(self, root: StrPath) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
         """Walk ``root``: ``([(relpath, size, mtime_ns)], [(relpath, message)])``, sorted by path.
 
         Raises ``FileNotFoundError`` / ``NotADirectoryError`` / ``PermissionError`` when the root

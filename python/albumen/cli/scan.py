@@ -103,17 +103,34 @@ def _open_library(root: Path, library: Path | None, *, create: bool = True) -> A
         raise _fail(str(exc)) from None
 
 
-@app.command()
+SCAN_HELP = (
+    "Index ROOT: find every photo and video below it and store what they hold.\n\n"
+    "The first scan reads every file; later scans read only new and changed files, drop "
+    "deleted ones and keep moved ones (matched by content). Files that cannot be read are "
+    "listed as errors and the scan goes on (exit status 0). Exit status 2: ROOT or the "
+    "library folder cannot be used; 130: interrupted (run it again to finish)."
+)
+LS_HELP = (
+    "List the indexed assets of ROOT, ordered by path (run `albumen scan ROOT` first).\n\n"
+    "Shows a table, or with --json one JSON object per line."
+)
+
+
+@app.command(help=SCAN_HELP)
 def scan(
-    root: Annotated[Path, typer.Argument(help=ROOT_HELP, show_default=False)],
+    root: Annotated[
+        Path,
+        typer.Argument(help=ROOT_HELP, show_default=False, metavar="ROOT", readable=False),
+    ],
     library: Annotated[
-        Path | None, typer.Option("--library", "-l", help=LIBRARY_HELP, show_default=False)
+        Path | None,
+        typer.Option(
+            "--library", "-l", help=LIBRARY_HELP, show_default=False, metavar="DIR", readable=False
+        ),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(
-            "--workers", "-w", min=1, help="Probe threads (default: one per CPU core)."
-        ),
+        typer.Option("--workers", "-w", min=1, help="Probe threads (default: one per CPU core)."),
     ] = None,
     json_output: Annotated[
         bool,
@@ -124,12 +141,6 @@ def scan(
         ),
     ] = False,
 ) -> None:
-    """Index ROOT: find every photo and video below it and store what they hold.
-
-    The first scan reads every file; later scans only read new and changed files, drop deleted
-    ones and keep moved ones. Files that cannot be read are listed as errors and the scan goes
-    on (exit status 0). Exit status 2: ROOT or the library cannot be used.
-    """
     from rich.console import Console
 
     lib = _open_library(root, library)
@@ -218,11 +229,17 @@ def _print_summary(report: Any) -> None:
             )
 
 
-@app.command("ls")
+@app.command("ls", help=LS_HELP)
 def ls(
-    root: Annotated[Path, typer.Argument(help=ROOT_HELP, show_default=False)],
+    root: Annotated[
+        Path,
+        typer.Argument(help=ROOT_HELP, show_default=False, metavar="ROOT", readable=False),
+    ],
     library: Annotated[
-        Path | None, typer.Option("--library", "-l", help=LIBRARY_HELP, show_default=False)
+        Path | None,
+        typer.Option(
+            "--library", "-l", help=LIBRARY_HELP, show_default=False, metavar="DIR", readable=False
+        ),
     ] = None,
     json_output: Annotated[
         bool,
@@ -238,7 +255,6 @@ def ls(
         int | None, typer.Option("--limit", "-n", min=0, help="Show at most N assets.")
     ] = None,
 ) -> None:
-    """List the indexed assets of ROOT, ordered by path (run `albumen scan ROOT` first)."""
     lib = _open_library(root, library, create=False)
     with lib:
         rows = lib.assets(limit=limit)

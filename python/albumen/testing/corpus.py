@@ -41,9 +41,19 @@ CAMERAS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("Canon", "Canon EOS 5D Mark IV", ("EF70-200mm f/2.8L IS III USM",), "IMG_{n:04d}.JPG"),
     ("NIKON CORPORATION", "NIKON Z 6_2", ("NIKKOR Z 24-70mm f/4 S",), "DSC_{n:04d}.JPG"),
     ("SONY", "ILCE-7M3", ("FE 35mm F1.8", "FE 85mm F1.8"), "DSC{n:05d}.JPG"),
-    ("Apple", "iPhone 14 Pro", ("iPhone 14 Pro back triple camera 6.86mm f/1.78",), "IMG_{n:04d}.jpeg"),
+    (
+        "Apple",
+        "iPhone 14 Pro",
+        ("iPhone 14 Pro back triple camera 6.86mm f/1.78",),
+        "IMG_{n:04d}.jpeg",
+    ),
     ("FUJIFILM", "X-T4", ("XF18-55mmF2.8-4 R LM OIS",), "DSCF{n:04d}.JPG"),
-    ("OLYMPUS CORPORATION", "E-M10MarkIII", ("M.Zuiko Digital ED 14-42mm F3.5-5.6 EZ",), "P{n:07d}.JPG"),
+    (
+        "OLYMPUS CORPORATION",
+        "E-M10MarkIII",
+        ("M.Zuiko Digital ED 14-42mm F3.5-5.6 EZ",),
+        "P{n:07d}.JPG",
+    ),
     ("samsung", "SM-G991B", (), "{n:08d}.jpg"),
     ("Google", "Pixel 7", (), "PXL_{n:08d}.jpg"),
 )

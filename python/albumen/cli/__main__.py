@@ -1,0 +1,5 @@
+"""``python -m albumen.cli``: the same as the ``albumen`` command."""
+
+from albumen.cli import app
+
+app(prog_name="albumen")

@@ -1,0 +1,188 @@
+"""`albumen scan` and `albumen ls`, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from scan_helpers import jpeg_bytes, write_file
+from typer.testing import CliRunner
+
+from albumen.cli import app
+from albumen.cli.scan import LS_FIELDS, format_captured, format_mtime
+
+runner = CliRunner()
+
+SCAN_KEYS = {"root", "files", "added", "updated", "unchanged", "removed", "errors", "seconds"}
+
+
+def scan_json(*args: str) -> dict[str, object]:
+    result = runner.invoke(app, ["scan", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def test_scan_json_shape(photo_tree: Path) -> None:
+    write_file(photo_tree / "broken.jpg", b"")
+    data = scan_json(str(photo_tree))
+    assert SCAN_KEYS <= set(data)
+    assert data["root"] == str(photo_tree)
+    assert (data["files"], data["added"], data["unchanged"], data["removed"]) == (7, 7, 0, 0)
+    assert data["errors"] == [{"path": "broken.jpg", "error": data["errors"][0]["error"]}]  # type: ignore[index]
+    assert isinstance(data["seconds"], float)
+
+    again = scan_json(str(photo_tree))
+    assert (again["unchanged"], again["added"]) == (7, 0)
+
+
+def test_scan_prints_a_summary_table(photo_tree: Path) -> None:
+    result = runner.invoke(app, ["scan", str(photo_tree)])
+    assert result.exit_code == 0, result.output
+    for word in ("files", "added", "unchanged", "removed", "errors", "seconds"):
+        assert word in result.stdout
+
+
+def test_scan_with_library_and_workers(photo_tree: Path, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    data = scan_json(str(photo_tree), "--library", str(lib), "--workers", "2")
+    assert data["added"] == 6
+    assert (lib / "library.db").is_file()
+    assert not (photo_tree / ".albumen").exists()
+    result = runner.invoke(app, ["ls", str(photo_tree), "--library", str(lib), "--json"])
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 6
+
+
+def test_missing_root_exits_2_with_one_line(tmp_path: Path) -> None:
+    for command in ("scan", "ls"):
+        result = runner.invoke(app, [command, str(tmp_path / "nope")])
+        assert result.exit_code == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert "does not exist" in lines[0] and "nope" in lines[0]
+
+
+def test_unwritable_library_exits_2(photo_tree: Path, tmp_path: Path) -> None:
+    (tmp_path / "file").write_bytes(b"")
+    result = runner.invoke(app, ["scan", str(photo_tree), "--library", str(tmp_path / "file/x")])
+    assert result.exit_code == 2
+    assert "--library" in result.stderr
+
+
+def test_ls_before_scan_says_what_to_do(photo_tree: Path) -> None:
+    result = runner.invoke(app, ["ls", str(photo_tree)])
+    assert result.exit_code == 2
+    assert "albumen scan" in result.stderr
+    assert not (photo_tree / ".albumen").exists()
+
+
+def test_ls_json_lines(photo_tree: Path) -> None:
+    scan_json(str(photo_tree))
+    result = runner.invoke(app, ["ls", str(photo_tree), "--json"])
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 6
+    assert all(list(r) == list(LS_FIELDS) for r in records)
+    paths = [r["path"] for r in records]
+    assert paths == sorted(paths, key=os.fsencode)
+    c = next(r for r in records if r["path"] == "2020/01/trip/c.jpeg")
+    assert (c["kind"], c["mime"], c["width"], c["height"]) == ("photo", "image/jpeg", 48, 32)
+    assert c["make"] == "Canon"
+    assert c["size"] == (photo_tree / c["path"]).stat().st_size
+    assert c["mtime"].endswith("+00:00")
+    assert c["captured_at"].startswith("2020-03-03T10:00:00")
+    assert len(c["id"]) == 32
+
+    limited = runner.invoke(app, ["ls", str(photo_tree), "--json", "--limit", "2"])
+    assert len(limited.stdout.splitlines()) == 2
+
+
+def test_ls_table(photo_tree: Path) -> None:
+    write_file(photo_tree / "zzz-broken.jpg", b"")
+    scan_json(str(photo_tree))
+    result = runner.invoke(app, ["ls", str(photo_tree), "--limit", "100"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "c.jpeg" in result.stdout
+    assert "7 assets" in result.stdout
+
+
+def test_non_utf8_names_in_ls(tmp_path: Path) -> None:
+    write_file(os.fsencode(tmp_path) + b"/\xe9t\xe9.jpg", jpeg_bytes())
+    scan_json(str(tmp_path))
+    line = runner.invoke(app, ["ls", str(tmp_path), "--json"]).stdout.strip()
+    record = json.loads(line)
+    assert os.fsencode(record["path"]) == b"\xe9t\xe9.jpg"
+    table = runner.invoke(app, ["ls", str(tmp_path)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0
+    assert "\ufffdt\ufffd.jpg" in table.stdout
+
+
+def test_formatting_helpers() -> None:
+    assert format_captured("2023-07-14T18:03:22.120", 120) == "2023-07-14T18:03:22.120+02:00"
+    assert format_captured("2023-07-14T18:03:22", -210) == "2023-07-14T18:03:22-03:30"
+    assert format_captured("2023-07-14T18:03:22", None) == "2023-07-14T18:03:22"
+    assert format_captured(None, 60) is None
+    assert format_mtime(1_689_350_602_120_000_000) == "2023-07-14T16:03:22.120000+00:00"
+    assert format_mtime(None) is None
+
+
+def test_help_texts_explain() -> None:
+    for command, words in (
+        ("scan", ("--library", "--workers", "--json", "Index ROOT")),
+        ("ls", ("--json", "--limit", "List")),
+    ):
+        result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0
+        for word in words:
+            assert word in result.stdout, (command, word)
+
+
+def test_the_installed_command_runs(photo_tree: Path) -> None:
+    exe = Path(sys.executable).parent / "albumen"
+    out = subprocess.run(
+        [str(exe), "scan", str(photo_tree), "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["files"] == 6
+    missing = subprocess.run(
+        [str(exe), "scan", str(photo_tree / "nope")], capture_output=True, text=True, timeout=60
+    )
+    assert missing.returncode == 2
+    assert missing.stdout == ""
+    assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_unreadable_root_exits_2() -> None:
+    if os.geteuid() != 0:
+        base = Path(tempfile.mkdtemp())
+        cmd: list[str] = []
+    elif shutil.which("setpriv"):
+        base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
+        os.chmod(base, 0o777)
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    else:
+        pytest.skip("running as root without setpriv: cannot make a folder unreadable")
+    root = base / "locked"
+    root.mkdir()
+    os.chmod(root, 0)
+    try:
+        out = subprocess.run(
+            [*cmd, sys.executable, "-m", "albumen.cli", "scan", str(root), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.chmod(root, 0o755)
+        shutil.rmtree(base, ignore_errors=True)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "cannot read" in lines[0] and "permissions" in lines[0]
