@@ -368,9 +368,10 @@ def generate_corpus(
         _write(root / rel, data, when.replace(tzinfo=timezone.utc).timestamp())
         files[rel] = entry
 
-    broken: dict[str, str] = {}
+    broken: dict[str, dict[str, Any]] = {}
     hidden: list[str] = []
     other: list[str] = []
+    fixed = datetime(2020, 2, 2, 2, 2, 2, tzinfo=timezone.utc).timestamp()  # extras' mtime
     if extras:
         sample = base_images[0]
         segment, _entry = _file_exif(rng, sample, CAMERAS[1], datetime(2020, 2, 2, 2, 2, 2))
@@ -387,11 +388,22 @@ def generate_corpus(
             + sample.data[sample.split :],
             "broken/not-a-jpeg.jpg": b"this is a text file with a .jpg name\n" * 20,
         }
+        pixels = {"width": sample.width, "height": sample.height}
+        what = {
+            "broken/empty.jpg": ("zero-byte file", None),
+            "broken/truncated.jpg": ("JPEG cut off in its image data", pixels),
+            "broken/truncated-in-header.jpg": ("JPEG cut off inside its EXIF segment", None),
+            "broken/garbage-exif.jpg": ("random bytes in the EXIF segment", pixels),
+            "broken/bad-ifd-offset.jpg": ("EXIF IFD offset points past the segment", pixels),
+            "broken/not-a-jpeg.jpg": ("a text file named .jpg", None),
+        }
         for rel, blob in bad.items():
-            _write(root / rel, blob)
-            broken[rel] = "zero-byte" if not blob else "damaged"
+            _write(root / rel, blob, fixed)
+            reason, recoverable = what[rel]
+            # `recoverable`: the pixel size a probe can still read (SOF is intact), if any
+            broken[rel] = {"reason": reason, "size": len(blob), "recoverable": recoverable}
         for rel in (".hidden.jpg", ".thumbnails/IMG_0001.JPG", "2019/.picasaoriginals/a.jpg"):
-            _write(root / rel, good)
+            _write(root / rel, good, fixed)
             hidden.append(rel)
         for rel, blob in (
             ("notes.txt", b"holiday notes\n"),
@@ -399,7 +411,7 @@ def generate_corpus(
             ("Thumbs.db", rng.randbytes(512)),
             ("album/cover.psd", rng.randbytes(256)),
         ):
-            _write(root / rel, blob)
+            _write(root / rel, blob, fixed)
             other.append(rel)
 
     manifest = {
@@ -411,7 +423,7 @@ def generate_corpus(
         "hidden": hidden,
         "other": other,
     }
-    (root / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+    _write(root / MANIFEST_NAME, json.dumps(manifest, indent=1).encode(), fixed)
     return manifest
 
 
