@@ -11,11 +11,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from scan_helpers import jpeg_bytes, write_file
-from typer.testing import CliRunner
-
 from albumen.cli import app
 from albumen.cli.scan import LS_FIELDS, format_captured, format_mtime
+from scan_helpers import jpeg_bytes, write_file
+from typer.testing import CliRunner
 
 runner = CliRunner()
 
@@ -32,7 +31,7 @@ def scan_json(*args: str) -> dict[str, object]:
 def test_scan_json_shape(photo_tree: Path) -> None:
     write_file(photo_tree / "broken.jpg", b"")
     data = scan_json(str(photo_tree))
-    assert SCAN_KEYS <= set(data)
+    assert set(data) >= SCAN_KEYS
     assert data["root"] == str(photo_tree)
     assert (data["files"], data["added"], data["unchanged"], data["removed"]) == (7, 7, 0, 0)
     assert data["errors"] == [{"path": "broken.jpg", "error": data["errors"][0]["error"]}]  # type: ignore[index]

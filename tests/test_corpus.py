@@ -54,14 +54,14 @@ def test_exif_is_varied(corpus: tuple[Path, dict[str, Any]]) -> None:
     with_exif = [e for e in entries if e["exif"]]
     assert 0 < len(entries) - len(with_exif) < len(entries) // 5  # some without EXIF
     assert {e["orientation"] for e in with_exif} == set(range(1, 9))
-    signs = {
-        (e["gps_lat"] >= 0, e["gps_lon"] >= 0) for e in with_exif if e["gps_lat"] is not None
-    }
+    signs = {(e["gps_lat"] >= 0, e["gps_lon"] >= 0) for e in with_exif if e["gps_lat"] is not None}
     assert signs == {(True, True), (True, False), (False, True), (False, False)}
     alts = [e["gps_alt"] for e in with_exif if e["gps_alt"] is not None]
     assert min(alts) < 0 < max(alts)
     offsets = {e["captured_offset"] for e in with_exif}
-    assert None in offsets and any(o and o < 0 for o in offsets) and any(o and o % 60 for o in offsets)
+    assert (
+        None in offsets and any(o and o < 0 for o in offsets) and any(o and o % 60 for o in offsets)
+    )
     assert any("." in e["captured_at"] for e in with_exif)  # sub-seconds
     sources = {e["captured_at_source"] for e in entries}
     assert sources == {"exif:DateTimeOriginal", "exif:CreateDate", "file:mtime"}
@@ -104,9 +104,9 @@ def test_mtime_is_the_capture_instant(corpus: tuple[Path, dict[str, Any]]) -> No
 
 
 def test_command_line_and_large_files(tmp_path: Path) -> None:
+    args = ["--count", "5", "--large", "1", "--seed", "4"]
     out = subprocess.run(
-        [sys.executable, "-m", "albumen.testing.corpus", str(tmp_path), "--count", "5"]
-        + ["--large", "1", "--seed", "4"],
+        [sys.executable, "-m", "albumen.testing.corpus", str(tmp_path), *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from albumen import Library
 from albumen.testing.corpus import generate_corpus
 

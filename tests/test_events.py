@@ -5,7 +5,6 @@ import logging
 import threading
 
 import pytest
-
 from albumen import EventBus, ScanCompletedEvent, ScanProgressEvent
 
 

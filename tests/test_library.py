@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scan_helpers import jpeg_bytes, write_file
-
 from albumen import EventBus, Library, LibraryError, ScanCompletedEvent, _core
 from albumen.library import LibraryNotWritableError, RootNotFoundError, RootNotReadableError
+from scan_helpers import jpeg_bytes, write_file
 
 
 @pytest.fixture
@@ -307,6 +306,9 @@ def test_non_utf8_names_round_trip(tmp_path: Path) -> None:
         assert lib.scan().unchanged == 1
 
 
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
 def _can_drop_privileges() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv") is not None
 
@@ -351,8 +353,7 @@ def _scan_as_nobody(root: Path) -> Any:
         """
     )
     out = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code]
-        + [str(root)],
+        [*NOBODY, sys.executable, "-c", code, str(root)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from albumen import EventBus, ParallelScanner, ScanProgressEvent, ScanResult
 from albumen.schema import RECORD_COLUMNS
-
 from scan_helpers import jpeg_bytes, write_file
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from albumen import ParallelScanner
 
 Corpus = tuple[Path, dict[str, Any]]

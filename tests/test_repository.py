@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from albumen import SQLiteAssetRepository
 from albumen import repository as repo_mod
 from albumen.repository import derive_folder, derive_sort_time

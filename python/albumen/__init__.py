@@ -41,7 +41,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from albumen.events import EventBus, ScanCompletedEvent, ScanProgressEvent
-    from albumen.library import Library, LibraryError, ScanReport
-    from albumen.repository import SQLiteAssetRepository
-    from albumen.scanner import ParallelScanner, ScanResult
+    from albumen.events import EventBus as EventBus
+    from albumen.events import ScanCompletedEvent as ScanCompletedEvent
+    from albumen.events import ScanProgressEvent as ScanProgressEvent
+    from albumen.library import Library as Library
+    from albumen.library import LibraryError as LibraryError
+    from albumen.library import ScanReport as ScanReport
+    from albumen.repository import SQLiteAssetRepository as SQLiteAssetRepository
+    from albumen.scanner import ParallelScanner as ParallelScanner
+    from albumen.scanner import ScanResult as ScanResult

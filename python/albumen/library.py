@@ -307,8 +307,8 @@ class Library:
                     upserts.append(record)
                     continue
                 ident = record.get("id")
-                candidates = vanished_by_id.get(ident) if ident else None
-                if candidates:
+                candidates = vanished_by_id.get(ident) if isinstance(ident, str) else None
+                if candidates and isinstance(ident, str):
                     old_path, rowid = candidates.pop()
                     if not candidates:
                         del vanished_by_id[ident]

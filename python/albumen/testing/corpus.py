@@ -97,7 +97,7 @@ def _draw_base(index: int, width: int, height: int, rng: random.Random) -> PILIm
     flat = Image.new("L", (width, height), rng.randrange(40, 220))
     bands = [gx, gy, flat]
     rng.shuffle(bands)
-    img = Image.merge("RGB", tuple(bands))  # type: ignore[arg-type]
+    img = Image.merge("RGB", bands)
     draw = ImageDraw.Draw(img)
     for _ in range(rng.randrange(3, 8)):
         x0, y0 = rng.randrange(width), rng.randrange(height)
