@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from albumen import EventBus, Library, LibraryError, ScanCompletedEvent, _core
+from albumen import EventBus, Library, LibraryError, ScanCompletedEvent, ScanProgressEvent, _core
 from albumen.library import LibraryNotWritableError, RootNotFoundError, RootNotReadableError
 from scan_helpers import jpeg_bytes, write_file
 
@@ -212,13 +212,16 @@ def test_a_copy_is_a_new_row_with_the_same_id(lib: Library, photo_tree: Path) ->
 def test_progress_callback_and_completed_event(photo_tree: Path) -> None:
     bus = EventBus()
     done: list[ScanCompletedEvent] = []
+    steps: list[ScanProgressEvent] = []
     bus.subscribe(ScanCompletedEvent, done.append)
+    bus.subscribe(ScanProgressEvent, steps.append)
     calls: list[tuple[int, int]] = []
     with Library.open(photo_tree, event_bus=bus) as lib:
         lib.scan(progress=lambda p, t: calls.append((p, t)), workers=1)
     assert calls[0] == (0, 6)
     assert calls[-1] == (6, 6)
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    assert [(e.processed, e.total) for e in steps] == calls
     assert len(done) == 1
     assert (done[0].root, done[0].files, done[0].added) == (str(photo_tree), 6, 6)
 
@@ -401,3 +404,17 @@ def test_the_database_is_sound_after_a_scan(lib: Library) -> None:
     conn = sqlite3.connect(lib.library_dir / "library.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_cancel_keeps_what_was_written_and_the_next_scan_finishes(tmp_path: Path) -> None:
+    data = [jpeg_bytes(color=(i, 0, 0)) for i in range(4)]
+    for i in range(1200):
+        write_file(tmp_path / f"d{i % 9}/p{i:05d}.jpg", data[i % 4])
+    with Library.open(tmp_path) as lib:
+        report = lib.scan(progress=lambda done, total: lib.cancel() if done else None, workers=1)
+        assert report.cancelled
+        assert 0 < report.added < 1200
+        assert len(lib) == report.added
+        rest = lib.scan()
+        assert not rest.cancelled
+        assert (rest.unchanged, rest.added) == (report.added, 1200 - report.added)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from albumen.events import EventBus, ScanCompletedEvent
+from albumen.events import EventBus, ScanCompletedEvent, ScanProgressEvent
 from albumen.repository import KnownFile, SQLiteAssetRepository
 from albumen.scanner import LIBRARY_DIRNAME, ParallelScanner, Record
 
@@ -212,8 +212,11 @@ class Library:
     ) -> ScanReport:
         """Bring the index up to date with the folder; returns what changed.
 
-        ``progress(processed, total)`` is called after every probed batch (``total`` is the
-        number of new or changed files) and once at the end. ``workers`` caps probe threads.
+        ``progress(processed, total)`` is called once before probing and after every probed
+        batch (``total`` is the number of new or changed files; the last call has ``processed ==
+        total`` unless the scan was cancelled); the same steps go to the event bus as
+        ``ScanProgressEvent``. ``workers`` caps probe threads. ``cancel()`` from another thread
+        stops the scan after the batch in hand; vanished files are then not removed.
         """
         started = time.perf_counter()
         report = ScanReport(root=self.root)
@@ -254,19 +257,15 @@ class Library:
 
             total = len(to_probe)
             processed = 0
-            if progress is not None:
-                progress(0, total)
+            self._progress(progress, 0, total)
             for batch in scanner.probe_records(self.root, to_probe):
                 self._write_batch(batch, known, vanished, vanished_by_id, report)
                 processed += len(batch)
-                if progress is not None:
-                    progress(processed, total)
+                self._progress(progress, processed, total)
             report.cancelled = scanner.cancelled and processed < total
 
             if not report.cancelled:
                 report.removed = repo.delete_paths(list(vanished))
-            if progress is not None and processed != total:
-                progress(processed, total)
         finally:
             self._scanner = None
 
@@ -288,6 +287,12 @@ class Library:
                 )
             )
         return report
+
+    def _progress(self, callback: ProgressCallback | None, processed: int, total: int) -> None:
+        if callback is not None:
+            callback(processed, total)
+        if self.event_bus is not None:
+            self.event_bus.publish(ScanProgressEvent(processed=processed, total=total))
 
     def _write_batch(
         self,
