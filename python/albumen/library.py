@@ -232,14 +232,20 @@ class Library:
 
             to_probe: list[str] = []
             seen: set[bytes] = set()
+            retry: set[bytes] = set()
             for rel, size, mtime_ns in files:
                 key = os.fsencode(rel)
                 seen.add(key)
                 old = known.get(key)
-                if old is not None and old[0] == size and old[1] == mtime_ns and old[3]:
-                    report.unchanged += 1
-                else:
+                if old is None or old[0] != size or old[1] != mtime_ns:
                     to_probe.append(rel)
+                elif old[3] is None:
+                    # the file could not even be read last time (e.g. no permission): the cause
+                    # may be gone without the mtime changing, so it is tried again
+                    retry.add(key)
+                    to_probe.append(rel)
+                else:
+                    report.unchanged += 1
 
             # Rows whose file is gone; kept back under folders the walk could not read.
             unreadable = [os.fsencode(rel).rstrip(b"/") + b"/" for rel, _m in walk_errors]
@@ -259,7 +265,7 @@ class Library:
             processed = 0
             self._progress(progress, 0, total)
             for batch in scanner.probe_records(self.root, to_probe):
-                self._write_batch(batch, known, vanished, vanished_by_id, report)
+                self._write_batch(batch, known, retry, vanished, vanished_by_id, report)
                 processed += len(batch)
                 self._progress(progress, processed, total)
             report.cancelled = scanner.cancelled and processed < total
@@ -298,6 +304,7 @@ class Library:
         self,
         batch: list[Record],
         known: dict[bytes, KnownFile],
+        retry: set[bytes],
         vanished: dict[bytes, KnownFile],
         vanished_by_id: dict[str, list[tuple[bytes, int]]],
         report: ScanReport,
@@ -308,7 +315,10 @@ class Library:
             for record in batch:
                 key = os.fsencode(record["path"])
                 if key in known:
-                    report.updated += 1
+                    if key in retry and record.get("id") is None:
+                        report.unchanged += 1  # still unreadable: its error is refreshed
+                    else:
+                        report.updated += 1
                     upserts.append(record)
                     continue
                 ident = record.get("id")

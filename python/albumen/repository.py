@@ -25,15 +25,18 @@ KnownFile = tuple[int, int, int, str | None]
 
 _EPOCH = datetime(1970, 1, 1)
 
-_COLS = ", ".join(RECORD_COLUMNS)
-_MARKS = ", ".join("?" for _ in RECORD_COLUMNS)
+# Column order of the write statements: the three derived columns first, then the record's own
+# fields, taken straight from the record dict. NOT NULL columns get their defaults in SQL.
+_DERIVED = ("path", "folder", "sort_time")
+_PLAIN = tuple(c for c in RECORD_COLUMNS if c not in _DERIVED)
+_ORDER = _DERIVED + _PLAIN
+_DEFAULTS = {"kind": "'photo'", "mime": "'application/octet-stream'", "size": "0", "mtime_ns": "0"}
+_VALUES = ", ".join(f"coalesce(?, {_DEFAULTS[c]})" if c in _DEFAULTS else "?" for c in _ORDER)
 _UPSERT = (
-    f"INSERT INTO assets ({_COLS}) VALUES ({_MARKS}) ON CONFLICT(path) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in RECORD_COLUMNS if c != "path")
+    f"INSERT INTO assets ({', '.join(_ORDER)}) VALUES ({_VALUES}) ON CONFLICT(path) DO UPDATE "
+    "SET " + ", ".join(f"{c} = excluded.{c}" for c in _ORDER if c != "path")
 )
-_UPDATE_BY_ROWID = (
-    "UPDATE assets SET " + ", ".join(f"{c} = ?" for c in RECORD_COLUMNS) + " WHERE rowid = ?"
-)
+_UPDATE_BY_ROWID = f"UPDATE assets SET ({', '.join(_ORDER)}) = ({_VALUES}) WHERE rowid = ?"
 
 
 def _as_bytes(path: str | bytes | os.PathLike[str]) -> bytes:
@@ -73,31 +76,18 @@ def derive_sort_time(
     return None
 
 
-def _row(record: Mapping[str, Any]) -> list[Any]:
-    """Turn a probe record into the values of ``RECORD_COLUMNS``."""
+def _row(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of a probe record in ``_ORDER``."""
     get = record.get
-    path = _as_bytes(record["path"])
-    values: list[Any] = []
-    for col in RECORD_COLUMNS:
-        if col == "path":
-            values.append(path)
-        elif col == "folder":
-            folder = get("folder")
-            values.append(_as_bytes(folder) if folder is not None else derive_folder(path))
-        elif col == "sort_time":
-            st = get("sort_time")
-            if st is None:
-                st = derive_sort_time(get("captured_at"), get("captured_offset"), get("mtime_ns"))
-            values.append(st)
-        elif col == "kind":
-            values.append(get("kind") or "photo")
-        elif col == "mime":
-            values.append(get("mime") or "application/octet-stream")
-        elif col in ("size", "mtime_ns"):
-            values.append(get(col) or 0)
-        else:
-            values.append(get(col))
-    return values
+    path = record["path"]
+    if not isinstance(path, bytes):
+        path = os.fsencode(path)
+    folder = get("folder")
+    folder = derive_folder(path) if folder is None else _as_bytes(folder)
+    sort_time = get("sort_time")
+    if sort_time is None:
+        sort_time = derive_sort_time(get("captured_at"), get("captured_offset"), get("mtime_ns"))
+    return (path, folder, sort_time, *map(get, _PLAIN))
 
 
 class SQLiteAssetRepository:
@@ -210,7 +200,7 @@ class SQLiteAssetRepository:
         """Point the row ``rowid`` at ``record`` (a moved or renamed file): the row, and so its
         id and anything attached to it, is kept; every record column is updated."""
         with self.transaction() as conn:
-            conn.execute(_UPDATE_BY_ROWID, [*_row(record), rowid])
+            conn.execute(_UPDATE_BY_ROWID, (*_row(record), rowid))
 
     def delete_paths(self, paths: Iterable[str | bytes]) -> int:
         """Delete the rows of ``paths``; returns how many rows went."""
