@@ -112,7 +112,13 @@ SCAN_100K = textwrap.dedent(
     with Library.open(sys.argv[1], sys.argv[2]) as lib:
         report = lib.scan()
     seconds = time.perf_counter() - t0
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM is this process's own peak; ru_maxrss would inherit the (big) parent's peak across
+    # fork/exec on Linux
+    try:
+        with open("/proc/self/status") as f:
+            peak_kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"files": report.files, "errors": len(report.errors),
                       "seconds": seconds, "peak_rss_mb": peak_kib / 1024}))
     """

@@ -334,3 +334,18 @@ def test_builtin_probe_can_be_cancelled(tmp_path: Path) -> None:
     result = scanner.scan(tmp_path)
     assert result.cancelled
     assert 20 <= result.total_processed < 600
+
+
+def test_builtin_probe_progress_comes_every_batch_size_files(tmp_path: Path) -> None:
+    data = jpeg_bytes()
+    for i in range(130):
+        write_file(tmp_path / f"p{i:04d}.jpg", data)
+    bus = EventBus()
+    events = collect_progress(bus)
+    result = ParallelScanner(batch_size=50, event_bus=bus).scan(tmp_path)
+    assert len(result.assets) == 130
+    assert events[-1] == (130, 130)
+    marks = [p for p, _ in events[:-1]]
+    assert len(marks) == 2  # one per 50 files, then the end
+    assert marks[0] >= 50 and marks[1] >= 100
+    assert all(t == 130 for _, t in events)

@@ -177,10 +177,13 @@ class ParallelScanner:
         )
         processed = 0
         last_published = -1
+        next_mark = self.batch_size
         for part in batches:
             processed += part.total_processed
-            last_published = processed
-            self._publish(processed, total)
+            if processed >= next_mark:  # every batch_size files (probe batches may be smaller)
+                self._publish(processed, total)
+                last_published = processed
+                next_mark = (processed // self.batch_size + 1) * self.batch_size
             yield part
         if self._cancel.is_set() and processed < total:
             if last_published != processed:
