@@ -273,21 +273,29 @@ def _print_table(rows: Any, total: int, limit: int | None) -> None:
     from rich.table import Table
 
     console = Console()
+    wide = console.width >= 120  # pixels and exposure only when there is room for them
+    records = [ls_record(row) for row in rows]
+    show_kind = any(r["kind"] != "photo" for r in records)
+    show_error = any(r["error"] for r in records)
     table = Table()
-    table.add_column("path", overflow="fold")
-    table.add_column("kind")
-    table.add_column("size", justify="right")
-    table.add_column("pixels", justify="right")
-    table.add_column("captured")
-    table.add_column("camera")
-    table.add_column("exposure")
-    table.add_column("error", style="red", overflow="fold")
-    shown = 0
-    for row in rows:
-        shown += 1
-        rec = ls_record(row)
+    table.add_column("path", overflow="fold", min_width=16)
+    if show_kind:
+        table.add_column("kind")
+    table.add_column("size", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("pixels", justify="right", no_wrap=True)
+    table.add_column("captured", no_wrap=True)
+    table.add_column("camera", overflow="fold", max_width=16 if wide else 12)
+    if wide:
+        table.add_column("exposure", overflow="fold", max_width=20)
+    if show_error:
+        table.add_column("error", style="red", overflow="fold", max_width=30)
+    for rec in records:
         dims = f"{rec['width']}x{rec['height']}" if rec["width"] and rec["height"] else ""
-        camera = " ".join(str(x) for x in (rec["make"], rec["model"]) if x)
+        model = rec["model"] or ""
+        make = rec["make"] or ""
+        # most models already start with the make ("Canon EOS R5"); don't repeat it
+        camera = model if make.split(" ")[0].lower() in model.lower() else f"{make} {model}"
         exposure = []
         if rec["exposure_time"]:
             t = rec["exposure_time"]
@@ -296,16 +304,30 @@ def _print_table(rows: Any, total: int, limit: int | None) -> None:
             exposure.append(f"f/{rec['f_number']:g}")
         if rec["iso"]:
             exposure.append(f"ISO {rec['iso']}")
-        table.add_row(
-            _display(rec["path"]),
-            rec["kind"] or "",
-            f"{rec['size']:,}",
-            dims,
-            rec["captured_at"] or "",
-            camera,
-            " ".join(exposure),
-            rec["error"] or "",
-        )
+        captured = (rec["captured_at"] or "")[: 16 if wide else 10].replace("T", " ")
+        cells = [_display(rec["path"])]
+        if show_kind:
+            cells.append(rec["kind"] or "")
+        cells.append(_human_size(rec["size"]))
+        if wide:
+            cells.append(dims)
+        cells += [captured, camera.strip()]
+        if wide:
+            cells.append(" ".join(exposure))
+        if show_error:
+            cells.append(rec["error"] or "")
+        table.add_row(*cells)
     console.print(table)
-    more = f" (showing {shown})" if limit is not None and shown < total else ""
+    more = f" (showing {len(records)})" if limit is not None and len(records) < total else ""
     console.print(f"{total} assets{more}")
+
+
+def _human_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
