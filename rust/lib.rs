@@ -3,7 +3,9 @@
 
 pub mod capture_time;
 pub mod exif;
+pub mod grid;
 pub mod identity;
+pub mod justified;
 pub mod media_types;
 pub mod probe;
 pub mod record;
@@ -271,6 +273,425 @@ fn py_probe_file(py: Python<'_>, root: PathBuf, path: PathBuf) -> PyResult<Bound
     record_to_dict(py, &rec)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Grid layouts (issue 5): VirtualAssetGrid (uniform) and JustifiedLayout. The math lives in
+// grid.rs and justified.rs; these are thin bindings. Small calls keep the GIL (they take
+// well under a microsecond); building or relaying out a justified layout releases it.
+// ---------------------------------------------------------------------------------------------
+
+use pyo3::exceptions::PyIndexError;
+use pyo3::types::{PyBytes, PyMemoryView};
+
+type Rect = (f64, f64, f64, f64);
+
+fn check_finite(name: &str, value: f64) -> PyResult<f64> {
+    if value.is_nan() {
+        Err(PyValueError::new_err(format!(
+            "{name} must be a number, not NaN"
+        )))
+    } else {
+        Ok(value)
+    }
+}
+
+fn section_list(starts: Vec<i64>) -> PyResult<Vec<usize>> {
+    starts
+        .into_iter()
+        .map(|s| {
+            usize::try_from(s)
+                .map_err(|_| PyValueError::new_err("section starts must be non-negative"))
+        })
+        .collect()
+}
+
+fn int_rect(r: Rect) -> (i64, i64, i64, i64) {
+    (r.0 as i64, r.1 as i64, r.2 as i64, r.3 as i64)
+}
+
+/// Uniform grid layout math: see `albumen/_core.pyi`.
+#[pyclass(name = "VirtualAssetGrid", module = "albumen._core")]
+pub struct PyVirtualAssetGrid {
+    grid: grid::UniformGrid,
+}
+
+#[pymethods]
+impl PyVirtualAssetGrid {
+    #[new]
+    #[pyo3(signature = (item_width=200, item_height=200, spacing=4))]
+    fn new(item_width: i64, item_height: i64, spacing: i64) -> PyResult<Self> {
+        let size = |name: &str, v: i64, min: i64| {
+            u32::try_from(v)
+                .ok()
+                .filter(|&v| i64::from(v) >= min)
+                .ok_or_else(|| PyValueError::new_err(format!("{name} must be >= {min}, got {v}")))
+        };
+        Ok(Self {
+            grid: grid::UniformGrid::new(
+                size("item_width", item_width, 1)?,
+                size("item_height", item_height, 1)?,
+                size("spacing", spacing, 0)?,
+            ),
+        })
+    }
+
+    #[getter]
+    fn item_width(&self) -> i64 {
+        self.grid.item_width() as i64
+    }
+    #[getter]
+    fn item_height(&self) -> i64 {
+        self.grid.item_height() as i64
+    }
+    #[getter]
+    fn spacing(&self) -> i64 {
+        self.grid.spacing() as i64
+    }
+    #[getter]
+    fn total_count(&self) -> usize {
+        self.grid.total_count()
+    }
+    #[getter]
+    fn header_height(&self) -> i64 {
+        self.grid.header_height() as i64
+    }
+    #[getter]
+    fn section_starts(&self) -> Vec<usize> {
+        self.grid.section_starts().to_vec()
+    }
+    #[getter]
+    fn section_count(&self) -> usize {
+        self.grid.section_starts().len()
+    }
+
+    fn set_total_count(&mut self, count: i64) {
+        self.grid
+            .set_total_count(usize::try_from(count).unwrap_or(0));
+    }
+
+    #[pyo3(signature = (starts, header_height=32))]
+    fn set_sections(&mut self, starts: Vec<i64>, header_height: i64) -> PyResult<()> {
+        if header_height < 0 {
+            return Err(PyValueError::new_err("header_height must be >= 0"));
+        }
+        self.grid
+            .set_sections(section_list(starts)?, header_height as f64);
+        Ok(())
+    }
+
+    fn columns(&self, viewport_width: f64) -> usize {
+        self.grid.columns(viewport_width)
+    }
+
+    fn calculate_visible_range(
+        &mut self,
+        scroll_y: f64,
+        viewport_width: f64,
+        viewport_height: f64,
+    ) -> PyResult<(usize, usize)> {
+        check_finite("scroll_y", scroll_y)?;
+        check_finite("viewport_height", viewport_height)?;
+        Ok(self
+            .grid
+            .visible_range(scroll_y, viewport_width, viewport_height))
+    }
+
+    fn content_height(&mut self, viewport_width: f64) -> i64 {
+        self.grid.content_height(viewport_width) as i64
+    }
+
+    fn item_rect(&mut self, index: i64, viewport_width: f64) -> PyResult<(i64, i64, i64, i64)> {
+        let index = usize::try_from(index)
+            .map_err(|_| PyIndexError::new_err("item index must be non-negative"))?;
+        Ok(int_rect(self.grid.item_rect(index, viewport_width)))
+    }
+
+    fn index_at(&mut self, x: f64, y: f64, viewport_width: f64) -> Option<usize> {
+        self.grid.index_at(x, y, viewport_width)
+    }
+
+    fn section_of(&self, index: usize) -> usize {
+        self.grid.section_of(index)
+    }
+
+    fn header_rect(
+        &mut self,
+        section: usize,
+        viewport_width: f64,
+    ) -> PyResult<(i64, i64, i64, i64)> {
+        self.grid
+            .header_rect(section, viewport_width)
+            .map(int_rect)
+            .ok_or_else(|| PyIndexError::new_err("section index out of range"))
+    }
+
+    fn visible_sections(
+        &mut self,
+        scroll_y: f64,
+        viewport_width: f64,
+        viewport_height: f64,
+    ) -> PyResult<(usize, usize)> {
+        check_finite("scroll_y", scroll_y)?;
+        check_finite("viewport_height", viewport_height)?;
+        Ok(self
+            .grid
+            .visible_sections(scroll_y, viewport_width, viewport_height))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "VirtualAssetGrid(item_width={}, item_height={}, spacing={}, total_count={})",
+            self.grid.item_width(),
+            self.grid.item_height(),
+            self.grid.spacing(),
+            self.grid.total_count()
+        )
+    }
+}
+
+/// Copy aspect ratios out of an object supporting the buffer protocol with f64 or f32 items
+/// (`array.array('d' | 'f')`, a numpy array) or out of any sequence of numbers, normalising each
+/// (see `justified::normalize_ratio`). The abi3-py310 limited API has no direct buffer access,
+/// so buffers are read through `memoryview(obj).tobytes()`: one copy, about 1 ms per million.
+fn extract_ratios(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<f32>> {
+    if let Ok(view) = PyMemoryView::from(obj) {
+        let format: String = view.getattr("format")?.extract()?;
+        let native = format.trim_start_matches(['@', '=']);
+        let native = if cfg!(target_endian = "little") {
+            native.trim_start_matches('<')
+        } else {
+            native
+        };
+        if native == "d" || native == "f" {
+            let data = view.call_method0("tobytes")?.cast_into::<PyBytes>()?;
+            let bytes = data.as_bytes();
+            return Ok(py.detach(|| {
+                if native == "d" {
+                    bytes
+                        .chunks_exact(8)
+                        .map(|c| {
+                            let mut a = [0u8; 8];
+                            a.copy_from_slice(c);
+                            justified::normalize_ratio(f64::from_ne_bytes(a))
+                        })
+                        .collect()
+                } else {
+                    bytes
+                        .chunks_exact(4)
+                        .map(|c| {
+                            let mut a = [0u8; 4];
+                            a.copy_from_slice(c);
+                            justified::normalize_ratio(f64::from(f32::from_ne_bytes(a)))
+                        })
+                        .collect()
+                }
+            }));
+        }
+    }
+    let v: Vec<f64> = obj.extract()?;
+    Ok(v.into_iter().map(justified::normalize_ratio).collect())
+}
+
+fn check_params(p: &justified::Params) -> PyResult<()> {
+    if !(p.width.is_finite() && p.width > 0.0) {
+        return Err(PyValueError::new_err("viewport_width must be positive"));
+    }
+    if !(p.target_height.is_finite() && p.target_height > 0.0) {
+        return Err(PyValueError::new_err("target_row_height must be positive"));
+    }
+    if !(p.spacing.is_finite() && p.spacing >= 0.0) {
+        return Err(PyValueError::new_err("spacing must be >= 0"));
+    }
+    if !(p.header_height.is_finite() && p.header_height >= 0.0) {
+        return Err(PyValueError::new_err("header_height must be >= 0"));
+    }
+    Ok(())
+}
+
+/// Justified layout: see `albumen/_core.pyi`.
+#[pyclass(name = "JustifiedLayout", module = "albumen._core")]
+pub struct PyJustifiedLayout {
+    layout: justified::JustifiedLayout,
+}
+
+#[pymethods]
+impl PyJustifiedLayout {
+    #[new]
+    #[pyo3(signature = (
+        aspect_ratios, viewport_width, *, target_row_height=200.0, spacing=4.0,
+        section_starts=Vec::new(), header_height=32.0
+    ))]
+    fn new(
+        py: Python<'_>,
+        aspect_ratios: &Bound<'_, PyAny>,
+        viewport_width: f64,
+        target_row_height: f64,
+        spacing: f64,
+        section_starts: Vec<i64>,
+        header_height: f64,
+    ) -> PyResult<Self> {
+        let params = justified::Params {
+            width: viewport_width,
+            target_height: target_row_height,
+            spacing,
+            header_height,
+        };
+        check_params(&params)?;
+        let ratios = extract_ratios(py, aspect_ratios)?;
+        if u32::try_from(ratios.len()).is_err() {
+            return Err(PyValueError::new_err("too many items for one layout"));
+        }
+        let sections = section_list(section_starts)?;
+        let layout = py.detach(|| justified::JustifiedLayout::new(ratios, sections, params));
+        Ok(Self { layout })
+    }
+
+    #[getter]
+    fn total_count(&self) -> usize {
+        self.layout.len()
+    }
+    #[getter]
+    fn viewport_width(&self) -> f64 {
+        self.layout.params().width
+    }
+    #[getter]
+    fn target_row_height(&self) -> f64 {
+        self.layout.params().target_height
+    }
+    #[getter]
+    fn spacing(&self) -> f64 {
+        self.layout.params().spacing
+    }
+    #[getter]
+    fn header_height(&self) -> f64 {
+        self.layout.params().header_height
+    }
+    #[getter]
+    fn row_count(&self) -> usize {
+        self.layout.row_count()
+    }
+    #[getter]
+    fn section_count(&self) -> usize {
+        self.layout.section_count()
+    }
+    #[getter]
+    fn section_starts(&self) -> Vec<usize> {
+        self.layout.section_starts().to_vec()
+    }
+
+    fn set_viewport_width(&mut self, py: Python<'_>, viewport_width: f64) -> PyResult<bool> {
+        check_params(&justified::Params {
+            width: viewport_width,
+            ..self.layout.params()
+        })?;
+        let layout = &mut self.layout;
+        Ok(py.detach(|| layout.set_width(viewport_width)))
+    }
+
+    #[pyo3(signature = (*, target_row_height=None, spacing=None, header_height=None))]
+    fn set_geometry(
+        &mut self,
+        py: Python<'_>,
+        target_row_height: Option<f64>,
+        spacing: Option<f64>,
+        header_height: Option<f64>,
+    ) -> PyResult<()> {
+        let old = self.layout.params();
+        let new = justified::Params {
+            target_height: target_row_height.unwrap_or(old.target_height),
+            spacing: spacing.unwrap_or(old.spacing),
+            header_height: header_height.unwrap_or(old.header_height),
+            ..old
+        };
+        check_params(&new)?;
+        let layout = &mut self.layout;
+        py.detach(|| layout.set_geometry(new.target_height, new.spacing, new.header_height));
+        Ok(())
+    }
+
+    #[pyo3(signature = (starts, header_height=32.0))]
+    fn set_sections(
+        &mut self,
+        py: Python<'_>,
+        starts: Vec<i64>,
+        header_height: f64,
+    ) -> PyResult<()> {
+        check_params(&justified::Params {
+            header_height,
+            ..self.layout.params()
+        })?;
+        let starts = section_list(starts)?;
+        let layout = &mut self.layout;
+        py.detach(|| layout.set_sections(starts, header_height));
+        Ok(())
+    }
+
+    fn content_height(&self) -> f64 {
+        self.layout.content_height()
+    }
+
+    fn calculate_visible_range(
+        &self,
+        scroll_y: f64,
+        viewport_height: f64,
+    ) -> PyResult<(usize, usize)> {
+        check_finite("scroll_y", scroll_y)?;
+        check_finite("viewport_height", viewport_height)?;
+        Ok(self.layout.visible_range(scroll_y, viewport_height))
+    }
+
+    fn item_rect(&self, index: i64) -> PyResult<Rect> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.layout.item_rect(i))
+            .ok_or_else(|| PyIndexError::new_err("item index out of range"))
+    }
+
+    fn index_at(&self, x: f64, y: f64) -> Option<usize> {
+        self.layout.index_at(x, y)
+    }
+
+    fn row_of(&self, index: usize) -> PyResult<usize> {
+        if index >= self.layout.len() {
+            return Err(PyIndexError::new_err("item index out of range"));
+        }
+        Ok(self.layout.row_of(index))
+    }
+
+    fn section_of(&self, index: usize) -> PyResult<usize> {
+        if index >= self.layout.len() {
+            return Err(PyIndexError::new_err("item index out of range"));
+        }
+        Ok(self.layout.section_of(index))
+    }
+
+    fn header_rect(&self, section: usize) -> PyResult<Rect> {
+        self.layout
+            .header_rect(section)
+            .ok_or_else(|| PyIndexError::new_err("section index out of range"))
+    }
+
+    fn visible_sections(&self, scroll_y: f64, viewport_height: f64) -> PyResult<(usize, usize)> {
+        check_finite("scroll_y", scroll_y)?;
+        check_finite("viewport_height", viewport_height)?;
+        Ok(self.layout.visible_sections(scroll_y, viewport_height))
+    }
+
+    fn __len__(&self) -> usize {
+        self.layout.len()
+    }
+
+    fn __repr__(&self) -> String {
+        let p = self.layout.params();
+        format!(
+            "JustifiedLayout(total_count={}, viewport_width={}, target_row_height={}, rows={})",
+            self.layout.len(),
+            p.width,
+            p.target_height,
+            self.layout.row_count()
+        )
+    }
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -279,5 +700,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_probe, m)?)?;
     m.add_function(wrap_pyfunction!(py_probe_file, m)?)?;
     m.add_class::<ProbeStream>()?;
+    // grid layouts (issue 5)
+    m.add_class::<PyVirtualAssetGrid>()?;
+    m.add_class::<PyJustifiedLayout>()?;
     Ok(())
 }

@@ -10,7 +10,18 @@ from collections.abc import Iterator, Sequence
 from os import PathLike
 from typing import Any, final
 
-__all__ = ["ProbeStream", "__version__", "media_types", "probe", "probe_file", "walk"]
+from typing_extensions import Buffer
+
+__all__ = [
+    "JustifiedLayout",
+    "ProbeStream",
+    "VirtualAssetGrid",
+    "__version__",
+    "media_types",
+    "probe",
+    "probe_file",
+    "walk",
+]
 
 __version__: str
 
@@ -87,3 +98,143 @@ def probe(
 def probe_file(root: str | PathLike[str], path: str) -> dict[str, Any]:
     """Probe one file (``path`` relative to ``root``) and return its record (see
     ``ProbeStream``); never raises for a bad file."""
+
+# --- grid layouts (issue 5) -------------------------------------------------------------------
+# Geometry is in content coordinates: y grows downwards from the top of the content, x from
+# its left edge. A "visible range" is the half-open range ``(first, last_exclusive)`` of the
+# items whose rectangle intersects ``[scroll_y, scroll_y + viewport_height)`` vertically:
+# exactly those, no extra rows (add your own overscan). An empty intersection gives
+# ``(i, i)``; an empty layout gives ``(0, 0)``; ``last`` never exceeds the count.
+#
+# Sections: ``section_starts`` are the first item index of each section (unsorted and
+# duplicate values are fine; values past the end are ignored until the count reaches them;
+# section 0 always starts at item 0). Each section starts on a new row below a header row of
+# ``header_height`` pixels; with no sections there are no headers.
+
+class VirtualAssetGrid:
+    """Uniform grid math (the plan's VirtualAssetGrid), in Rust; well under 1 µs per call.
+
+    Columns are ``max(1, viewport_width // (item_width + spacing))``; without sections item
+    ``i`` sits at column ``i % cols``, row ``i // cols``, at
+    ``(col * (item_width + spacing), row * (item_height + spacing))`` and the content height
+    is ``rows * (item_height + spacing)``. With sections, each section is laid out the same way
+    below its header, and adds ``header_height + rows * (item_height + spacing)``.
+    Raises ``ValueError`` for a non-positive item size or a negative spacing.
+    """
+
+    def __init__(self, item_width: int = 200, item_height: int = 200, spacing: int = 4) -> None: ...
+    @property
+    def item_width(self) -> int: ...
+    @property
+    def item_height(self) -> int: ...
+    @property
+    def spacing(self) -> int: ...
+    @property
+    def total_count(self) -> int:
+        """Number of items (0 until set)."""
+    @property
+    def header_height(self) -> int:
+        """Height of section headers (0 without sections)."""
+    @property
+    def section_starts(self) -> list[int]:
+        """Normalised first item of each section (``[0]`` without sections)."""
+    @property
+    def section_count(self) -> int: ...
+    def set_total_count(self, count: int) -> None:
+        """Set the item count; a negative count becomes 0."""
+    def set_sections(self, starts: Sequence[int], header_height: int = 32) -> None:
+        """Group items into sections starting at these indices; ``[]`` removes sections."""
+    def columns(self, viewport_width: float) -> int:
+        """``max(1, viewport_width // (item_width + spacing))``."""
+    def calculate_visible_range(
+        self, scroll_y: float, viewport_width: float, viewport_height: float
+    ) -> tuple[int, int]:
+        """``(first, last_exclusive)`` of the items intersecting the viewport."""
+    def content_height(self, viewport_width: float) -> int:
+        """Total scrollable height (0 for an empty grid)."""
+    def item_rect(self, index: int, viewport_width: float) -> tuple[int, int, int, int]:
+        """``(x, y, w, h)`` of item ``index`` (indices past the count get the place they would
+        have). Raises ``IndexError`` for a negative index."""
+    def index_at(self, x: float, y: float, viewport_width: float) -> int | None:
+        """Item under the content point ``(x, y)``, or None (spacing, header, past the end)."""
+    def section_of(self, index: int) -> int:
+        """Section containing item ``index``."""
+    def header_rect(self, section: int, viewport_width: float) -> tuple[int, int, int, int]:
+        """``(x, y, w, h)`` of the header of ``section`` (full viewport width). ``IndexError``
+        for a section that does not exist or an empty grid."""
+    def visible_sections(
+        self, scroll_y: float, viewport_width: float, viewport_height: float
+    ) -> tuple[int, int]:
+        """``(first, last_exclusive)`` of the sections intersecting the viewport (for headers)."""
+
+class JustifiedLayout:
+    """Justified layout (Flickr / Google Photos): rows of items at their aspect ratios.
+
+    Each row is scaled so it fills ``viewport_width`` exactly; row heights stay close to
+    ``target_row_height`` (a row closed early grows at most 1.5×, otherwise it takes one more
+    item and shrinks); the last row of each section keeps the target height and is not
+    stretched. ``aspect_ratios`` (width / height) is a buffer of f64 or f32
+    (``array.array('d')``, a numpy array: copied once) or any sequence of numbers;
+    non-finite or non-positive ratios become 1.0 and the rest are clamped to [0.001, 1000].
+    Building 1,000,000 items takes a few milliseconds and releases the GIL. Items are stored
+    flat (8 bytes per item, 16 per row); lookups are binary searches over rows (O(log rows)).
+    ``ValueError`` for a non-positive width or row height, or a negative spacing.
+    """
+
+    def __init__(
+        self,
+        aspect_ratios: Sequence[float] | Buffer,
+        viewport_width: float,
+        *,
+        target_row_height: float = 200.0,
+        spacing: float = 4.0,
+        section_starts: Sequence[int] = (),
+        header_height: float = 32.0,
+    ) -> None: ...
+    @property
+    def total_count(self) -> int: ...
+    @property
+    def viewport_width(self) -> float: ...
+    @property
+    def target_row_height(self) -> float: ...
+    @property
+    def spacing(self) -> float: ...
+    @property
+    def header_height(self) -> float:
+        """Height of section headers (0 without sections)."""
+    @property
+    def row_count(self) -> int: ...
+    @property
+    def section_count(self) -> int: ...
+    @property
+    def section_starts(self) -> list[int]: ...
+    def set_viewport_width(self, viewport_width: float) -> bool:
+        """Relayout for a new width; False (nothing done) when the width is unchanged.
+
+        Reuses the normalised aspect ratios, the normalised sections and every buffer's
+        allocation; recomputes the rows in one pass (GIL released).
+        """
+    def set_geometry(
+        self,
+        *,
+        target_row_height: float | None = None,
+        spacing: float | None = None,
+        header_height: float | None = None,
+    ) -> None:
+        """Change row height, spacing or header height and relayout (same reuse as above)."""
+    def set_sections(self, starts: Sequence[int], header_height: float = 32.0) -> None:
+        """Replace the sections, keeping the aspect ratios, and relayout."""
+    def content_height(self) -> float: ...
+    def calculate_visible_range(self, scroll_y: float, viewport_height: float) -> tuple[int, int]:
+        """``(first, last_exclusive)`` of the items intersecting the viewport."""
+    def item_rect(self, index: int) -> tuple[float, float, float, float]:
+        """``(x, y, w, h)`` of item ``index``; ``IndexError`` outside ``0..total_count``."""
+    def index_at(self, x: float, y: float) -> int | None:
+        """Item under the content point ``(x, y)``, or None."""
+    def row_of(self, index: int) -> int: ...
+    def section_of(self, index: int) -> int: ...
+    def header_rect(self, section: int) -> tuple[float, float, float, float]:
+        """``(x, y, w, h)`` of the header of ``section``; ``IndexError`` if none."""
+    def visible_sections(self, scroll_y: float, viewport_height: float) -> tuple[int, int]:
+        """``(first, last_exclusive)`` of the sections intersecting the viewport."""
+    def __len__(self) -> int: ...
