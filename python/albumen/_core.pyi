@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from os import PathLike
 from typing import Any, final
 
-from typing_extensions import Buffer
+from typing_extensions import Buffer, Self
 
 __all__ = [
     "JustifiedLayout",
@@ -111,6 +111,7 @@ def probe_file(root: str | PathLike[str], path: str) -> dict[str, Any]:
 # section 0 always starts at item 0). Each section starts on a new row below a header row of
 # ``header_height`` pixels; with no sections there are no headers.
 
+@final
 class VirtualAssetGrid:
     """Uniform grid math (the plan's VirtualAssetGrid), in Rust; well under 1 µs per call.
 
@@ -122,7 +123,7 @@ class VirtualAssetGrid:
     Raises ``ValueError`` for a non-positive item size or a negative spacing.
     """
 
-    def __init__(self, item_width: int = 200, item_height: int = 200, spacing: int = 4) -> None: ...
+    def __new__(cls, item_width: int = 200, item_height: int = 200, spacing: int = 4) -> Self: ...
     @property
     def item_width(self) -> int: ...
     @property
@@ -167,6 +168,7 @@ class VirtualAssetGrid:
     ) -> tuple[int, int]:
         """``(first, last_exclusive)`` of the sections intersecting the viewport (for headers)."""
 
+@final
 class JustifiedLayout:
     """Justified layout (Flickr / Google Photos): rows of items at their aspect ratios.
 
@@ -181,16 +183,16 @@ class JustifiedLayout:
     ``ValueError`` for a non-positive width or row height, or a negative spacing.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         aspect_ratios: Sequence[float] | Buffer,
         viewport_width: float,
         *,
         target_row_height: float = 200.0,
         spacing: float = 4.0,
-        section_starts: Sequence[int] = (),
+        section_starts: Sequence[int] = ...,
         header_height: float = 32.0,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def total_count(self) -> int: ...
     @property
