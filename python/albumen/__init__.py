@@ -22,6 +22,20 @@ _EXPORTS: dict[str, str] = {
     "Library": "albumen.library",
     "LibraryError": "albumen.library",
     "ScanReport": "albumen.library",
+    # browsing (issue 5): layouts, queries, paging, the view model, memory
+    "VirtualAssetGrid": "albumen._core",
+    "JustifiedLayout": "albumen._core",
+    "AssetQuery": "albumen.queries",
+    "SortOrder": "albumen.queries",
+    "AssetRow": "albumen.queries",
+    "AssetPage": "albumen.queries",
+    "SQLiteAssetFinder": "albumen.queries",
+    "PageResult": "albumen.paging",
+    "PaginatedAssetLoader": "albumen.paging",
+    "AssetListViewModel": "albumen.viewmodel",
+    "Signal": "albumen.viewmodel",
+    "WeakAssetCache": "albumen.memory",
+    "MemoryMonitor": "albumen.memory",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -50,3 +64,8 @@ if TYPE_CHECKING:
     from albumen.repository import SQLiteAssetRepository as SQLiteAssetRepository
     from albumen.scanner import ParallelScanner as ParallelScanner
     from albumen.scanner import ScanResult as ScanResult
+    from albumen._core import JustifiedLayout, VirtualAssetGrid
+    from albumen.memory import MemoryMonitor, WeakAssetCache
+    from albumen.paging import PageResult, PaginatedAssetLoader
+    from albumen.queries import AssetPage, AssetQuery, AssetRow, SortOrder, SQLiteAssetFinder
+    from albumen.viewmodel import AssetListViewModel, Signal

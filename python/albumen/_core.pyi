@@ -173,7 +173,7 @@ class JustifiedLayout:
     """Justified layout (Flickr / Google Photos): rows of items at their aspect ratios.
 
     Each row is scaled so it fills ``viewport_width`` exactly; row heights stay close to
-    ``target_row_height`` (a row closed early grows at most 1.5×, otherwise it takes one more
+    ``target_row_height`` (a row closed early grows at most 1.5 times, otherwise it takes one more
     item and shrinks); the last row of each section keeps the target height and is not
     stretched. ``aspect_ratios`` (width / height) is a buffer of f64 or f32
     (``array.array('d')``, a numpy array: copied once) or any sequence of numbers;

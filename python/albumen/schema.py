@@ -6,6 +6,8 @@ where a database stands. Append new migrations, never edit applied ones.
 
 from __future__ import annotations
 
+import sqlite3
+
 # Columns filled from a probe record (the dicts `albumen._core` returns), in table order.
 RECORD_COLUMNS: tuple[str, ...] = (
     "id",
@@ -98,4 +100,42 @@ MIGRATIONS: tuple[str, ...] = (
         message TEXT NOT NULL
     );
     """,
+    # 2: gallery queries (albumen.queries). `sort_time` is never NULL from here on (the
+    # repository's own rule: capture time, else mtime), so (sort_time, rowid) is a total order
+    # for keyset paging. One index per sort order, led by `hidden` (an equality in every
+    # query) so it delivers rows in key order; the filters that have their own index are kind
+    # (by time), folder (exact, by time), and the partial ones (GPS, Live Photos, errors): the
+    # partial indexes are small (their counts still read the rows: SQLite does not treat
+    # a partial index as covering its own condition). Folder-with-subfolders is a range on
+    # `path`, served (and, by time, sorted from keys only) by assets_path_time, which also
+    # serves the name order (`path` is unique).
+    """
+    UPDATE assets SET sort_time = mtime_ns / 1000000 WHERE sort_time IS NULL;
+    CREATE TRIGGER assets_sort_time_insert AFTER INSERT ON assets
+        WHEN NEW.sort_time IS NULL
+        BEGIN UPDATE assets SET sort_time = NEW.mtime_ns / 1000000 WHERE rowid = NEW.rowid; END;
+    CREATE TRIGGER assets_sort_time_update AFTER UPDATE OF sort_time ON assets
+        WHEN NEW.sort_time IS NULL
+        BEGIN UPDATE assets SET sort_time = NEW.mtime_ns / 1000000 WHERE rowid = NEW.rowid; END;
+    CREATE INDEX assets_time ON assets(hidden, sort_time);
+    CREATE INDEX assets_kind_time ON assets(hidden, kind, sort_time);
+    CREATE INDEX assets_folder_time ON assets(hidden, folder, sort_time);
+    CREATE INDEX assets_path_time ON assets(hidden, path, sort_time);
+    CREATE INDEX assets_size ON assets(hidden, size);
+    CREATE INDEX assets_gps_time ON assets(hidden, sort_time) WHERE gps_lat IS NOT NULL;
+    CREATE INDEX assets_live_time ON assets(hidden, sort_time) WHERE live_partner IS NOT NULL;
+    CREATE INDEX assets_error_time ON assets(hidden, sort_time) WHERE error IS NOT NULL;
+    """,
 )
+
+
+def apply_migrations(conn: sqlite3.Connection, upto: int | None = None) -> int:
+    """Apply the migrations a database lacks (by ``PRAGMA user_version``), each in its own
+    transaction, up to version ``upto`` (default: all). Returns the resulting version."""
+    target = len(MIGRATIONS) if upto is None else min(upto, len(MIGRATIONS))
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    while version < target:
+        script = MIGRATIONS[version]
+        version += 1
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    return int(version)
