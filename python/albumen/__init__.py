@@ -55,17 +55,25 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from albumen._core import JustifiedLayout as JustifiedLayout
+    from albumen._core import VirtualAssetGrid as VirtualAssetGrid
     from albumen.events import EventBus as EventBus
     from albumen.events import ScanCompletedEvent as ScanCompletedEvent
     from albumen.events import ScanProgressEvent as ScanProgressEvent
     from albumen.library import Library as Library
     from albumen.library import LibraryError as LibraryError
     from albumen.library import ScanReport as ScanReport
+    from albumen.memory import MemoryMonitor as MemoryMonitor
+    from albumen.memory import WeakAssetCache as WeakAssetCache
+    from albumen.paging import PageResult as PageResult
+    from albumen.paging import PaginatedAssetLoader as PaginatedAssetLoader
+    from albumen.queries import AssetPage as AssetPage
+    from albumen.queries import AssetQuery as AssetQuery
+    from albumen.queries import AssetRow as AssetRow
+    from albumen.queries import SortOrder as SortOrder
+    from albumen.queries import SQLiteAssetFinder as SQLiteAssetFinder
     from albumen.repository import SQLiteAssetRepository as SQLiteAssetRepository
     from albumen.scanner import ParallelScanner as ParallelScanner
     from albumen.scanner import ScanResult as ScanResult
-    from albumen._core import JustifiedLayout, VirtualAssetGrid
-    from albumen.memory import MemoryMonitor, WeakAssetCache
-    from albumen.paging import PageResult, PaginatedAssetLoader
-    from albumen.queries import AssetPage, AssetQuery, AssetRow, SortOrder, SQLiteAssetFinder
-    from albumen.viewmodel import AssetListViewModel, Signal
+    from albumen.viewmodel import AssetListViewModel as AssetListViewModel
+    from albumen.viewmodel import Signal as Signal
