@@ -7,10 +7,9 @@ import math
 from array import array
 
 import pytest
+from albumen import JustifiedLayout
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from albumen import JustifiedLayout
 
 EPS = 1e-3
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from albumen import VirtualAssetGrid
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from albumen import VirtualAssetGrid
 
 
 def grid(count: int = 0, *args: int) -> VirtualAssetGrid:
@@ -222,7 +221,9 @@ def test_visible_range_is_exactly_the_intersecting_items(
     n = g.total_count
     first, last = g.calculate_visible_range(scroll, vw, vh)
     assert 0 <= first <= last <= n
-    expected = [i for i in range(n) if vh > 0 and intersects(g.item_rect(i, vw), scroll, scroll + vh)]
+    expected = [
+        i for i in range(n) if vh > 0 and intersects(g.item_rect(i, vw), scroll, scroll + vh)
+    ]
     assert list(range(first, last)) == expected
 
 

@@ -114,10 +114,13 @@ class PaginatedAssetLoader(Generic[T]):
     ``load_page(n)`` jumps to page ``n`` and appends it. Without a query, or past the end, they
     return an empty ``PageResult`` and change nothing.
 
-    The count is taken by ``reset``; a full page reaching the counted end re-counts (rows may
-    have been added) and an empty page ends the results before it (rows were removed), so
-    ``while loader.has_more: loader.load_next_page()`` always terminates. An empty page
-    leaves ``current_page`` where it was.
+    The count is taken by ``reset``. Rows may be added or removed while paging; the finder's
+    keyset pages never repeat or skip a row, and the loader keeps ``has_more`` honest: a full
+    page reaching the counted end re-counts and, if the data changed (the finder's optional
+    ``data_version()`` stamp, or the count), allows one more page; an empty page ends the
+    results before it. So ``while loader.has_more: loader.load_next_page()`` always
+    terminates and reaches every row that existed throughout. An empty page leaves
+    ``current_page`` where it was.
     """
 
     def __init__(self, finder: AssetFinder[T], page_size: int = 200) -> None:
@@ -130,6 +133,12 @@ class PaginatedAssetLoader(Generic[T]):
         self.current_page = 0
         self.total_count = 0
         self._has_query = False
+        self._counted_version: object = None
+
+    def _version(self) -> object:
+        """The finder's change stamp if it has one (``data_version()``), else None."""
+        version = getattr(self.finder, "data_version", None)
+        return version() if callable(version) else None
 
     @property
     def has_more(self) -> bool:
@@ -150,6 +159,7 @@ class PaginatedAssetLoader(Generic[T]):
         self.current_page = 0
         self.query = query
         self._has_query = True
+        self._counted_version = self._version()
         self.total_count = max(0, int(self.finder.count(query)))
         if self.total_count == 0:
             self.current_page = 1
@@ -181,9 +191,16 @@ class PaginatedAssetLoader(Generic[T]):
             # before this page
             self.total_count = min(self.total_count, (page_number - 1) * self.page_size)
             return self._result(items, page_number)
-        if len(items) == self.page_size and page_number * self.page_size >= self.total_count:
-            # a full page reaching the counted end: rows may have been added since
-            self.total_count = max(0, int(self.finder.count(self.query)))
+        end = page_number * self.page_size
+        if len(items) == self.page_size and end >= self.total_count:
+            # A full page reaching the counted end: if the data changed since the count, rows
+            # may remain ahead of this page (a count cannot tell where rows were added or
+            # removed), so allow one more page; an empty one ends the paging.
+            count = max(0, int(self.finder.count(self.query)))
+            if self._version() != self._counted_version or count != self.total_count:
+                count = max(count, end + 1)
+            self.total_count = count
+            self._counted_version = self._version()
         self.items.append_page(items)
         self.current_page = page_number
         return self._result(items, page_number)

@@ -547,6 +547,11 @@ class SQLiteAssetFinder:
 
     # -- the finder protocol -----------------------------------------------------------------
 
+    def data_version(self) -> tuple[int, int]:
+        """A stamp that changes whenever the database does (from any connection)."""
+        with self._lock:
+            return self._stamp()
+
     def count(self, query: AssetQuery) -> int:
         """Number of assets matching ``query`` (``count(*)`` over a covering index; cached
         until the database changes)."""
@@ -583,8 +588,12 @@ class SQLiteAssetFinder:
                 after = found
             sql, params = self._select(query, _ROW_SQL, after=after, tail=" LIMIT ?")
             rows = self._conn.execute(sql, [*params, page_size]).fetchall()
-            if rows:
-                anchors.add(start + len(rows) - 1, tuple(rows[-1][10:]))
+            # The next page continues after this page's last key (or after the same key when
+            # this page came back empty): recorded at the page boundary even for a short
+            # page, so sequential paging never walks, whatever changed in between.
+            last = tuple(rows[-1][10:]) if rows else after
+            if last is not None:
+                anchors.add(start + page_size - 1, last)
             return AssetPage(rows, self._cache)
 
     # -- anchors and walks -------------------------------------------------------------------

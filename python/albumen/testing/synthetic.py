@@ -85,10 +85,16 @@ def synthetic_rows(
 
 
 def insert_rows(conn: sqlite3.Connection, rows: Iterator[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (``COLUMNS`` order) in one transaction."""
     cols = ", ".join(COLUMNS)
     marks = ", ".join("?" for _ in COLUMNS)
-    with conn:
+    conn.execute("BEGIN")
+    try:
         conn.executemany(f"INSERT INTO assets ({cols}) VALUES ({marks})", rows)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def build_library(
