@@ -18,6 +18,7 @@ from albumen.schema import MIGRATIONS, apply_migrations
 from albumen.testing.synthetic import insert_rows, synthetic_rows
 
 N = 1500
+TIE = 1_500_000_000_000  # a sort_time many rows share
 
 
 def make_db(path: Path, n: int = N, *, seed: int = 1) -> sqlite3.Connection:
