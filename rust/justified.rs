@@ -155,47 +155,48 @@ impl JustifiedLayout {
 
     /// Recompute every row in one pass, reusing the buffers' allocations.
     fn relayout(&mut self) {
-        let n = self.ratios.len();
-        self.item_x.resize(n, 0.0);
-        self.item_w.resize(n, 0.0);
+        let count = self.ratios.len();
+        self.item_x.resize(count, 0.0);
+        self.item_w.resize(count, 0.0);
         self.row_first.clear();
         self.row_y.clear();
         self.row_h.clear();
         self.section_top.clear();
-        let p = self.params;
-        let mut y = 0.0f64;
-        for k in 0..self.starts.len() {
-            let a = self.starts[k];
-            let b = self.starts.get(k + 1).copied().unwrap_or(n);
-            self.section_top.push(y);
-            if a == b {
+        let params = self.params;
+        let mut top = 0.0f64;
+        for section in 0..self.starts.len() {
+            let begin = self.starts[section];
+            let end = self.starts.get(section + 1).copied().unwrap_or(count);
+            self.section_top.push(top);
+            if begin == end {
                 continue;
             }
-            y += p.header_height;
-            let mut i = a;
-            while i < b {
-                let (end, h, stretched) = break_row(&self.ratios[i..b], &p);
-                let end = i + end;
-                let mut x = 0.0f64;
-                for j in i..end {
-                    let w = f64::from(self.ratios[j]) * h;
-                    self.item_x[j] = x as f32;
-                    self.item_w[j] = w as f32;
-                    x += w + p.spacing;
+            top += params.header_height;
+            let mut first = begin;
+            while first < end {
+                let (len, height, stretched) = break_row(&self.ratios[first..end], &params);
+                let row_end = first + len;
+                let mut left = 0.0f64;
+                for item in first..row_end {
+                    let width = f64::from(self.ratios[item]) * height;
+                    self.item_x[item] = left as f32;
+                    self.item_w[item] = width as f32;
+                    left += width + params.spacing;
                 }
                 if stretched {
                     // absorb rounding: the row's right edge is exactly the width
-                    let last = end - 1;
-                    self.item_w[last] = (p.width - f64::from(self.item_x[last])).max(0.0) as f32;
+                    let last = row_end - 1;
+                    let rest = params.width - f64::from(self.item_x[last]);
+                    self.item_w[last] = rest.max(0.0) as f32;
                 }
-                self.row_first.push(i as u32);
-                self.row_y.push(y);
-                self.row_h.push(h as f32);
-                y += f64::from(h as f32) + p.spacing;
-                i = end;
+                self.row_first.push(first as u32);
+                self.row_y.push(top);
+                self.row_h.push(height as f32);
+                top += f64::from(height as f32) + params.spacing;
+                first = row_end;
             }
         }
-        self.section_top.push(y);
+        self.section_top.push(top);
     }
 
     fn row_bottom(&self, r: usize) -> f64 {
@@ -253,25 +254,25 @@ impl JustifiedLayout {
 
     /// Index of the item under `(x, y)` (content coordinates), if any.
     pub fn index_at(&self, x: f64, y: f64) -> Option<usize> {
-        if !(x >= 0.0) || !(y >= 0.0) {
+        if x.is_nan() || y.is_nan() || x < 0.0 || y < 0.0 {
             return None;
         }
         let rows = self.row_first.len();
-        let r = partition_point_n(rows, |r| self.row_y[r] <= y);
-        if r == 0 {
+        let below = partition_point_n(rows, |row| self.row_y[row] <= y);
+        if below == 0 {
             return None;
         }
-        let r = r - 1;
-        if y >= self.row_bottom(r) {
+        let row = below - 1;
+        if y >= self.row_bottom(row) {
             return None;
         }
-        let (a, b) = (self.row_first[r] as usize, self.row_end(r));
-        let j = a + self.item_x[a..b].partition_point(|&ix| f64::from(ix) <= x);
-        if j == a {
+        let (first, end) = (self.row_first[row] as usize, self.row_end(row));
+        let after = first + self.item_x[first..end].partition_point(|&ix| f64::from(ix) <= x);
+        if after == first {
             return None;
         }
-        let j = j - 1;
-        (x < f64::from(self.item_x[j]) + f64::from(self.item_w[j])).then_some(j)
+        let item = after - 1;
+        (x < f64::from(self.item_x[item]) + f64::from(self.item_w[item])).then_some(item)
     }
 
     pub fn section_count(&self) -> usize {
@@ -336,6 +337,7 @@ fn break_row(ratios: &[f32], p: &Params) -> (usize, f64, bool) {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact layouts on exact inputs
 mod tests {
     use super::*;
 
