@@ -67,6 +67,11 @@ class LoadedItems(Sequence[T]):
             self._chunks.append(items)
             self._ends.append(len(self) + len(items))
 
+    @property
+    def pages(self) -> list[Sequence[T]]:
+        """The loaded pages, as the finder returned them (non-empty ones)."""
+        return list(self._chunks)
+
     def clear(self) -> None:
         self._chunks.clear()
         self._ends.clear()
