@@ -643,12 +643,15 @@ class SQLiteAssetFinder:
     def layout_data(self, query: AssetQuery, group_by: str | None = None) -> LayoutData:
         """Aspect ratios and sections for ``query`` in page order, for ``JustifiedLayout`` /
         ``VirtualAssetGrid.set_sections``. ``group_by``: None, ``"day"``, ``"month"``,
-        ``"year"`` (of ``sort_time``) or ``"folder"``. One pass over the rows (it reads the
-        dimensions, so it loads rows: about 1 s per million)."""
+        ``"year"`` (of ``sort_time``) or ``"folder"``. One pass over the rows (the dimensions
+        are not in an index, so it reads rows: about 1 s per million; build the layout in the
+        background and show the uniform grid meanwhile)."""
         if group_by not in (None, "day", "month", "year", "folder"):
             raise ValueError(f"cannot group by {group_by!r}")
-        cols = "display_width, display_height, " + (
-            "folder" if group_by == "folder" else "sort_time"
+        # the ratio and the group key are computed by SQLite; Python only collects them
+        group = "folder" if group_by == "folder" else "sort_time / 86400000"
+        cols = "coalesce(CAST(display_width AS REAL) / nullif(display_height, 0), 1.0), " + (
+            group if group_by is not None else "NULL"
         )
         sql, params = self._select(query, cols, after=None)
         ratios: array[float] = array("d")
@@ -656,25 +659,25 @@ class SQLiteAssetFinder:
         labels: list[str] = []
         last_label: str | None = None
         last_raw: object = object()
-        by_time = group_by in ("day", "month", "year")
         cut = {"day": 10, "month": 7, "year": 4}.get(group_by or "", 0)
         with self._lock:
             cursor = self._conn.execute(sql, params)
             i = 0
-            while batch := cursor.fetchmany(20_000):
-                for w, h, g, *_key in batch:
-                    ratios.append(w / h if w and h else 1.0)
-                    if group_by is not None:
-                        # labels are computed once per day (or folder) change, not per row
-                        raw = g // 86_400_000 if by_time and g is not None else g
-                        if raw != last_raw:
-                            last_raw = raw
-                            label = _group_label(raw, group_by, cut)
-                            if label != last_label:
-                                starts.append(i)
-                                labels.append(label)
-                                last_label = label
-                    i += 1
+            while batch := cursor.fetchmany(50_000):
+                ratios.extend([row[0] for row in batch])
+                if group_by is None:
+                    continue
+                for offset, row in enumerate(batch):
+                    raw = row[1]
+                    # labels are computed once per day (or folder) change, not per row
+                    if raw != last_raw:
+                        last_raw = raw
+                        label = _group_label(raw, group_by, cut)
+                        if label != last_label:
+                            starts.append(i + offset)
+                            labels.append(label)
+                            last_label = label
+                i += len(batch)
         return LayoutData(ratios, starts, labels)
 
 
