@@ -232,6 +232,36 @@ def test_weak_cache_gives_one_object_per_row(conn: sqlite3.Connection) -> None:
     a = finder.page(AssetQuery(), 1, 10)[3]
     b = finder.page(AssetQuery(), 1, 10)[3]
     assert a is b and len(cache) == 1
+    conn.execute("UPDATE assets SET duration = 99.5 WHERE rowid = ?", (a.rowid,))
+    c = finder.page(AssetQuery(), 1, 10)[3]
+    assert c is not a and c.duration == 99.5 and finder.page(AssetQuery(), 1, 10)[3] is c
+
+
+def test_view_model_over_the_sqlite_finder(conn: sqlite3.Connection) -> None:
+    from albumen import AssetListViewModel
+
+    class Done:
+        root = "/lib"
+
+    handlers: list[Any] = []
+
+    class Bus:
+        def subscribe(self, event_type: type, handler: Any) -> None:
+            handlers.append(handler)
+
+    finder = SQLiteAssetFinder(conn)
+    vm: AssetListViewModel[AssetRow] = AssetListViewModel(
+        PaginatedAssetLoader(finder, 100), Bus(), album="/lib", scan_event_type=Done
+    )
+    vm.load_album(AssetQuery(kind="photo"))
+    expected = reference(conn, AssetQuery(kind="photo"))
+    assert vm.total_count == len(expected) and ids(vm.assets) == expected[:100]
+    while vm.has_more_pages:
+        vm.load_next_page()
+    assert ids(vm.assets) == expected
+    insert_rows(conn, synthetic_rows(10, seed=9, start=50_000))
+    handlers[0](Done())
+    assert vm.current_page == 1 and vm.total_count == len(reference(conn, AssetQuery(kind="photo")))
 
 
 def test_null_sort_times_are_filled_from_mtime(conn: sqlite3.Connection) -> None:

@@ -73,6 +73,11 @@ class WeakAssetCache(Generic[K, V]):
             self._objects[key] = value
             return value
 
+    def put(self, key: K, value: V) -> None:
+        """Make ``value`` the object for ``key`` (replacing a live one for later lookups)."""
+        with self._lock:
+            self._objects[key] = value
+
     def discard(self, key: K) -> None:
         """Forget ``key`` (its object lives on for those holding it)."""
         with self._lock:

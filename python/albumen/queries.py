@@ -368,7 +368,12 @@ class AssetPage(Sequence[AssetRow]):
             f & 0x0F,
         )
         if self._cache is not None:
-            return self._cache.get_or_add(row.rowid, row)
+            live = self._cache.get_or_add(row.rowid, row)
+            if live is not row and live != row:
+                # the row changed in the database: the fresh values win from now on
+                self._cache.put(row.rowid, row)
+                return row
+            return live
         return row
 
     @overload
