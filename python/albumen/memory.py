@@ -119,7 +119,16 @@ def current_rss() -> int:
 
 
 def peak_rss() -> int:
-    """Peak resident set size of this process in bytes (``getrusage``; 0 where unavailable)."""
+    """Peak resident set size of this process in bytes: ``VmHWM`` from ``/proc/self/status``
+    where it exists (``ru_maxrss`` of a child can carry its parent's peak over ``exec``),
+    else ``getrusage`` (0 where neither is available)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
     except ImportError:  # Windows
