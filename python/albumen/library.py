@@ -15,11 +15,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from albumen.events import EventBus, ScanCompletedEvent, ScanProgressEvent
 from albumen.repository import KnownFile, SQLiteAssetRepository
 from albumen.scanner import LIBRARY_DIRNAME, ParallelScanner, Record
+
+if TYPE_CHECKING:
+    from albumen.memory import WeakAssetCache
+    from albumen.queries import AssetQuery, AssetRow, SQLiteAssetFinder
+    from albumen.viewmodel import AssetListViewModel
 
 __all__ = [
     "DB_FILENAME",
@@ -195,6 +200,30 @@ class Library:
             if limit is not None and n >= limit:
                 return
             yield row
+
+    # -- browsing -------------------------------------------------------------------------------
+
+    def finder(self, *, cache: WeakAssetCache[int, AssetRow] | None = None) -> SQLiteAssetFinder:
+        """A gallery finder on this library (see ``SQLiteAssetRepository.finder``)."""
+        return self.repository.finder(cache=cache)
+
+    def view_model(
+        self, query: AssetQuery | None = None, *, page_size: int = 200
+    ) -> AssetListViewModel[AssetRow]:
+        """A view model over this library's assets, reloading when a scan of this root
+        completes on the library's event bus; loads ``query`` when given."""
+        from albumen.memory import WeakAssetCache
+        from albumen.paging import PaginatedAssetLoader
+        from albumen.viewmodel import AssetListViewModel
+
+        cache: WeakAssetCache[int, AssetRow] = WeakAssetCache()
+        loader = PaginatedAssetLoader(self.finder(cache=cache), page_size)
+        vm: AssetListViewModel[AssetRow] = AssetListViewModel(
+            loader, self.event_bus, album=self.root, scan_event_type=ScanCompletedEvent
+        )
+        if query is not None:
+            vm.load_album(query)
+        return vm
 
     # -- scanning -------------------------------------------------------------------------------
 

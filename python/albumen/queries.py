@@ -506,9 +506,37 @@ class SQLiteAssetFinder:
         self._conn = conn
         self._lock = lock if lock is not None else threading.RLock()
         self._cache = cache
+        self._owns_connection = False
         self._counts: OrderedDict[AssetQuery, tuple[tuple[int, int], int]] = OrderedDict()
         self._anchors: OrderedDict[tuple[AssetQuery, int], _Anchors] = OrderedDict()
         self.walked_rows = 0  # index entries stepped over by jumps (for tests and benches)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        cache: WeakAssetCache[int, AssetRow] | None = None,
+        timeout: float = 30.0,
+    ) -> SQLiteAssetFinder:
+        """A finder reading ``path`` through a connection of its own (closed by ``close``):
+        with WAL, pages are served while another connection writes (a scan)."""
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        finder = cls(conn, cache=cache)
+        finder._owns_connection = True
+        return finder
+
+    def close(self) -> None:
+        """Close the connection if this finder opened it (``SQLiteAssetFinder.open``)."""
+        if self._owns_connection:
+            with self._lock:
+                self._conn.close()
+
+    def __enter__(self) -> SQLiteAssetFinder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- SQL building -----------------------------------------------------------------------
 

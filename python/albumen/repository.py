@@ -14,9 +14,13 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from albumen.schema import MIGRATIONS, RECORD_COLUMNS
+
+if TYPE_CHECKING:
+    from albumen.memory import WeakAssetCache
+    from albumen.queries import AssetRow, SQLiteAssetFinder
 
 __all__ = ["KnownFile", "SQLiteAssetRepository", "derive_folder", "derive_sort_time"]
 
@@ -103,6 +107,7 @@ class SQLiteAssetRepository:
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._finders: list[SQLiteAssetFinder] = []
         self._conn = sqlite3.connect(
             self.path, timeout=timeout, isolation_level=None, check_same_thread=False
         )
@@ -119,7 +124,21 @@ class SQLiteAssetRepository:
 
     def close(self) -> None:
         with self._lock:
+            for finder in self._finders:
+                finder.close()
+            self._finders.clear()
             self._conn.close()
+
+    def finder(self, *, cache: WeakAssetCache[int, AssetRow] | None = None) -> SQLiteAssetFinder:
+        """A gallery finder (``albumen.queries``: filters, sort orders, keyset pages, counts)
+        on this database, reading through its own connection so that pages are served while
+        a scan writes. Closed with the repository."""
+        from albumen.queries import SQLiteAssetFinder
+
+        finder = SQLiteAssetFinder.open(self.path, cache=cache)
+        with self._lock:
+            self._finders.append(finder)
+        return finder
 
     def __enter__(self) -> SQLiteAssetRepository:
         return self

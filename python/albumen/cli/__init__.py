@@ -33,5 +33,4 @@ def main(
 
 
 # Command modules register themselves on `app` when imported (keep these imports last).
-from albumen.cli import scan  # noqa: E402, F401
-from albumen.cli import stats  # noqa: E402, F401
+from albumen.cli import scan, stats  # noqa: E402, F401

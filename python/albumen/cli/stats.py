@@ -22,16 +22,6 @@ STATS_HELP = (
 )
 
 
-def _db_path(root: Path, library: Path | None) -> Path:
-    lib_dir = library if library is not None else root / ".albumen"
-    return lib_dir / "library.db"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"albumen: {message}", err=True)
-    return typer.Exit(2)
-
-
 def library_stats(conn: sqlite3.Connection) -> dict[str, Any]:
     """Counts and totals of a library database (migrated to the current schema)."""
     from albumen.queries import AssetQuery, SQLiteAssetFinder
@@ -72,10 +62,9 @@ def memory_stats(db: Path, pages: int = 1, page_size: int = 200) -> dict[str, An
 
     before = current_rss()
     t0 = time.perf_counter()
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
-        cache: WeakAssetCache[int, AssetRow] = WeakAssetCache()
-        loader = PaginatedAssetLoader(SQLiteAssetFinder(conn, cache=cache), page_size)
+    cache: WeakAssetCache[int, AssetRow] = WeakAssetCache()
+    with SQLiteAssetFinder.open(db, cache=cache) as finder:
+        loader = PaginatedAssetLoader(finder, page_size)
         loader.reset(AssetQuery())
         opened = time.perf_counter() - t0
         for _ in range(max(0, pages - 1)):
@@ -100,8 +89,6 @@ def memory_stats(db: Path, pages: int = 1, page_size: int = 200) -> dict[str, An
         }
         del held
         return result
-    finally:
-        conn.close()
 
 
 @app.command("stats", help=STATS_HELP)
@@ -116,19 +103,14 @@ def stats(
     pages: Annotated[int, typer.Option("--pages", help="Pages to load for --memory.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    db = _db_path(root, library)
-    if not db.exists():
-        raise _fail(f"no library at {db.parent}: run `albumen scan {root}` first")
-    from albumen.schema import apply_migrations
+    from albumen.cli.scan import _open_library
 
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
-        apply_migrations(conn)
-        result: dict[str, Any] = {"library": os.fspath(db.parent), **library_stats(conn)}
-    except sqlite3.Error as exc:
-        raise _fail(f"cannot read {db}: {exc}") from None
-    finally:
-        conn.close()
+    with _open_library(root, library, create=False) as lib:
+        result: dict[str, Any] = {
+            "library": os.fspath(lib.library_dir),
+            **library_stats(lib.repository.connection),
+        }
+        db = lib.repository.path
     if memory:
         result["memory"] = memory_stats(db, pages=pages)
     if as_json:
