@@ -2,11 +2,13 @@
 //! concern has its own module returning plain data.
 
 pub mod capture_time;
+pub mod disk_cache;
 pub mod exif;
 pub mod grid;
 pub mod identity;
 pub mod justified;
 pub mod media_types;
+pub mod memory_cache;
 pub mod probe;
 pub mod record;
 pub mod scan;
@@ -25,7 +27,7 @@ use pyo3::exceptions::{
 };
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use record::Record;
 use walk::WalkError;
@@ -692,6 +694,223 @@ impl PyJustifiedLayout {
     }
 }
 
+// ============================================================================================
+// Thumbnail caches (issue 4): L1 `MemoryThumbnailCache`, L2 `DiskThumbnailCache`.
+// ============================================================================================
+
+/// L1: an LRU of `bytes` bounded by entries and by bytes. The values are the caller's own
+/// `bytes` objects (no copy in or out); one inner lock makes it safe to share across threads.
+#[pyclass(name = "MemoryThumbnailCache", module = "albumen._core", frozen)]
+struct PyMemoryThumbnailCache {
+    inner: parking_lot::Mutex<memory_cache::BoundedLru<Py<PyBytes>>>,
+}
+
+#[pymethods]
+impl PyMemoryThumbnailCache {
+    #[new]
+    #[pyo3(signature = (max_size = 500, max_bytes = 200 * 1024 * 1024))]
+    fn new(max_size: usize, max_bytes: usize) -> Self {
+        Self {
+            inner: parking_lot::Mutex::new(memory_cache::BoundedLru::new(max_size, max_bytes)),
+        }
+    }
+
+    fn get(&self, py: Python<'_>, key: &str) -> Option<Py<PyBytes>> {
+        self.inner.lock().get(key).map(|v| v.clone_ref(py))
+    }
+
+    fn put(&self, key: String, data: Bound<'_, PyBytes>) {
+        let weight = data.as_bytes().len();
+        let gone = self.inner.lock().put(key, data.unbind(), weight);
+        drop(gone); // decref outside the lock
+    }
+
+    fn invalidate(&self, key: &str) {
+        let gone = self.inner.lock().remove(key);
+        drop(gone);
+    }
+
+    fn clear(&self) {
+        let gone = self.inner.lock().clear();
+        drop(gone);
+    }
+
+    fn __contains__(&self, key: &str) -> bool {
+        self.inner.lock().contains(key)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.lock().len()
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.inner.lock().keys()
+    }
+
+    #[getter]
+    fn size(&self) -> usize {
+        self.inner.lock().len()
+    }
+
+    #[getter]
+    fn memory_usage_bytes(&self) -> usize {
+        self.inner.lock().bytes()
+    }
+
+    #[getter]
+    fn max_size(&self) -> usize {
+        self.inner.lock().stats().max_entries
+    }
+
+    #[getter]
+    fn max_bytes(&self) -> usize {
+        self.inner.lock().stats().max_bytes
+    }
+
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.lock().stats();
+        let d = PyDict::new(py);
+        d.set_item("hits", s.hits)?;
+        d.set_item("misses", s.misses)?;
+        d.set_item("hit_rate", hit_rate(s.hits, s.misses))?;
+        d.set_item("evictions", s.evictions)?;
+        d.set_item("puts", s.puts)?;
+        d.set_item("rejected", s.rejected)?;
+        d.set_item("entries", s.entries)?;
+        d.set_item("bytes", s.bytes)?;
+        d.set_item("max_entries", s.max_entries)?;
+        d.set_item("max_bytes", s.max_bytes)?;
+        Ok(d)
+    }
+
+    fn reset_stats(&self) {
+        self.inner.lock().reset_stats();
+    }
+
+    fn __repr__(&self) -> String {
+        let s = self.inner.lock().stats();
+        format!(
+            "MemoryThumbnailCache(size={}, memory_usage_bytes={}, max_size={}, max_bytes={})",
+            s.entries, s.bytes, s.max_entries, s.max_bytes
+        )
+    }
+}
+
+fn hit_rate(hits: u64, misses: u64) -> f64 {
+    let total = hits + misses;
+    if total == 0 {
+        0.0
+    } else {
+        hits as f64 / total as f64
+    }
+}
+
+/// L2: md5-bucketed files with a checksummed trailer, atomic writes, LRU eviction by bytes.
+/// All file I/O runs with the GIL released.
+#[pyclass(name = "DiskThumbnailCache", module = "albumen._core", frozen)]
+struct PyDiskThumbnailCache {
+    inner: disk_cache::DiskCache,
+}
+
+#[pymethods]
+impl PyDiskThumbnailCache {
+    #[new]
+    #[pyo3(signature = (cache_dir, max_bytes = 2 * 1024 * 1024 * 1024, *, fsync = false))]
+    fn new(
+        py: Python<'_>,
+        cache_dir: std::path::PathBuf,
+        max_bytes: u64,
+        fsync: bool,
+    ) -> PyResult<Self> {
+        let inner = py.detach(|| disk_cache::DiskCache::open(&cache_dir, max_bytes, fsync))?;
+        Ok(Self { inner })
+    }
+
+    fn get<'py>(&self, py: Python<'py>, key: &str) -> Option<Bound<'py, PyBytes>> {
+        let data = py.detach(|| self.inner.get(key))?;
+        Some(PyBytes::new(py, &data))
+    }
+
+    fn put(&self, py: Python<'_>, key: &str, data: &[u8]) -> PyResult<()> {
+        py.detach(|| self.inner.put(key, data))?;
+        Ok(())
+    }
+
+    fn invalidate(&self, py: Python<'_>, key: &str) -> PyResult<()> {
+        py.detach(|| self.inner.invalidate(key))?;
+        Ok(())
+    }
+
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.clear())?;
+        Ok(())
+    }
+
+    fn __contains__(&self, py: Python<'_>, key: &str) -> bool {
+        py.detach(|| self.inner.contains(key))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn path_for(&self, key: &str) -> std::path::PathBuf {
+        self.inner.path_for(key)
+    }
+
+    #[getter]
+    fn cache_dir(&self) -> std::path::PathBuf {
+        self.inner.root().to_path_buf()
+    }
+
+    #[getter]
+    fn size(&self) -> usize {
+        self.inner.len()
+    }
+
+    #[getter]
+    fn disk_usage_bytes(&self) -> u64 {
+        self.inner.stats().bytes
+    }
+
+    #[getter]
+    fn max_bytes(&self) -> u64 {
+        self.inner.max_bytes()
+    }
+
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.stats();
+        let d = PyDict::new(py);
+        d.set_item("hits", s.hits)?;
+        d.set_item("misses", s.misses)?;
+        d.set_item("hit_rate", hit_rate(s.hits, s.misses))?;
+        d.set_item("evictions", s.evictions)?;
+        d.set_item("puts", s.puts)?;
+        d.set_item("corrupt", s.corrupt)?;
+        d.set_item("entries", s.entries)?;
+        d.set_item("bytes", s.bytes)?;
+        d.set_item("max_bytes", s.max_bytes)?;
+        Ok(d)
+    }
+
+    fn reset_stats(&self) {
+        self.inner.reset_stats();
+    }
+
+    fn __repr__(&self) -> String {
+        let s = self.inner.stats();
+        format!(
+            "DiskThumbnailCache({:?}, size={}, bytes={}, max_bytes={})",
+            self.inner.root(),
+            s.entries,
+            s.bytes,
+            s.max_bytes
+        )
+    }
+}
+
+// ============================================================================================
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -703,5 +922,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // grid layouts (issue 5)
     m.add_class::<PyVirtualAssetGrid>()?;
     m.add_class::<PyJustifiedLayout>()?;
+    // thumbnail caches (issue 4)
+    m.add_class::<PyMemoryThumbnailCache>()?;
+    m.add_class::<PyDiskThumbnailCache>()?;
     Ok(())
 }

@@ -1,0 +1,491 @@
+//! L2 thumbnail cache: one file per value under `<md5(key)[:2]>/<md5(key)>.jpg`, bounded in
+//! bytes by evicting the least recently used files.
+//!
+//! # A reader never sees half a value
+//! * Writes go to a temporary file in the destination directory (`.<md5>.<pid>.<n>.tmp`) and are
+//!   renamed over the final name, so a reader sees the old file, the new file or none, and a
+//!   writer killed mid-write leaves only a temporary file (never served; swept at start-up when
+//!   older than [`STALE_TMP_SECS`]).
+//! * Every file ends with a 16-byte trailer: `xxh3_64(payload)` (u64 LE), `payload length`
+//!   (u32 LE), magic `ALB1`. `get` checks it; a file that is short, has no trailer, a wrong
+//!   length or a wrong checksum (torn by a crash, truncated, edited) is a miss and is removed.
+//!   A trailer after the JPEG's end-of-image marker is ignored by JPEG decoders, so the files
+//!   stay viewable as they are.
+//! * No fsync by default: a killed process cannot tear a renamed file (the data is in the page
+//!   cache), and after a power loss a torn file fails its checksum. `fsync=true` syncs each file
+//!   before the rename for callers that prefer durability to speed (see the benchmarks).
+//!
+//! # Size bound
+//! Recency is tracked in memory (no file is rewritten or touched on a hit). At start the index
+//! is rebuilt from a directory scan ordered by modification time; `put` evicts from the least
+//! recently used end until the total (payload + trailer) is within `max_bytes`. Files written by
+//! another process are adopted into the index when first read.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use lru::LruCache;
+use md5::{Digest, Md5};
+use parking_lot::Mutex;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Bytes appended to every stored value.
+pub const TRAILER_LEN: usize = 16;
+const MAGIC: &[u8; 4] = b"ALB1";
+/// Temporary files older than this are leftovers of killed writers and are removed at start.
+pub const STALE_TMP_SECS: u64 = 300;
+
+/// md5 of a key: the file identity.
+pub type Digest16 = [u8; 16];
+
+pub fn key_digest(key: &str) -> Digest16 {
+    Md5::digest(key.as_bytes()).into()
+}
+
+fn hex(d: &Digest16) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(32);
+    for b in d {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn parse_hex(s: &str) -> Option<Digest16> {
+    if s.len() != 32
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The trailer for `payload`.
+pub fn trailer(payload: &[u8]) -> io::Result<[u8; TRAILER_LEN]> {
+    let len = u32::try_from(payload.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "value larger than 4 GiB"))?;
+    let mut t = [0u8; TRAILER_LEN];
+    t[..8].copy_from_slice(&xxh3_64(payload).to_le_bytes());
+    t[8..12].copy_from_slice(&len.to_le_bytes());
+    t[12..].copy_from_slice(MAGIC);
+    Ok(t)
+}
+
+/// Check a stored file's bytes; on success strip the trailer in place and return true.
+pub fn verify_and_strip(buf: &mut Vec<u8>) -> bool {
+    if buf.len() < TRAILER_LEN {
+        return false;
+    }
+    let n = buf.len() - TRAILER_LEN;
+    let t = &buf[n..];
+    if &t[12..] != MAGIC {
+        return false;
+    }
+    let mut len = [0u8; 4];
+    len.copy_from_slice(&t[8..12]);
+    if u32::from_le_bytes(len) as usize != n {
+        return false;
+    }
+    let mut sum = [0u8; 8];
+    sum.copy_from_slice(&t[..8]);
+    if u64::from_le_bytes(sum) != xxh3_64(&buf[..n]) {
+        return false;
+    }
+    buf.truncate(n);
+    true
+}
+
+/// Counters and gauges of the disk cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiskStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+    pub puts: u64,
+    /// Damaged files found by `get` (and removed).
+    pub corrupt: u64,
+    pub entries: usize,
+    /// Bytes on disk of the indexed files (payload + trailer).
+    pub bytes: u64,
+    pub max_bytes: u64,
+}
+
+struct Index {
+    lru: LruCache<Digest16, u64>,
+    bytes: u64,
+    hits: u64,
+    misses: u64,
+    evictions: u64,
+    puts: u64,
+    corrupt: u64,
+}
+
+impl Index {
+    fn insert(&mut self, d: Digest16, size: u64) {
+        if let Some(old) = self.lru.put(d, size) {
+            self.bytes -= old;
+        }
+        self.bytes += size;
+    }
+
+    fn remove(&mut self, d: &Digest16) {
+        if let Some(old) = self.lru.pop(d) {
+            self.bytes -= old;
+        }
+    }
+}
+
+pub struct DiskCache {
+    root: PathBuf,
+    max_bytes: u64,
+    fsync: bool,
+    index: Mutex<Index>,
+    tmp_seq: AtomicU64,
+}
+
+fn remove_quietly(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+impl DiskCache {
+    /// Open (creating `root` and its parents) and rebuild the index from the files present.
+    pub fn open(root: &Path, max_bytes: u64, fsync: bool) -> io::Result<Self> {
+        fs::create_dir_all(root)?;
+        let cache = Self {
+            root: root.to_path_buf(),
+            max_bytes,
+            fsync,
+            index: Mutex::new(Index {
+                lru: LruCache::unbounded(),
+                bytes: 0,
+                hits: 0,
+                misses: 0,
+                evictions: 0,
+                puts: 0,
+                corrupt: 0,
+            }),
+            tmp_seq: AtomicU64::new(0),
+        };
+        let mut found = cache.scan()?;
+        // Oldest first, so the most recently written file ends up most recently used.
+        found.sort_by_key(|(_, _, mtime)| *mtime);
+        {
+            let mut idx = cache.index.lock();
+            for (d, size, _) in found {
+                idx.insert(d, size);
+            }
+            cache.evict_locked(&mut idx, None);
+        }
+        Ok(cache)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// `(digest, size, mtime)` of every cache file; stale temporary files are removed.
+    fn scan(&self) -> io::Result<Vec<(Digest16, u64, SystemTime)>> {
+        let mut out = Vec::new();
+        let now = SystemTime::now();
+        for bucket in fs::read_dir(&self.root)? {
+            let Ok(bucket) = bucket else { continue };
+            let name = bucket.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.len() != 2 || !bucket.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let Ok(entries) = fs::read_dir(bucket.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let fname = entry.file_name();
+                let Some(fname) = fname.to_str() else {
+                    continue;
+                };
+                let Ok(meta) = entry.metadata() else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
+                let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                if fname.starts_with('.') && fname.ends_with(".tmp") {
+                    let age = now.duration_since(mtime).unwrap_or(Duration::ZERO);
+                    if age.as_secs() >= STALE_TMP_SECS {
+                        let _ = fs::remove_file(entry.path());
+                    }
+                    continue;
+                }
+                let Some(stem) = fname.strip_suffix(".jpg") else {
+                    continue;
+                };
+                match parse_hex(stem) {
+                    Some(d) if stem.starts_with(name) => out.push((d, meta.len(), mtime)),
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where the value of `key` is (or would be) stored.
+    pub fn path_for_digest(&self, d: &Digest16) -> PathBuf {
+        let h = hex(d);
+        let mut p = self.root.join(&h[..2]);
+        p.push(format!("{h}.jpg"));
+        p
+    }
+
+    pub fn path_for(&self, key: &str) -> PathBuf {
+        self.path_for_digest(&key_digest(key))
+    }
+
+    /// The stored value, or `None` on a miss. A damaged file counts as a miss and is removed.
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        let d = key_digest(key);
+        let path = self.path_for_digest(&d);
+        match fs::read(&path) {
+            Ok(mut buf) => {
+                let size = buf.len() as u64;
+                if verify_and_strip(&mut buf) {
+                    let mut idx = self.index.lock();
+                    idx.hits += 1;
+                    if idx.lru.get(&d).is_none() {
+                        // written by another process (or re-created): adopt it
+                        idx.insert(d, size);
+                    }
+                    Some(buf)
+                } else {
+                    let mut idx = self.index.lock();
+                    idx.misses += 1;
+                    idx.corrupt += 1;
+                    idx.remove(&d);
+                    let _ = remove_quietly(&path);
+                    None
+                }
+            }
+            Err(_) => {
+                let mut idx = self.index.lock();
+                idx.misses += 1;
+                idx.remove(&d);
+                None
+            }
+        }
+    }
+
+    /// Whether a file for `key` exists (not verified; no counters, no recency change).
+    pub fn contains(&self, key: &str) -> bool {
+        self.path_for(key).is_file()
+    }
+
+    /// Store `value` under `key` atomically, replacing any previous value, then evict least
+    /// recently used files until the cache fits in `max_bytes`.
+    pub fn put(&self, key: &str, value: &[u8]) -> io::Result<()> {
+        let d = key_digest(key);
+        let path = self.path_for_digest(&d);
+        let dir = path
+            .parent()
+            .ok_or_else(|| io::Error::other("cache path has no parent"))?;
+        let tail = trailer(value)?;
+        let seq = self.tmp_seq.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{}.{}.{seq}.tmp", hex(&d), std::process::id()));
+        let written = Self::write_file(&tmp, value, &tail, self.fsync).or_else(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                fs::create_dir_all(dir)?;
+                Self::write_file(&tmp, value, &tail, self.fsync)
+            } else {
+                Err(e)
+            }
+        });
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let size = (value.len() + TRAILER_LEN) as u64;
+        let mut idx = self.index.lock();
+        if let Err(e) = fs::rename(&tmp, &path) {
+            drop(idx);
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        idx.puts += 1;
+        idx.insert(d, size);
+        self.evict_locked(&mut idx, Some(d));
+        Ok(())
+    }
+
+    fn write_file(tmp: &Path, value: &[u8], tail: &[u8], fsync: bool) -> io::Result<()> {
+        let mut f = fs::File::create(tmp)?;
+        f.write_all(value)?;
+        f.write_all(tail)?;
+        if fsync {
+            f.sync_all()?;
+        }
+        Ok(())
+    }
+
+    /// Evict from the LRU end until within budget. `keep` (the value just written) goes last:
+    /// only when it alone is larger than the whole budget.
+    fn evict_locked(&self, idx: &mut Index, keep: Option<Digest16>) {
+        while idx.bytes > self.max_bytes {
+            let Some((d, size)) = idx.lru.pop_lru() else {
+                break;
+            };
+            if Some(d) == keep && !idx.lru.is_empty() {
+                // not the last one: put it back as most recent and evict the next
+                idx.lru.put(d, size);
+                continue;
+            }
+            idx.bytes -= size;
+            idx.evictions += 1;
+            let _ = remove_quietly(&self.path_for_digest(&d));
+        }
+    }
+
+    /// Remove the value of `key`; a missing key is fine.
+    pub fn invalidate(&self, key: &str) -> io::Result<()> {
+        let d = key_digest(key);
+        let mut idx = self.index.lock();
+        idx.remove(&d);
+        remove_quietly(&self.path_for_digest(&d))
+    }
+
+    /// Remove every cached file (and temporary files), keeping the counters.
+    pub fn clear(&self) -> io::Result<()> {
+        let mut idx = self.index.lock();
+        for (d, _, _) in self.scan()? {
+            remove_quietly(&self.path_for_digest(&d))?;
+        }
+        idx.lru.clear();
+        idx.bytes = 0;
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.lock().lru.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn stats(&self) -> DiskStats {
+        let idx = self.index.lock();
+        DiskStats {
+            hits: idx.hits,
+            misses: idx.misses,
+            evictions: idx.evictions,
+            puts: idx.puts,
+            corrupt: idx.corrupt,
+            entries: idx.lru.len(),
+            bytes: idx.bytes,
+            max_bytes: self.max_bytes,
+        }
+    }
+
+    pub fn reset_stats(&self) {
+        let mut idx = self.index.lock();
+        idx.hits = 0;
+        idx.misses = 0;
+        idx.evictions = 0;
+        idx.puts = 0;
+        idx.corrupt = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(dir: &Path, max: u64) -> DiskCache {
+        DiskCache::open(dir, max, false).expect("open")
+    }
+
+    #[test]
+    fn layout_is_md5_bucketed() {
+        let t = tempfile::tempdir().expect("tmp");
+        let c = cache(&t.path().join("a/b"), 1 << 20);
+        c.put("k", b"hello").expect("put");
+        let h = "8ce4b16b22b58894aa86c421e8759df3"; // md5("k")
+        let p = t.path().join("a/b").join(&h[..2]).join(format!("{h}.jpg"));
+        assert!(p.is_file());
+        assert_eq!(c.get("k").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(fs::read(&p).expect("read").len(), 5 + TRAILER_LEN);
+    }
+
+    #[test]
+    fn damaged_file_is_a_miss_and_removed() {
+        let t = tempfile::tempdir().expect("tmp");
+        let c = cache(t.path(), 1 << 20);
+        c.put("k", &[7u8; 1000]).expect("put");
+        let p = c.path_for("k");
+        let mut bytes = fs::read(&p).expect("read");
+        bytes[10] ^= 1;
+        fs::write(&p, &bytes).expect("write");
+        assert!(c.get("k").is_none());
+        assert!(!p.exists());
+        assert_eq!(c.stats().corrupt, 1);
+        // truncated
+        c.put("k", &[7u8; 1000]).expect("put");
+        let bytes = fs::read(&p).expect("read");
+        fs::write(&p, &bytes[..600]).expect("write");
+        assert!(c.get("k").is_none());
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn evicts_least_recently_used_to_fit() {
+        let t = tempfile::tempdir().expect("tmp");
+        let per = (100 + TRAILER_LEN) as u64;
+        let c = cache(t.path(), per * 3);
+        for k in ["a", "b", "c"] {
+            c.put(k, &[1u8; 100]).expect("put");
+        }
+        assert!(c.get("a").is_some()); // b is now least recent
+        c.put("d", &[1u8; 100]).expect("put");
+        assert!(c.get("b").is_none());
+        assert!(c.get("a").is_some() && c.get("c").is_some() && c.get("d").is_some());
+        let s = c.stats();
+        assert_eq!((s.entries, s.bytes, s.evictions), (3, per * 3, 1));
+    }
+
+    #[test]
+    fn index_is_rebuilt_at_start_and_stale_tmp_ignored() {
+        let t = tempfile::tempdir().expect("tmp");
+        {
+            let c = cache(t.path(), 1 << 20);
+            c.put("x", b"1").expect("put");
+            c.put("y", b"22").expect("put");
+        }
+        fs::write(t.path().join("zz-not-a-bucket"), b"junk").expect("write");
+        let c = cache(t.path(), 1 << 20);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.stats().bytes, (3 + 2 * TRAILER_LEN) as u64);
+        c.invalidate("x").expect("inv");
+        c.invalidate("never-there").expect("inv");
+        assert_eq!(c.len(), 1);
+        c.clear().expect("clear");
+        assert!(c.is_empty() && c.get("y").is_none());
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let d = key_digest("abc");
+        assert_eq!(parse_hex(&hex(&d)), Some(d));
+        assert_eq!(parse_hex("XYZ"), None);
+    }
+}
