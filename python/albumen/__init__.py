@@ -36,6 +36,19 @@ _EXPORTS: dict[str, str] = {
     "Signal": "albumen.viewmodel",
     "WeakAssetCache": "albumen.memory",
     "MemoryMonitor": "albumen.memory",
+    # thumbnails (issue 4)
+    "MemoryThumbnailCache": "albumen._core",
+    "DiskThumbnailCache": "albumen._core",
+    "ThumbnailService": "albumen.thumbnail_service",
+    "Priority": "albumen.thumbnail_service",
+    "ThumbnailGenerator": "albumen.thumbnail_generator",
+    "DefaultThumbnailGenerator": "albumen.thumbnail_generator",
+    "AssetSource": "albumen.thumbnail_generator",
+    "AssetResolver": "albumen.thumbnail_generator",
+    "MappingResolver": "albumen.thumbnail_generator",
+    "SQLiteAssetResolver": "albumen.thumbnail_generator",
+    "ThumbnailError": "albumen.thumbnail_generator",
+    "thumbnail_asset_id": "albumen.thumbnail_generator",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -55,7 +68,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from albumen._core import DiskThumbnailCache as DiskThumbnailCache
     from albumen._core import JustifiedLayout as JustifiedLayout
+
+    # thumbnails (issue 4)
+    from albumen._core import MemoryThumbnailCache as MemoryThumbnailCache
     from albumen._core import VirtualAssetGrid as VirtualAssetGrid
     from albumen.events import EventBus as EventBus
     from albumen.events import ScanCompletedEvent as ScanCompletedEvent
@@ -75,5 +92,15 @@ if TYPE_CHECKING:
     from albumen.repository import SQLiteAssetRepository as SQLiteAssetRepository
     from albumen.scanner import ParallelScanner as ParallelScanner
     from albumen.scanner import ScanResult as ScanResult
+    from albumen.thumbnail_generator import AssetResolver as AssetResolver
+    from albumen.thumbnail_generator import AssetSource as AssetSource
+    from albumen.thumbnail_generator import DefaultThumbnailGenerator as DefaultThumbnailGenerator
+    from albumen.thumbnail_generator import MappingResolver as MappingResolver
+    from albumen.thumbnail_generator import SQLiteAssetResolver as SQLiteAssetResolver
+    from albumen.thumbnail_generator import ThumbnailError as ThumbnailError
+    from albumen.thumbnail_generator import ThumbnailGenerator as ThumbnailGenerator
+    from albumen.thumbnail_generator import thumbnail_asset_id as thumbnail_asset_id
+    from albumen.thumbnail_service import Priority as Priority
+    from albumen.thumbnail_service import ThumbnailService as ThumbnailService
     from albumen.viewmodel import AssetListViewModel as AssetListViewModel
     from albumen.viewmodel import Signal as Signal

@@ -1,0 +1,516 @@
+"""L3 of the thumbnail cache: making thumbnails from the original files.
+
+``ThumbnailGenerator`` is the protocol the :class:`~albumen.ThumbnailService` calls on its
+worker threads. :class:`DefaultThumbnailGenerator` is the built-in implementation:
+
+* JPEG is decoded at reduced scale (Pillow's draft mode: the DCT scales by 1/2, 1/4 or 1/8 while
+  decoding), and the embedded EXIF thumbnail is used instead when it is at least as large as the
+  requested size and has the image's aspect ratio;
+* HEIC/HEIF through pillow-heif; RAW through the embedded JPEG preview (at the offset the probe
+  recorded when known, else whatever Pillow can open); video through one frame decoded with PyAV,
+  the stream's display rotation honoured; everything else Pillow opens;
+* EXIF orientation is applied, so every thumbnail is upright;
+* the output is a JPEG, quality 85, fitting the requested box with its aspect ratio kept (the
+  longest side equals the box's side for a square box); images are never enlarged.
+
+The generator knows assets only by id: an :class:`AssetResolver` maps an id to the file and the
+little the library knows about it (:class:`AssetSource`). :class:`MappingResolver` keeps the
+mapping in memory; :class:`SQLiteAssetResolver` reads it from a library database.
+
+Pillow, pillow-heif and PyAV are imported on first use, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = [
+    "AssetResolver",
+    "AssetSource",
+    "DefaultThumbnailGenerator",
+    "MappingResolver",
+    "SQLiteAssetResolver",
+    "ThumbnailError",
+    "ThumbnailGenerator",
+    "micro_thumbnail",
+    "parse_thumbnail_asset_id",
+    "thumbnail_asset_id",
+]
+
+JPEG_QUALITY = 85
+MICRO_SIZE = 32
+
+RAW_EXTENSIONS = frozenset(
+    "3fr arw cr2 cr3 crw dcr dng erf k25 kdc mef mos mrw nef nrw orf pef raf raw rw2 rwl sr2 "
+    "srf srw x3f".split()
+)
+HEIF_EXTENSIONS = frozenset({"heic", "heif", "hif"})
+JPEG_EXTENSIONS = frozenset({"jpg", "jpeg", "jpe", "jfif"})
+
+# EXIF orientation -> the Pillow transpose that makes the image upright
+# (the same table as PIL.ImageOps.exif_transpose).
+_TRANSPOSE: dict[int, int] = {
+    2: 0,  # FLIP_LEFT_RIGHT
+    3: 3,  # ROTATE_180
+    4: 1,  # FLIP_TOP_BOTTOM
+    5: 5,  # TRANSPOSE
+    6: 4,  # ROTATE_270
+    7: 6,  # TRANSVERSE
+    8: 2,  # ROTATE_90
+}
+
+
+class ThumbnailError(Exception):
+    """A thumbnail could not be made; the message says why."""
+
+
+@runtime_checkable
+class ThumbnailGenerator(Protocol):
+    """Makes one thumbnail: JPEG bytes fitting ``size`` (width, height), or None."""
+
+    def generate(self, asset_id: str, size: tuple[int, int]) -> bytes | None: ...
+
+
+@dataclass(frozen=True)
+class AssetSource:
+    """What the generator needs to know about one asset."""
+
+    path: Path
+    kind: str = "photo"  # "photo" or "video"
+    mime: str | None = None
+    orientation: int | None = None  # EXIF orientation the probe read, if any
+    preview_offset: int | None = None  # embedded JPEG preview of a RAW file
+    preview_length: int | None = None
+
+    @property
+    def extension(self) -> str:
+        return self.path.suffix.lower().lstrip(".")
+
+    @property
+    def format(self) -> str:
+        """The format family used for dispatch and statistics."""
+        ext = self.extension
+        if self.kind == "video" or (self.mime or "").startswith("video/"):
+            return "video"
+        if ext in JPEG_EXTENSIONS or self.mime == "image/jpeg":
+            return "jpeg"
+        if ext in HEIF_EXTENSIONS or self.mime in ("image/heic", "image/heif"):
+            return "heic"
+        if ext in RAW_EXTENSIONS:
+            return "raw"
+        return ext or "unknown"
+
+
+class AssetResolver(Protocol):
+    """Maps a thumbnail asset id to the file it shows (None when unknown)."""
+
+    def resolve(self, asset_id: str) -> AssetSource | None: ...
+
+
+class MappingResolver:
+    """An in-memory, thread-safe ``asset_id -> AssetSource`` map."""
+
+    def __init__(self, sources: Mapping[str, AssetSource] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._sources: dict[str, AssetSource] = dict(sources or {})
+
+    def add(self, asset_id: str, source: AssetSource) -> None:
+        with self._lock:
+            self._sources[asset_id] = source
+
+    def discard(self, asset_id: str) -> None:
+        with self._lock:
+            self._sources.pop(asset_id, None)
+
+    def resolve(self, asset_id: str) -> AssetSource | None:
+        with self._lock:
+            return self._sources.get(asset_id)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sources)
+
+
+def thumbnail_asset_id(content_id: str, mtime_ns: int) -> str:
+    """The id thumbnails of a file are cached under: it changes whenever the file's content
+    (its content hash ``id``) or its modification time changes, so an edited photo never shows
+    a stale thumbnail. It is reversible (:func:`parse_thumbnail_asset_id`), so a resolver can
+    find the file again from the id alone."""
+    return f"{content_id}-{int(mtime_ns)}"
+
+
+def parse_thumbnail_asset_id(asset_id: str) -> tuple[str, int] | None:
+    """``(content_id, mtime_ns)`` of a :func:`thumbnail_asset_id`, or None."""
+    content_id, sep, mtime = asset_id.rpartition("-")
+    if not sep or not content_id or not mtime.lstrip("-").isdigit():
+        return None
+    return content_id, int(mtime)
+
+
+class SQLiteAssetResolver:
+    """Resolves :func:`thumbnail_asset_id` ids through a library database (``assets`` table,
+    paths relative to ``root``). One read-only connection per thread."""
+
+    def __init__(self, db_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> None:
+        self.db_path = Path(db_path)
+        self.root = Path(root)
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                f"{self.db_path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            self._local.conn = conn
+        return conn
+
+    def resolve(self, asset_id: str) -> AssetSource | None:
+        parsed = parse_thumbnail_asset_id(asset_id)
+        if parsed is None:
+            return None
+        row = (
+            self._conn()
+            .execute(
+                "SELECT path, kind, mime, orientation, preview_offset, preview_length "
+                "FROM assets WHERE id = ? AND mtime_ns = ? LIMIT 1",
+                parsed,
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return source_from_row(self.root, *row)
+
+
+def source_from_row(
+    root: Path,
+    path: bytes | str,
+    kind: str,
+    mime: str | None,
+    orientation: int | None,
+    preview_offset: int | None,
+    preview_length: int | None,
+) -> AssetSource:
+    """An :class:`AssetSource` from the ``assets`` columns (``path`` relative, raw bytes)."""
+    rel = os.fsdecode(path) if isinstance(path, bytes) else path
+    return AssetSource(
+        path=root / rel,
+        kind=kind,
+        mime=mime,
+        orientation=orientation,
+        preview_offset=preview_offset,
+        preview_length=preview_length,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# image helpers (Pillow imported lazily)
+
+
+def _orientation_of(im: Image.Image) -> int:
+    try:
+        value = int(im.getexif().get(0x0112, 1))
+    except Exception:
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def _upright(im: Image.Image, orientation: int) -> Image.Image:
+    method = _TRANSPOSE.get(orientation)
+    if method is None:
+        return im
+    from PIL import Image
+
+    return im.transpose(Image.Transpose(method))
+
+
+def _box_for(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """The box in stored (pre-rotation) pixels: swapped for the orientations that turn 90°."""
+    w, h = size
+    return (h, w) if orientation >= 5 else (w, h)
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    if im.mode in ("RGB", "L"):
+        return im
+    from PIL import Image
+
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGB", rgba.size, (255, 255, 255))
+        bg.paste(rgba, mask=rgba.getchannel("A"))
+        return bg
+    if im.mode == "I;16" or im.mode.startswith("I;16"):
+        return im.convert("I").point(lambda v: v / 256).convert("L")
+    return im.convert("RGB")
+
+
+def encode_jpeg(im: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
+    buf = io.BytesIO()
+    _to_rgb(im).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def _fit(im: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """Shrink ``im`` to fit ``box`` keeping its aspect (never enlarges)."""
+    from PIL import Image
+
+    if im.width > box[0] or im.height > box[1]:
+        im.thumbnail(box, Image.Resampling.BICUBIC, reducing_gap=2.0)
+    return im
+
+
+def micro_thumbnail(jpeg: bytes, max_side: int = MICRO_SIZE, quality: int = 70) -> bytes:
+    """A tiny JPEG (longest side ``max_side``) made from a thumbnail's bytes: the placeholder the
+    library database keeps per asset."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(jpeg)) as im:
+        im.draft("RGB", (max_side, max_side))
+        small = _fit(im, (max_side, max_side))
+        return encode_jpeg(small, quality)
+
+
+@dataclass
+class _FormatStats:
+    count: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+
+
+class DefaultThumbnailGenerator:
+    """The built-in generator (see the module docs). Thread-safe: call ``generate`` from many
+    worker threads at once (Pillow and PyAV release the GIL while decoding)."""
+
+    def __init__(
+        self,
+        resolver: AssetResolver,
+        *,
+        quality: int = JPEG_QUALITY,
+        use_embedded_thumbnail: bool = True,
+    ) -> None:
+        self.resolver = resolver
+        self.quality = quality
+        self.use_embedded_thumbnail = use_embedded_thumbnail
+        self._lock = threading.Lock()
+        self._stats: dict[str, _FormatStats] = {}
+        self._embedded_used = 0
+        _register_heif()
+
+    def generate(self, asset_id: str, size: tuple[int, int]) -> bytes | None:
+        """JPEG bytes of the thumbnail, None when the resolver does not know the id. Raises
+        :class:`ThumbnailError` (or the decoder's error) when the file cannot be made into a
+        thumbnail."""
+        source = self.resolver.resolve(asset_id)
+        if source is None:
+            return None
+        return self.generate_from(source, size)
+
+    def generate_from(self, source: AssetSource, size: tuple[int, int]) -> bytes:
+        """The thumbnail of one file, without going through the resolver."""
+        if size[0] < 1 or size[1] < 1:
+            raise ValueError(f"thumbnail size must be positive, got {size!r}")
+        fmt = source.format
+        start = time.perf_counter()
+        ok = False
+        try:
+            if fmt == "video":
+                im = self._video_frame(source, size)
+            elif fmt == "raw":
+                im = self._raw(source, size)
+            else:
+                im = self._still(source, size)
+            data = encode_jpeg(im, self.quality)
+            ok = True
+            return data
+        except (ThumbnailError, MemoryError):
+            raise
+        except Exception as exc:
+            raise ThumbnailError(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            elapsed = time.perf_counter() - start
+            with self._lock:
+                st = self._stats.setdefault(fmt, _FormatStats())
+                if ok:
+                    st.count += 1
+                    st.seconds += elapsed
+                else:
+                    st.failed += 1
+
+    def stats(self) -> dict[str, Any]:
+        """Per format: thumbnails made, failures, total and mean seconds."""
+        with self._lock:
+            per = {
+                fmt: {
+                    "count": s.count,
+                    "failed": s.failed,
+                    "seconds": s.seconds,
+                    "mean_ms": (s.seconds / s.count * 1000.0) if s.count else 0.0,
+                }
+                for fmt, s in sorted(self._stats.items())
+            }
+            return {"per_format": per, "embedded_thumbnails_used": self._embedded_used}
+
+    # -- stills ---------------------------------------------------------------------------
+
+    def _still(self, source: AssetSource, size: tuple[int, int]) -> Image.Image:
+        from PIL import Image
+
+        with Image.open(source.path) as im:
+            return self._render(im, size, None)
+
+    def _render(
+        self, im: Image.Image, size: tuple[int, int], orientation: int | None
+    ) -> Image.Image:
+        """Reduce, fit and make upright an opened (not yet loaded) image."""
+        if im.format in ("HEIF", "AVIF"):
+            # libheif applies the container's rotation/mirror while decoding and pillow-heif
+            # resets the EXIF tag, so the decoded pixels are already upright.
+            orientation = 1
+        elif orientation is None:
+            orientation = _orientation_of(im)
+        box = _box_for(size, orientation)
+        if im.format == "JPEG":
+            if self.use_embedded_thumbnail:
+                embedded = _embedded_thumbnail(im, box)
+                if embedded is not None:
+                    with self._lock:
+                        self._embedded_used += 1
+                    return _upright(_fit(embedded, box), orientation)
+            im.draft(im.mode, box)
+        elif getattr(im, "n_frames", 1) > 1:
+            im.seek(0)
+        out = _fit(im, box)
+        out.load()
+        return _upright(out, orientation)
+
+    # -- RAW ------------------------------------------------------------------------------
+
+    def _raw(self, source: AssetSource, size: tuple[int, int]) -> Image.Image:
+        from PIL import Image
+
+        if source.preview_offset is not None and source.preview_length:
+            with open(source.path, "rb") as f:
+                f.seek(source.preview_offset)
+                blob = f.read(source.preview_length)
+            if len(blob) != source.preview_length:
+                raise ThumbnailError("RAW preview extends past the end of the file")
+            with Image.open(io.BytesIO(blob)) as im:
+                orientation = source.orientation or _orientation_of(im)
+                return self._render(im, size, orientation)
+        try:
+            with Image.open(source.path) as im:
+                return self._render(im, size, source.orientation)
+        except Exception as exc:
+            raise ThumbnailError(
+                f"no embedded preview known and Pillow cannot read this RAW file ({exc})"
+            ) from exc
+
+    # -- video ----------------------------------------------------------------------------
+
+    def _video_frame(self, source: AssetSource, size: tuple[int, int]) -> Image.Image:
+        import av
+
+        with av.open(str(source.path)) as container:
+            if not container.streams.video:
+                raise ThumbnailError("no video stream")
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            # A frame about a second in (or a tenth of a short clip): past fade-ins.
+            duration = container.duration  # microseconds (AV_TIME_BASE)
+            if duration and duration > 0:
+                target = min(1_000_000, duration // 10)
+                if target > 0:
+                    try:
+                        container.seek(target, backward=True, any_frame=False)
+                    except av.FFmpegError:
+                        container.seek(0)
+            frame = None
+            for i, candidate in enumerate(container.decode(stream)):
+                frame = candidate
+                t = candidate.time
+                if i >= 120 or t is None or duration is None or t * 1e6 >= target - 1e5:
+                    break
+            if frame is None:
+                raise ThumbnailError("no decodable video frame")
+            rotation = int(round(frame.rotation or 0)) % 360
+            fw, fh = frame.width, frame.height
+            box = size if rotation in (0, 180) else (size[1], size[0])
+            scale = min(1.0, 2 * box[0] / fw, 2 * box[1] / fh)
+            im = frame.to_image(width=max(1, round(fw * scale)), height=max(1, round(fh * scale)))
+        im = _fit(im, box)
+        if rotation:
+            # `rotation` is the display matrix angle, counter-clockwise as PIL's rotate takes it
+            im = im.rotate(rotation, expand=True)
+        return im
+
+
+def _embedded_thumbnail(im: Image.Image, box: tuple[int, int]) -> Image.Image | None:
+    """The EXIF (IFD1) thumbnail of a JPEG when it covers ``box`` and has the image's aspect."""
+    from PIL import ExifTags, Image
+
+    raw = im.info.get("exif")
+    if not isinstance(raw, bytes) or not raw.startswith(b"Exif\x00\x00"):
+        return None
+    try:
+        ifd1 = im.getexif().get_ifd(ExifTags.IFD.IFD1)
+        offset, length = ifd1.get(0x0201), ifd1.get(0x0202)
+        if not offset or not length:
+            return None
+        blob = raw[6 + offset : 6 + offset + length]
+        thumb = Image.open(io.BytesIO(blob))
+        tw, th = thumb.size
+        if tw < min(box[0], im.width) and th < min(box[1], im.height):
+            return None
+        if abs(tw / th - im.width / im.height) > 0.01 * (im.width / im.height):
+            return None  # letterboxed or cropped: not a faithful preview
+        thumb.load()
+        return thumb
+    except Exception:
+        return None
+
+
+_heif_lock = threading.Lock()
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    with _heif_lock:
+        if _heif_registered:
+            return
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # pragma: no cover - pillow-heif is a dependency
+            pass
+        _heif_registered = True
+
+
+def sources_from_paths(paths: Iterable[str | os.PathLike[str]]) -> MappingResolver:
+    """A resolver over plain files, ids being the paths as given (handy for scripts)."""
+    resolver = MappingResolver()
+    for p in paths:
+        path = Path(p)
+        kind = "video" if path.suffix.lower().lstrip(".") in _video_extensions() else "photo"
+        resolver.add(os.fspath(p), AssetSource(path=path, kind=kind))
+    return resolver
+
+
+def _video_extensions() -> frozenset[str]:
+    from albumen._core import media_types
+
+    return frozenset(ext for ext, kind, _ in media_types() if kind == "video")
