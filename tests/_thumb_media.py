@@ -116,7 +116,7 @@ def colour_at(jpeg: bytes, fx: float, fy: float) -> tuple[int, int, int]:
 
 
 def close(c: tuple[int, int, int], want: tuple[int, int, int], tol: int = 60) -> bool:
-    return all(abs(a - b) <= tol for a, b in zip(c, want))
+    return all(abs(a - b) <= tol for a, b in zip(c, want, strict=True))
 
 
 def size_of(jpeg: bytes) -> tuple[int, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from albumen import MemoryThumbnailCache
 
 
@@ -175,4 +174,4 @@ def test_many_threads_on_the_same_keys() -> None:
         t.join()
     assert not errors
     assert c.size <= 50
-    assert c.memory_usage_bytes == sum(len(c.get(k) or b"") for k in c.keys())
+    assert c.memory_usage_bytes == sum(len(c.get(k) or b"") for k in list(c.keys()))

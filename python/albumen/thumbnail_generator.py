@@ -52,8 +52,33 @@ JPEG_QUALITY = 85
 MICRO_SIZE = 32
 
 RAW_EXTENSIONS = frozenset(
-    "3fr arw cr2 cr3 crw dcr dng erf k25 kdc mef mos mrw nef nrw orf pef raf raw rw2 rwl sr2 "
-    "srf srw x3f".split()
+    [
+        "3fr",
+        "arw",
+        "cr2",
+        "cr3",
+        "crw",
+        "dcr",
+        "dng",
+        "erf",
+        "k25",
+        "kdc",
+        "mef",
+        "mos",
+        "mrw",
+        "nef",
+        "nrw",
+        "orf",
+        "pef",
+        "raf",
+        "raw",
+        "rw2",
+        "rwl",
+        "sr2",
+        "srf",
+        "srw",
+        "x3f",
+    ]
 )
 HEIF_EXTENSIONS = frozenset({"heic", "heif", "hif"})
 JPEG_EXTENSIONS = frozenset({"jpg", "jpeg", "jpe", "jfif"})
@@ -445,7 +470,7 @@ class DefaultThumbnailGenerator:
                     break
             if frame is None:
                 raise ThumbnailError("no decodable video frame")
-            rotation = int(round(frame.rotation or 0)) % 360
+            rotation = round(frame.rotation or 0) % 360
             fw, fh = frame.width, frame.height
             box = size if rotation in (0, 180) else (size[1], size[0])
             scale = min(1.0, 2 * box[0] / fw, 2 * box[1] / fh)
