@@ -223,7 +223,10 @@ impl DiskCache {
                     continue;
                 }
                 let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-                if fname.starts_with('.') && fname.ends_with(".tmp") {
+                let is_tmp = Path::new(fname)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("tmp"));
+                if fname.starts_with('.') && is_tmp {
                     let age = now.duration_since(mtime).unwrap_or(Duration::ZERO);
                     if age.as_secs() >= STALE_TMP_SECS {
                         let _ = fs::remove_file(entry.path());
@@ -258,32 +261,28 @@ impl DiskCache {
     pub fn get(&self, key: &str) -> Option<Vec<u8>> {
         let d = key_digest(key);
         let path = self.path_for_digest(&d);
-        match fs::read(&path) {
-            Ok(mut buf) => {
-                let size = buf.len() as u64;
-                if verify_and_strip(&mut buf) {
-                    let mut idx = self.index.lock();
-                    idx.hits += 1;
-                    if idx.lru.get(&d).is_none() {
-                        // written by another process (or re-created): adopt it
-                        idx.insert(d, size);
-                    }
-                    Some(buf)
-                } else {
-                    let mut idx = self.index.lock();
-                    idx.misses += 1;
-                    idx.corrupt += 1;
-                    idx.remove(&d);
-                    let _ = remove_quietly(&path);
-                    None
-                }
+        let Ok(mut buf) = fs::read(&path) else {
+            let mut idx = self.index.lock();
+            idx.misses += 1;
+            idx.remove(&d);
+            return None;
+        };
+        let size = buf.len() as u64;
+        let intact = verify_and_strip(&mut buf);
+        let mut idx = self.index.lock();
+        if intact {
+            idx.hits += 1;
+            if idx.lru.get(&d).is_none() {
+                // written by another process (or re-created): adopt it
+                idx.insert(d, size);
             }
-            Err(_) => {
-                let mut idx = self.index.lock();
-                idx.misses += 1;
-                idx.remove(&d);
-                None
-            }
+            Some(buf)
+        } else {
+            idx.misses += 1;
+            idx.corrupt += 1;
+            idx.remove(&d);
+            let _ = remove_quietly(&path);
+            None
         }
     }
 

@@ -822,7 +822,7 @@ impl PyDiskThumbnailCache {
         max_bytes: u64,
         fsync: bool,
     ) -> PyResult<Self> {
-        let inner = py.detach(|| disk_cache::DiskCache::open(&cache_dir, max_bytes, fsync))?;
+        let inner = py.detach(move || disk_cache::DiskCache::open(&cache_dir, max_bytes, fsync))?;
         Ok(Self { inner })
     }
 
@@ -900,8 +900,8 @@ impl PyDiskThumbnailCache {
     fn __repr__(&self) -> String {
         let s = self.inner.stats();
         format!(
-            "DiskThumbnailCache({:?}, size={}, bytes={}, max_bytes={})",
-            self.inner.root(),
+            "DiskThumbnailCache('{}', size={}, bytes={}, max_bytes={})",
+            self.inner.root().display(),
             s.entries,
             s.bytes,
             s.max_bytes

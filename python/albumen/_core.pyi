@@ -11,6 +11,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, final
 
+<<<<<<< HEAD
 from typing_extensions import Buffer, Self
 
 __all__ = [
@@ -19,6 +20,12 @@ __all__ = [
     "MemoryThumbnailCache",
     "ProbeStream",
     "VirtualAssetGrid",
+=======
+__all__ = [
+    "DiskThumbnailCache",
+    "MemoryThumbnailCache",
+    "ProbeStream",
+>>>>>>> eaab1a8 (Library thumbnails (micro thumbs, recorded failures), CLI thumbs/thumb/stats, stub passes stubtest for the caches; clippy fixes)
     "__version__",
     "media_types",
     "probe",
@@ -314,6 +321,98 @@ class DiskThumbnailCache:
     def path_for(self, key: str) -> Path:
         """The file that holds (or would hold) ``key``'s value."""
     def __contains__(self, key: str) -> bool:
+        """Whether a file exists for ``key`` (not verified, no counters)."""
+    def __len__(self) -> int: ...
+    @property
+    def cache_dir(self) -> Path: ...
+    @property
+    def size(self) -> int:
+        """Number of files in the index."""
+    @property
+    def disk_usage_bytes(self) -> int:
+        """Bytes of the indexed files (values + trailers)."""
+    @property
+    def max_bytes(self) -> int: ...
+    def stats(self) -> dict[str, int | float]:
+        """``hits``, ``misses``, ``hit_rate``, ``evictions``, ``puts``, ``corrupt`` (damaged
+        files found and removed), ``entries``, ``bytes``, ``max_bytes``."""
+    def reset_stats(self) -> None:
+        """Zero the counters."""
+
+# --- thumbnail caches (issue 4) ------------------------------------------------------------
+
+@final
+class MemoryThumbnailCache:
+    """L1: an LRU of ``bytes`` bounded by entry count and by total value length.
+
+    Thread-safe (one inner lock). The cached objects are the caller's own ``bytes`` (nothing is
+    copied in or out). ``get`` and re-``put`` make a key the most recently used; ``put`` of an
+    existing key replaces its value; a value longer than ``max_bytes`` is not stored.
+    """
+
+    def __new__(
+        cls, max_size: int = 500, max_bytes: int = 200 * 1024 * 1024
+    ) -> MemoryThumbnailCache: ...
+    def get(self, key: str) -> bytes | None:
+        """The value, or None on a miss (counted as a hit or a miss)."""
+    def put(self, key: str, data: bytes) -> None:
+        """Insert or replace, then evict least recently used entries until both bounds hold."""
+    def invalidate(self, key: str) -> None:
+        """Remove ``key``; a missing key is fine."""
+    def clear(self) -> None:
+        """Remove every entry (counters are kept)."""
+    def keys(self) -> list[str]:
+        """Keys from most to least recently used."""
+    def __contains__(self, key: str, /) -> bool: ...
+    def __len__(self) -> int: ...
+    @property
+    def size(self) -> int:
+        """Number of entries."""
+    @property
+    def memory_usage_bytes(self) -> int:
+        """Sum of the cached values' lengths."""
+    @property
+    def max_size(self) -> int: ...
+    @property
+    def max_bytes(self) -> int: ...
+    def stats(self) -> dict[str, int | float]:
+        """``hits``, ``misses``, ``hit_rate``, ``evictions``, ``puts``, ``rejected``,
+        ``entries``, ``bytes``, ``max_entries``, ``max_bytes``."""
+    def reset_stats(self) -> None:
+        """Zero the counters."""
+
+@final
+class DiskThumbnailCache:
+    """L2: one file per value at ``cache_dir/<md5(key)[:2]>/<md5(key)>.jpg``.
+
+    The constructor creates ``cache_dir`` (parents included) and rebuilds its LRU index from the
+    files present, oldest modification first. Writes go to a temporary file in the same
+    directory, renamed into place; each file ends with a 16-byte trailer (xxh3-64 checksum,
+    length, magic) that ``get`` verifies, so a reader never sees half a value: a damaged or
+    truncated file is a miss and is removed. ``put`` evicts least recently used files until the
+    total size (values + trailers) fits ``max_bytes``. ``fsync=True`` syncs each file before the
+    rename (durability across power loss; slower, see the benchmarks). I/O releases the GIL;
+    I/O errors raise ``OSError`` subclasses.
+    """
+
+    def __new__(
+        cls,
+        cache_dir: str | PathLike[str],
+        max_bytes: int = 2 * 1024 * 1024 * 1024,
+        *,
+        fsync: bool = False,
+    ) -> DiskThumbnailCache: ...
+    def get(self, key: str) -> bytes | None:
+        """The stored value, or None on a miss; a hit makes the key most recently used."""
+    def put(self, key: str, data: bytes) -> None:
+        """Store atomically, replacing any previous value."""
+    def invalidate(self, key: str) -> None:
+        """Remove the value of ``key``; a missing key is fine."""
+    def clear(self) -> None:
+        """Remove every cached file."""
+    def path_for(self, key: str) -> Path:
+        """The file that holds (or would hold) ``key``'s value."""
+    def __contains__(self, key: str, /) -> bool:
         """Whether a file exists for ``key`` (not verified, no counters)."""
     def __len__(self) -> int: ...
     @property

@@ -1,0 +1,256 @@
+"""``albumen thumbs``, ``albumen thumb`` and ``albumen stats``: make thumbnails, one thumbnail,
+and show the cache statistics per tier."""
+
+# No `from __future__ import annotations`: typer reads the annotations at runtime.
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from albumen.cli import app
+
+ROOT_HELP = "The folder of photos and videos (it is read, never written)."
+LIBRARY_HELP = "The library folder (default: ROOT/.albumen); thumbnails go to LIBRARY/thumbs/."
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"albumen: error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _open_library(root: Path, library: Path | None) -> Any:
+    from albumen.library import Library, LibraryError
+
+    try:
+        return Library.open(root, library)
+    except LibraryError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _mib(n: float) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _stats_table(stats: dict[str, Any], title: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("tier")
+    for col in ("hit rate", "hits", "misses", "evictions", "entries", "bytes", "bound"):
+        table.add_column(col, justify="right")
+    hit = stats.get("hit_rate", {})
+    for tier, name in (("memory", "L1 memory"), ("disk", "L2 disk")):
+        s = stats.get(tier) or {}
+        table.add_row(
+            name,
+            f"{_pct(s.get('hit_rate', 0.0))} ({_pct(hit.get(tier, 0.0))} of lookups)",
+            str(s.get("hits", 0)),
+            str(s.get("misses", 0)),
+            str(s.get("evictions", 0)),
+            str(s.get("entries", 0)),
+            _mib(s.get("bytes", 0)),
+            _mib(s.get("max_bytes", 0)),
+        )
+    return table
+
+
+def _generation_table(stats: dict[str, Any]) -> Any:
+    from rich.table import Table
+
+    gen = stats.get("generation", {})
+    table = Table(title="L3 generation", title_justify="left")
+    for col in ("format", "made", "failed", "seconds", "mean ms"):
+        table.add_column(col, justify="right" if col != "format" else "left")
+    for fmt, s in gen.get("per_format", {}).items():
+        table.add_row(
+            fmt, str(s["count"]), str(s["failed"]), f"{s['seconds']:.2f}", f"{s['mean_ms']:.1f}"
+        )
+    table.add_row(
+        "all",
+        str(gen.get("count", 0)),
+        str(gen.get("failed", 0)),
+        f"{gen.get('seconds', 0.0):.2f}",
+        f"{gen.get('mean_ms', 0.0):.1f}",
+    )
+    return table
+
+
+@app.command("thumbs")
+def thumbs(
+    root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
+    size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker threads (default: all cores).")
+    ] = None,
+    library: Annotated[Path | None, typer.Option("--library", help=LIBRARY_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Make every missing thumbnail (and micro thumbnail) of the library; scans first when the
+    library is empty. A second run is served from the cache."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from albumen.library_thumbnails import generate_library_thumbnails
+
+    console = Console(stderr=True)
+    with _open_library(root, library) as lib:
+        if len(lib) == 0:
+            if not as_json:
+                console.print("library is empty: scanning first")
+            lib.scan()
+        if as_json:
+            report = generate_library_thumbnails(lib, size, workers=workers)
+            typer.echo(json.dumps(report.to_json()))
+            return
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"thumbnails {size}px", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = generate_library_thumbnails(lib, size, workers=workers, progress=progress)
+    out = Console()
+    out.print(
+        f"{report.assets} assets: [bold]{report.generated}[/] generated, "
+        f"{report.cached} cached, {report.failed} failed"
+        + (f", {report.skipped_failed} failed before (unchanged)" if report.skipped_failed else "")
+        + f", {report.micro_written} micro thumbnails stored in {report.seconds:.2f} s"
+        + (f" ({report.generated / report.seconds:.1f}/s)" if report.seconds > 0 else "")
+    )
+    for path, message in report.errors[:10]:
+        out.print(f"  [red]failed[/] {path}: {message}")
+    if len(report.errors) > 10:
+        out.print(f"  ... and {len(report.errors) - 10} more")
+    out.print(_stats_table(report.stats, "cache tiers (this run)"))
+    out.print(_generation_table(report.stats))
+
+
+@app.command("thumb")
+def thumb(
+    root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
+    path: Annotated[Path, typer.Argument(help="The photo or video (relative to ROOT or not).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the JPEG.")],
+    size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
+    library: Annotated[Path | None, typer.Option("--library", help=LIBRARY_HELP)] = None,
+) -> None:
+    """Write one thumbnail (upright, JPEG) to --out, through the library's caches when the file
+    is indexed."""
+    from albumen.library_thumbnails import open_disk_cache
+    from albumen.thumbnail_generator import (
+        AssetSource,
+        DefaultThumbnailGenerator,
+        MappingResolver,
+        ThumbnailError,
+        source_from_row,
+        thumbnail_asset_id,
+    )
+
+    with _open_library(root, library) as lib:
+        file = path if path.is_absolute() else (Path.cwd() / path)
+        if not file.exists() and (lib.root / path).exists():
+            file = lib.root / path
+        if not file.is_file():
+            raise _fail(f"{path} is not a file")
+        try:
+            rel = os.path.relpath(file.absolute(), lib.root)
+        except ValueError:
+            rel = str(file)
+        row = None if rel.startswith("..") else lib.repository.get(rel)
+        box = (size, size)
+        resolver = MappingResolver()
+        generator = DefaultThumbnailGenerator(resolver)
+        try:
+            if row is not None and row.get("id") is not None and row.get("error") is None:
+                from albumen._core import MemoryThumbnailCache
+                from albumen.thumbnail_service import ThumbnailService
+
+                tid = thumbnail_asset_id(row["id"], row["mtime_ns"])
+                resolver.add(
+                    tid,
+                    source_from_row(
+                        lib.root,
+                        row["path"],
+                        row["kind"],
+                        row["mime"],
+                        row["orientation"],
+                        row["preview_offset"],
+                        row["preview_length"],
+                    ),
+                )
+                with ThumbnailService(
+                    MemoryThumbnailCache(),
+                    open_disk_cache(lib.library_dir),
+                    generator,
+                    max_workers=1,
+                ) as service:
+                    data = service.ensure_thumbnail(tid, box)
+                    if data is None:
+                        raise _fail(f"cannot make a thumbnail of {path}: {service.failure(tid)}")
+            else:
+                from albumen._core import media_types
+
+                ext = file.suffix.lower().lstrip(".")
+                kinds = {e: k for e, k, _ in media_types()}
+                data = generator.generate_from(AssetSource(file, kind=kinds.get(ext, "photo")), box)
+        except ThumbnailError as exc:
+            raise _fail(f"cannot make a thumbnail of {path}: {exc}") from exc
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror or exc}") from exc
+    from PIL import Image
+
+    with Image.open(out) as im:
+        typer.echo(f"{out}: {im.width}x{im.height} JPEG, {len(data)} bytes")
+
+
+@app.command("stats")
+def stats(
+    root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
+    library: Annotated[Path | None, typer.Option("--library", help=LIBRARY_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Thumbnail cache statistics per tier: L2 on disk now, micro thumbnails in the database,
+    and the hit rates, evictions and generation times of the last `albumen thumbs` run."""
+    from rich.console import Console
+
+    from albumen.library_thumbnails import cache_stats
+
+    with _open_library(root, library) as lib:
+        result = cache_stats(lib)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    out = Console()
+    d, m = result["disk"], result["micro"]
+    out.print(f"library {result['library']}: {result['assets']} assets")
+    out.print(
+        f"L2 disk  {d['entries']} thumbnails, {_mib(d['bytes'])} of {_mib(d['max_bytes'])} "
+        f"({d['dir']})"
+    )
+    out.print(f"micro    {m['entries']} placeholders in the database, {_mib(m['bytes'])}")
+    out.print(f"failures {result['thumb_errors']} assets with a recorded thumbnail error")
+    last = result["last_run"]
+    if last:
+        out.print(
+            f"last `albumen thumbs` ({last['size']}px): {last['generated']} generated, "
+            f"{last['cached']} cached, {last['failed']} failed in {last['seconds']:.2f} s"
+        )
+        out.print(_stats_table(last["stats"], "cache tiers (last run)"))
+        out.print(_generation_table(last["stats"]))
+    else:
+        out.print("no `albumen thumbs` run recorded yet")

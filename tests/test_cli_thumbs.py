@@ -1,0 +1,160 @@
+"""`albumen thumbs`, `albumen thumb` and `albumen stats` on a small mixed-format library."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from _thumb_media import (
+    BLUE,
+    RED,
+    close,
+    colour_at,
+    marked_image,
+    save_heic,
+    save_jpeg,
+    save_video,
+    size_of,
+)
+from PIL import Image
+from typer.testing import CliRunner
+
+from albumen.cli import app
+from albumen.thumbnail_generator import thumbnail_asset_id
+from albumen.thumbnail_service import thumbnail_key
+
+runner = CliRunner()
+TR, BR = (0.92, 0.08), (0.92, 0.92)
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture
+def library_root(tmp_path: Path) -> Path:
+    root = tmp_path / "photos"
+    (root / "trip").mkdir(parents=True)
+    save_jpeg(root / "upright.jpg", marked_image(800, 400))
+    save_jpeg(root / "trip" / "rotated.jpg", marked_image(800, 400), orientation=6)
+    Image.new("RGB", (300, 200), (10, 200, 10)).save(root / "plain.png")
+    save_heic(root / "phone.heic", marked_image(600, 300))
+    save_video(root / "clip.mp4", 64, 32, rotation=90)
+    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    return root
+
+
+def db_rows(root: Path) -> dict[str, tuple[object, ...]]:
+    with sqlite3.connect(root / ".albumen" / "library.db") as conn:
+        rows = conn.execute(
+            "SELECT path, id, mtime_ns, micro_thumb, thumb_error, error FROM assets"
+        ).fetchall()
+    return {os.fsdecode(r[0]): r[1:] for r in rows}
+
+
+def test_thumbs_makes_upright_thumbnails_then_serves_from_cache(library_root: Path) -> None:
+    run("scan", str(library_root))
+    first = json.loads(run("thumbs", str(library_root), "--json", "--size", "128"))
+    rows = db_rows(library_root)
+    good = [p for p, r in rows.items() if r[4] is None and p != "broken.jpg"]
+    probe_failed = [p for p, r in rows.items() if r[4] is not None]
+    assert first["generated"] == len(good) >= 5
+    assert first["cached"] == 0
+    assert first["micro_written"] == len(good)
+    assert first["stats"]["generation"]["count"] == len(good)
+    assert set(first["stats"]["generation"]["per_format"]) >= {"jpeg", "heic", "video", "png"}
+    if "broken.jpg" not in probe_failed:  # indexed despite being broken: thumbnail fails
+        assert first["failed"] == 1
+        assert "broken.jpg" in {e["path"] for e in first["errors"]}
+        _, _, _, thumb_error, _ = rows["broken.jpg"]
+        assert isinstance(thumb_error, str) and thumb_error.startswith("[")
+
+    thumbs_dir = library_root / ".albumen" / "thumbs"
+    from albumen import DiskThumbnailCache
+
+    disk = DiskThumbnailCache(thumbs_dir)
+    for path in good:
+        content_id, mtime_ns, micro, _, _ = rows[path]
+        assert isinstance(micro, bytes)
+        assert max(Image.open(io.BytesIO(micro)).size) <= 32
+        data = disk.get(
+            thumbnail_key(thumbnail_asset_id(str(content_id), int(str(mtime_ns))), (128, 128))
+        )
+        assert data is not None and max(size_of(data)) <= 128
+
+    rid, rmtime = rows["trip/rotated.jpg"][0], rows["trip/rotated.jpg"][1]
+    rotated = disk.get(thumbnail_key(thumbnail_asset_id(str(rid), int(str(rmtime))), (128, 128)))
+    assert rotated is not None and size_of(rotated) == (64, 128)
+    assert close(colour_at(rotated, *TR), RED) and close(colour_at(rotated, *BR), BLUE)
+    cid, cm = rows["clip.mp4"][0], rows["clip.mp4"][1]
+    clip = disk.get(thumbnail_key(thumbnail_asset_id(str(cid), int(str(cm))), (128, 128)))
+    assert clip is not None and size_of(clip) == (32, 64)  # display rotation honoured
+
+    second = json.loads(run("thumbs", str(library_root), "--json", "--size", "128"))
+    assert second["generated"] == 0
+    assert second["cached"] == len(good)
+    assert second["failed"] == 0
+    assert second["skipped_failed"] == first["failed"]
+
+
+def test_edited_photo_gets_a_new_thumbnail(library_root: Path) -> None:
+    run("scan", str(library_root))
+    run("thumbs", str(library_root), "--json", "--size", "64")
+    target = library_root / "upright.jpg"
+    Image.new("RGB", (800, 400), BLUE).save(target, "JPEG")
+    st = target.stat()
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    run("scan", str(library_root))
+    again = json.loads(run("thumbs", str(library_root), "--json", "--size", "64"))
+    assert again["generated"] == 1
+    out = library_root.parent / "t.jpg"
+    run("thumb", str(library_root), str(target), "--size", "64", "--out", str(out))
+    assert close(colour_at(out.read_bytes(), 0.5, 0.5), BLUE)
+
+
+def test_thumb_writes_one_upright_file(library_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "one.jpg"
+    text = run("thumb", str(library_root), "trip/rotated.jpg", "--size", "100", "--out", str(out))
+    assert "50x100" in text
+    data = out.read_bytes()
+    assert size_of(data) == (50, 100)
+    assert close(colour_at(data, *TR), RED)
+
+
+def test_thumb_of_a_broken_file_fails_cleanly(library_root: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["thumb", str(library_root), "broken.jpg", "--out", str(tmp_path / "x.jpg")]
+    )
+    assert result.exit_code == 2
+    assert "cannot make a thumbnail" in result.output
+
+
+def test_stats_per_tier(library_root: Path) -> None:
+    run("scan", str(library_root))
+    empty = json.loads(run("stats", str(library_root), "--json"))
+    assert empty["disk"]["entries"] == 0 and empty["last_run"] is None
+    run("thumbs", str(library_root), "--json")
+    result = json.loads(run("stats", str(library_root), "--json"))
+    assert result["disk"]["entries"] >= 5
+    assert result["micro"]["entries"] == result["disk"]["entries"]
+    last = result["last_run"]
+    assert last["generated"] == result["disk"]["entries"]
+    assert {"memory", "disk", "hit_rate", "generation"} <= set(last["stats"])
+    text = run("stats", str(library_root))
+    assert "L2 disk" in text and "L1 memory" in text
+
+
+def test_thumbs_human_output_and_scan_when_empty(library_root: Path) -> None:
+    text = run("thumbs", str(library_root), "--workers", "2")
+    assert "generated" in text and "L1 memory" in text and "L3 generation" in text
+
+
+def test_thumbs_on_missing_root_is_an_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["thumbs", str(tmp_path / "nope")])
+    assert result.exit_code == 2
