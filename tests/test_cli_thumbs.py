@@ -20,12 +20,11 @@ from _thumb_media import (
     save_video,
     size_of,
 )
-from PIL import Image
-from typer.testing import CliRunner
-
 from albumen.cli import app
 from albumen.thumbnail_generator import thumbnail_asset_id
 from albumen.thumbnail_service import thumbnail_key
+from PIL import Image
+from typer.testing import CliRunner
 
 runner = CliRunner()
 TR, BR = (0.92, 0.08), (0.92, 0.92)
