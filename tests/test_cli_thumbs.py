@@ -157,3 +157,15 @@ def test_thumbs_human_output_and_scan_when_empty(library_root: Path) -> None:
 def test_thumbs_on_missing_root_is_an_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["thumbs", str(tmp_path / "nope")])
     assert result.exit_code == 2
+
+
+def test_damaged_cached_thumbnail_is_regenerated(library_root: Path) -> None:
+    run("scan", str(library_root))
+    first = json.loads(run("thumbs", str(library_root), "--json"))
+    files = sorted((library_root / ".albumen" / "thumbs").rglob("*.jpg"))
+    assert len(files) == first["generated"]
+    files[0].write_bytes(files[0].read_bytes()[:100])  # torn
+    again = json.loads(run("thumbs", str(library_root), "--json"))
+    assert again["generated"] == 1 and again["cached"] == first["generated"] - 1
+    assert again["stats"]["disk"]["corrupt"] == 1
+    assert again["stats"]["hit_rate"]["disk"] > 0.5

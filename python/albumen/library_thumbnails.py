@@ -30,7 +30,7 @@ from albumen.thumbnail_generator import (
     source_from_row,
     thumbnail_asset_id,
 )
-from albumen.thumbnail_service import Priority, ThumbnailService, thumbnail_key
+from albumen.thumbnail_service import Priority, ThumbnailService
 
 if TYPE_CHECKING:
     from albumen.library import Library
@@ -72,6 +72,7 @@ class ThumbsReport:
     cached: int = 0
     failed: int = 0
     skipped_failed: int = 0  # failed before, file unchanged since: not retried
+    unreadable: int = 0  # assets the scan could not read (their error is on the asset)
     micro_written: int = 0
     seconds: float = 0.0
     size: int = 256
@@ -85,6 +86,7 @@ class ThumbsReport:
             "cached": self.cached,
             "failed": self.failed,
             "skipped_failed": self.skipped_failed,
+            "unreadable": self.unreadable,
             "micro_written": self.micro_written,
             "seconds": round(self.seconds, 4),
             "size": self.size,
@@ -124,6 +126,9 @@ def generate_library_thumbnails(
         ).fetchone()[0]
     )
     report = ThumbsReport(assets=total, size=size)
+    report.unreadable = int(
+        conn.execute("SELECT count(*) FROM assets WHERE error IS NOT NULL").fetchone()[0]
+    )
     box = (size, size)
     disk = open_disk_cache(library.library_dir)
     memory = memory_cache if memory_cache is not None else MemoryThumbnailCache()
@@ -226,15 +231,14 @@ def generate_library_thumbnails(
                     report.skipped_failed += 1
                     finish_one()
                     continue
-                key = thumbnail_key(tid, box)
-                if key in disk:
-                    data = disk.get(key) if not has_micro else None
-                    if has_micro or data is not None:
-                        report.cached += 1
-                        if data is not None:
-                            micro_updates.append((micro_thumbnail(data), rowid))
-                        finish_one()
-                        continue
+                # a verified L2 read (a damaged file is a miss and gets regenerated)
+                data = service.get_thumbnail(tid, box)
+                if data is not None:
+                    report.cached += 1
+                    if not has_micro:
+                        micro_updates.append((micro_thumbnail(data), rowid))
+                    finish_one()
+                    continue
                 source = source_from_row(library.root, path, kind, mime, orient, p_off, p_len)
                 request(rowid, tid, source, _display(path))
             drain(block=False)

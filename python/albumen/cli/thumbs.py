@@ -42,15 +42,25 @@ def _stats_table(stats: dict[str, Any], title: str) -> Any:
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
-    table.add_column("tier")
-    for col in ("hit rate", "hits", "misses", "evictions", "entries", "bytes", "bound"):
+    table.add_column("tier", no_wrap=True)
+    for col in (
+        "hit rate",
+        "of lookups",
+        "hits",
+        "misses",
+        "evictions",
+        "entries",
+        "size",
+        "bound",
+    ):
         table.add_column(col, justify="right")
     hit = stats.get("hit_rate", {})
     for tier, name in (("memory", "L1 memory"), ("disk", "L2 disk")):
         s = stats.get(tier) or {}
         table.add_row(
             name,
-            f"{_pct(s.get('hit_rate', 0.0))} ({_pct(hit.get(tier, 0.0))} of lookups)",
+            _pct(s.get("hit_rate", 0.0)),
+            _pct(hit.get(tier, 0.0)),
             str(s.get("hits", 0)),
             str(s.get("misses", 0)),
             str(s.get("evictions", 0)),
@@ -66,8 +76,9 @@ def _generation_table(stats: dict[str, Any]) -> Any:
 
     gen = stats.get("generation", {})
     table = Table(title="L3 generation", title_justify="left")
-    for col in ("format", "made", "failed", "seconds", "mean ms"):
-        table.add_column(col, justify="right" if col != "format" else "left")
+    table.add_column("format", no_wrap=True)
+    for col in ("made", "failed", "seconds", "mean ms"):
+        table.add_column(col, justify="right")
     for fmt, s in gen.get("per_format", {}).items():
         table.add_row(
             fmt, str(s["count"]), str(s["failed"]), f"{s['seconds']:.2f}", f"{s['mean_ms']:.1f}"
@@ -128,8 +139,9 @@ def thumbs(
         f"{report.assets} assets: [bold]{report.generated}[/] generated, "
         f"{report.cached} cached, {report.failed} failed"
         + (f", {report.skipped_failed} failed before (unchanged)" if report.skipped_failed else "")
+        + (f", {report.unreadable} unreadable (see `albumen scan`)" if report.unreadable else "")
         + f", {report.micro_written} micro thumbnails stored in {report.seconds:.2f} s"
-        + (f" ({report.generated / report.seconds:.1f}/s)" if report.seconds > 0 else "")
+        + (f" ({report.generated / report.seconds:.1f}/s)" if report.generated else "")
     )
     for path, message in report.errors[:10]:
         out.print(f"  [red]failed[/] {path}: {message}")
