@@ -474,7 +474,9 @@ class DefaultThumbnailGenerator:
             fw, fh = frame.width, frame.height
             box = size if rotation in (0, 180) else (size[1], size[0])
             scale = min(1.0, 2 * box[0] / fw, 2 * box[1] / fh)
-            im = frame.to_image(width=max(1, round(fw * scale)), height=max(1, round(fh * scale)))
+            im = frame.to_image(  # type: ignore[no-untyped-call, unused-ignore]
+                width=max(1, round(fw * scale)), height=max(1, round(fh * scale))
+            )
         im = _fit(im, box)
         if rotation:
             # `rotation` is the display matrix angle, counter-clockwise as PIL's rotate takes it
