@@ -4,6 +4,7 @@ pixel content), the embedded EXIF thumbnail, HEIC, video rotation, RAW previews,
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,30 @@ def test_per_format_stats(tmp_path: Path) -> None:
         gen.generate("a", (64, 64))
     st = gen.stats()["per_format"]["jpeg"]
     assert st["count"] == 3 and st["failed"] == 0 and st["seconds"] > 0 and st["mean_ms"] > 0
+
+
+def test_sqlite_resolver_maps_thumbnail_ids_to_files(tmp_path: Path) -> None:
+    import sqlite3
+
+    from albumen import SQLiteAssetResolver
+    from albumen.schema import MIGRATIONS
+
+    db = tmp_path / "library.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(MIGRATIONS[0])
+        conn.execute(
+            "INSERT INTO assets (id, path, folder, kind, mime, size, mtime_ns, orientation) "
+            "VALUES ('abc', ?, ?, 'photo', 'image/jpeg', 1, 42, 6)",
+            (b"sub/caf\xe9.jpg", b"sub"),
+        )
+    (tmp_path / "sub").mkdir()
+    save_jpeg(tmp_path / os.fsdecode(b"sub/caf\xe9.jpg"), marked_image(800, 400), 6)
+    resolver = SQLiteAssetResolver(db, tmp_path)
+    src = resolver.resolve(thumbnail_asset_id("abc", 42))
+    assert src is not None
+    assert src.path == tmp_path / os.fsdecode(b"sub/caf\xe9.jpg")
+    assert (src.kind, src.orientation, src.format) == ("photo", 6, "jpeg")
+    assert resolver.resolve(thumbnail_asset_id("abc", 43)) is None  # file changed since
+    assert resolver.resolve("garbage") is None
+    data = DefaultThumbnailGenerator(resolver).generate(thumbnail_asset_id("abc", 42), (64, 64))
+    assert data is not None and size_of(data) == (32, 64)

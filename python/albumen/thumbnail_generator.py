@@ -27,7 +27,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -525,19 +525,3 @@ def _register_heif() -> None:
         except ImportError:  # pragma: no cover - pillow-heif is a dependency
             pass
         _heif_registered = True
-
-
-def sources_from_paths(paths: Iterable[str | os.PathLike[str]]) -> MappingResolver:
-    """A resolver over plain files, ids being the paths as given (handy for scripts)."""
-    resolver = MappingResolver()
-    for p in paths:
-        path = Path(p)
-        kind = "video" if path.suffix.lower().lstrip(".") in _video_extensions() else "photo"
-        resolver.add(os.fspath(p), AssetSource(path=path, kind=kind))
-    return resolver
-
-
-def _video_extensions() -> frozenset[str]:
-    from albumen._core import media_types
-
-    return frozenset(ext for ext, kind, _ in media_types() if kind == "video")
