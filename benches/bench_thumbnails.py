@@ -44,6 +44,15 @@ CORPUS_DIR = Path(__file__).resolve().parent.parent / "build" / "bench" / "jpeg-
 RESULTS: dict[str, float] = {}
 
 
+@pytest.fixture
+def cache_dir() -> Iterator[Path]:
+    """A scratch folder on the corpus's file system, removed afterwards."""
+    CORPUS_DIR.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="l2-", dir=CORPUS_DIR.parent))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def _report(capsys: pytest.CaptureFixture[str], line: str) -> None:
     with capsys.disabled():
         print(f"\n[bench] {line}")
@@ -103,7 +112,9 @@ class _Ours:
 
     def __init__(self, paths: list[Path]) -> None:
         self.paths = paths
-        self.dir = Path(tempfile.mkdtemp(prefix="albumen-bench-"))
+        # the cache lives beside the photos, as LIBRARY/thumbs does (not in /tmp, which may
+        # be a different, slower or memory-backed file system)
+        self.dir = Path(tempfile.mkdtemp(prefix="l2-", dir=CORPUS_DIR.parent))
         resolver = MappingResolver({f"a{i}": AssetSource(p) for i, p in enumerate(paths)})
         self.memory = MemoryThumbnailCache(max_size=len(paths) + 1)
         self.disk = DiskThumbnailCache(self.dir / "thumbs")
@@ -268,9 +279,9 @@ def thumb_256(jpegs_12mp: list[Path]) -> bytes:
 
 
 def test_l2_hit_256px(
-    benchmark: Any, thumb_256: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    benchmark: Any, thumb_256: bytes, cache_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    disk = DiskThumbnailCache(tmp_path / "thumbs")
+    disk = DiskThumbnailCache(cache_dir / "thumbs")
     keys = [f"k{i}_256x256" for i in range(200)]
     for k in keys:
         disk.put(k, thumb_256)
@@ -318,10 +329,10 @@ def test_l2_put_fsync_policy(
     benchmark: Any,
     fsync: bool,
     thumb_256: bytes,
-    tmp_path: Path,
+    cache_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    disk = DiskThumbnailCache(tmp_path / "thumbs", fsync=fsync)
+    disk = DiskThumbnailCache(cache_dir / "thumbs", fsync=fsync)
     counter = iter(range(10**9))
     benchmark.pedantic(lambda: disk.put(f"k{next(counter)}", thumb_256), rounds=50, iterations=1)
     RESULTS[f"put_fsync_{fsync}"] = statistics.median(benchmark.stats.stats.data)
