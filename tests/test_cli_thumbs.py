@@ -169,3 +169,13 @@ def test_damaged_cached_thumbnail_is_regenerated(library_root: Path) -> None:
     assert again["generated"] == 1 and again["cached"] == first["generated"] - 1
     assert again["stats"]["disk"]["corrupt"] == 1
     assert again["stats"]["hit_rate"]["disk"] > 0.5
+
+
+def test_library_folder_elsewhere(library_root: Path, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    report = json.loads(run("thumbs", str(library_root), "--library", str(lib), "--json"))
+    assert report["generated"] >= 5
+    assert not (library_root / ".albumen").exists()  # nothing written beside the photos
+    assert len(list((lib / "thumbs").rglob("*.jpg"))) == report["generated"]
+    stats = json.loads(run("stats", str(library_root), "--library", str(lib), "--json"))
+    assert stats["disk"]["entries"] == report["generated"]
