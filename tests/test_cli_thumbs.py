@@ -136,17 +136,20 @@ def test_thumb_of_a_broken_file_fails_cleanly(library_root: Path, tmp_path: Path
 
 def test_stats_per_tier(library_root: Path) -> None:
     run("scan", str(library_root))
-    empty = json.loads(run("stats", str(library_root), "--json"))
-    assert empty["disk"]["entries"] == 0 and empty["last_run"] is None
+    empty = json.loads(run("stats", str(library_root), "--json"))["thumbnails"]
+    assert empty["l2_disk_entries"] == 0 and empty["last_run"].startswith("none")
+    assert not (library_root / ".albumen" / "thumbs").exists()  # stats wrote nothing
     run("thumbs", str(library_root), "--json")
-    result = json.loads(run("stats", str(library_root), "--json"))
-    assert result["disk"]["entries"] >= 5
-    assert result["micro"]["entries"] == result["disk"]["entries"]
-    last = result["last_run"]
-    assert last["generated"] == result["disk"]["entries"]
-    assert {"memory", "disk", "hit_rate", "generation"} <= set(last["stats"])
+    run("thumbs", str(library_root), "--json")  # second run: everything from L2
+    result = json.loads(run("stats", str(library_root), "--json"))["thumbnails"]
+    assert result["l2_disk_entries"] >= 5
+    assert result["micro_thumbnails"] == result["l2_disk_entries"]
+    assert result["last_run_generated"] == 0
+    assert result["last_run_cached"] == result["l2_disk_entries"]
+    assert result["l2_hit_rate"] == 1.0 and result["l2_share_of_lookups"] == 1.0
+    assert result["l1_evictions"] == 0 and result["l2_evictions"] == 0
     text = run("stats", str(library_root))
-    assert "L2 disk" in text and "L1 memory" in text
+    assert "thumbnails:" in text and "l2 hit rate" in text
 
 
 def test_thumbs_human_output_and_scan_when_empty(library_root: Path) -> None:
@@ -178,4 +181,4 @@ def test_library_folder_elsewhere(library_root: Path, tmp_path: Path) -> None:
     assert not (library_root / ".albumen").exists()  # nothing written beside the photos
     assert len(list((lib / "thumbs").rglob("*.jpg"))) == report["generated"]
     stats = json.loads(run("stats", str(library_root), "--library", str(lib), "--json"))
-    assert stats["disk"]["entries"] == report["generated"]
+    assert stats["thumbnails"]["l2_disk_entries"] == report["generated"]

@@ -11,7 +11,6 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, final
 
-<<<<<<< HEAD
 from typing_extensions import Buffer, Self
 
 __all__ = [
@@ -20,12 +19,6 @@ __all__ = [
     "MemoryThumbnailCache",
     "ProbeStream",
     "VirtualAssetGrid",
-=======
-__all__ = [
-    "DiskThumbnailCache",
-    "MemoryThumbnailCache",
-    "ProbeStream",
->>>>>>> eaab1a8 (Library thumbnails (micro thumbs, recorded failures), CLI thumbs/thumb/stats, stub passes stubtest for the caches; clippy fixes)
     "__version__",
     "media_types",
     "probe",

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ __all__ = [
     "cache_stats",
     "generate_library_thumbnails",
     "open_disk_cache",
+    "thumbnail_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -265,37 +267,74 @@ def _save_stats(library_dir: Path, report: ThumbsReport) -> None:
         log.warning("could not save thumbnail statistics", exc_info=True)
 
 
-def cache_stats(library: Library) -> dict[str, Any]:
-    """Cache statistics per tier: L2 as it is on disk now, the database's micro thumbnails and
-    recorded failures, and the counters of the last ``albumen thumbs`` run (L1 lives in a
-    process, so its numbers are those of that run)."""
-    disk = open_disk_cache(library.library_dir)
-    conn = library.repository.connection
-    assets, micro, failed = conn.execute(
-        "SELECT count(*), count(micro_thumb), count(thumb_error) FROM assets"
+def cache_stats(library_dir: Path, conn: sqlite3.Connection) -> dict[str, Any]:
+    """Cache statistics per tier: L2 as it is on disk now (read without creating anything),
+    the database's micro thumbnails and recorded failures, and the counters of the last
+    ``albumen thumbs`` run (L1 lives in a process, so its numbers are those of that run)."""
+    thumbs_dir = library_dir / THUMBS_DIRNAME
+    if thumbs_dir.is_dir():
+        d = open_disk_cache(library_dir).stats()
+        disk = {"entries": d["entries"], "bytes": d["bytes"], "max_bytes": d["max_bytes"]}
+    else:
+        disk = {"entries": 0, "bytes": 0, "max_bytes": DEFAULT_DISK_BYTES}
+    micro, micro_bytes, failed = conn.execute(
+        "SELECT count(micro_thumb), coalesce(sum(length(micro_thumb)), 0), count(thumb_error) "
+        "FROM assets"
     ).fetchone()
-    micro_bytes = conn.execute(
-        "SELECT coalesce(sum(length(micro_thumb)), 0) FROM assets"
-    ).fetchone()[0]
     last_run: dict[str, Any] | None = None
-    stats_path = library.library_dir / STATS_FILENAME
+    stats_path = library_dir / STATS_FILENAME
     if stats_path.exists():
         try:
             last_run = json.loads(stats_path.read_text())
         except (OSError, ValueError):
             last_run = None
-    disk_stats = disk.stats()
     return {
-        "root": str(library.root),
-        "library": str(library.library_dir),
-        "assets": int(assets),
-        "disk": {
-            "dir": str(disk.cache_dir),
-            "entries": disk_stats["entries"],
-            "bytes": disk_stats["bytes"],
-            "max_bytes": disk_stats["max_bytes"],
-        },
+        "dir": str(thumbs_dir),
+        "disk": disk,
         "micro": {"entries": int(micro), "bytes": int(micro_bytes)},
         "thumb_errors": int(failed),
         "last_run": last_run,
     }
+
+
+def thumbnail_summary(library_dir: Path, conn: sqlite3.Connection) -> dict[str, Any]:
+    """:func:`cache_stats` flattened to one level, for ``albumen stats``."""
+    c = cache_stats(library_dir, conn)
+    out: dict[str, Any] = {
+        "l2_disk_entries": c["disk"]["entries"],
+        "l2_disk_mb": round(c["disk"]["bytes"] / 2**20, 2),
+        "l2_disk_bound_mb": round(c["disk"]["max_bytes"] / 2**20, 1),
+        "micro_thumbnails": c["micro"]["entries"],
+        "micro_thumbnail_kb": round(c["micro"]["bytes"] / 1024, 1),
+        "thumbnail_errors": c["thumb_errors"],
+    }
+    last = c["last_run"]
+    if not last:
+        out["last_run"] = "none (run `albumen thumbs`)"
+        return out
+    st = last.get("stats", {})
+    mem, disk, hit = st.get("memory", {}), st.get("disk", {}), st.get("hit_rate", {})
+    gen = st.get("generation", {})
+    out.update(
+        {
+            "last_run_size": last.get("size"),
+            "last_run_generated": last.get("generated"),
+            "last_run_cached": last.get("cached"),
+            "last_run_failed": last.get("failed"),
+            "last_run_seconds": last.get("seconds"),
+            "l1_hit_rate": round(mem.get("hit_rate", 0.0), 4),
+            "l1_share_of_lookups": round(hit.get("memory", 0.0), 4),
+            "l1_evictions": mem.get("evictions", 0),
+            "l1_mb": round(mem.get("bytes", 0) / 2**20, 2),
+            "l2_hit_rate": round(disk.get("hit_rate", 0.0), 4),
+            "l2_share_of_lookups": round(hit.get("disk", 0.0), 4),
+            "l2_evictions": disk.get("evictions", 0),
+            "l2_damaged_removed": disk.get("corrupt", 0),
+            "generation_ms_per_format": ", ".join(
+                f"{fmt} {s['mean_ms']:.1f} ms x{s['count']}"
+                for fmt, s in gen.get("per_format", {}).items()
+            )
+            or "-",
+        }
+    )
+    return out

@@ -15,7 +15,9 @@ from albumen.cli import app
 
 STATS_HELP = (
     "Show what the library of ROOT holds: assets by kind, errors, hidden, Live Photos, "
-    "located, total size, capture-time range (counts come from the gallery indexes).\n\n"
+    "located, total size, capture-time range (counts come from the gallery indexes), and the "
+    "thumbnail caches per tier (L2 on disk, micro thumbnails, the last `albumen thumbs` run's "
+    "hit rates, evictions and generation times).\n\n"
     "With --memory, also open the library the way a gallery does (count, first page) and "
     "report the process's RSS, the bytes each loaded row takes and the estimate for the "
     "whole library; --pages N pages further before measuring."
@@ -110,6 +112,9 @@ def stats(
             "library": os.fspath(lib.library_dir),
             **library_stats(lib.repository.connection),
         }
+        from albumen.library_thumbnails import thumbnail_summary
+
+        result["thumbnails"] = thumbnail_summary(lib.library_dir, lib.repository.connection)
         db = lib.repository.path
     if memory:
         result["memory"] = memory_stats(db, pages=pages)

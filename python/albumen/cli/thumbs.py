@@ -1,5 +1,7 @@
-"""``albumen thumbs``, ``albumen thumb`` and ``albumen stats``: make thumbnails, one thumbnail,
-and show the cache statistics per tier."""
+"""``albumen thumbs`` and ``albumen thumb``: make every missing thumbnail, or one.
+
+``albumen stats`` shows the thumbnail caches per tier (``library_thumbnails.thumbnail_summary``).
+"""
 
 # No `from __future__ import annotations`: typer reads the annotations at runtime.
 
@@ -228,41 +230,3 @@ def thumb(
 
     with Image.open(out) as im:
         typer.echo(f"{out}: {im.width}x{im.height} JPEG, {len(data)} bytes")
-
-
-@app.command("stats")
-def stats(
-    root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
-    library: Annotated[Path | None, typer.Option("--library", help=LIBRARY_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-) -> None:
-    """Thumbnail cache statistics per tier: L2 on disk now, micro thumbnails in the database,
-    and the hit rates, evictions and generation times of the last `albumen thumbs` run."""
-    from rich.console import Console
-
-    from albumen.library_thumbnails import cache_stats
-
-    with _open_library(root, library) as lib:
-        result = cache_stats(lib)
-    if as_json:
-        typer.echo(json.dumps(result))
-        return
-    out = Console()
-    d, m = result["disk"], result["micro"]
-    out.print(f"library {result['library']}: {result['assets']} assets")
-    out.print(
-        f"L2 disk  {d['entries']} thumbnails, {_mib(d['bytes'])} of {_mib(d['max_bytes'])} "
-        f"({d['dir']})"
-    )
-    out.print(f"micro    {m['entries']} placeholders in the database, {_mib(m['bytes'])}")
-    out.print(f"failures {result['thumb_errors']} assets with a recorded thumbnail error")
-    last = result["last_run"]
-    if last:
-        out.print(
-            f"last `albumen thumbs` ({last['size']}px): {last['generated']} generated, "
-            f"{last['cached']} cached, {last['failed']} failed in {last['seconds']:.2f} s"
-        )
-        out.print(_stats_table(last["stats"], "cache tiers (last run)"))
-        out.print(_generation_table(last["stats"]))
-    else:
-        out.print("no `albumen thumbs` run recorded yet")
