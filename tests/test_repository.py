@@ -98,6 +98,24 @@ def test_batch_insert_is_an_upsert_by_path_that_keeps_the_row(
     assert (row["rowid"], row["iso"], row["id"]) == (rowid, 800, "new-id")
 
 
+def test_an_upsert_of_a_changed_file_drops_its_micro_thumbnail_and_thumb_error(
+    repo: SQLiteAssetRepository, tmp_path: Path
+) -> None:
+    repo.batch_insert([record("same.jpg"), record("edited.jpg")])
+    with sqlite3.connect(tmp_path / "library.db") as db:
+        db.execute("UPDATE assets SET micro_thumb = x'ffd8', thumb_error = 'boom'")
+    repo.batch_insert(
+        [record("same.jpg"), record("edited.jpg", mtime_ns=1_700_000_000_000_000_000)]
+    )
+    with sqlite3.connect(tmp_path / "library.db") as db:
+        rows = dict(
+            db.execute(
+                "SELECT path, (micro_thumb IS NOT NULL) + (thumb_error IS NOT NULL) FROM assets"
+            ).fetchall()
+        )
+    assert rows == {b"same.jpg": 2, b"edited.jpg": 0}
+
+
 def test_every_record_column_is_stored(repo: SQLiteAssetRepository) -> None:
     full = {c: None for c in RECORD_COLUMNS}
     full.update(

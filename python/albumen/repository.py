@@ -36,9 +36,19 @@ _PLAIN = tuple(c for c in RECORD_COLUMNS if c not in _DERIVED)
 _ORDER = _DERIVED + _PLAIN
 _DEFAULTS = {"kind": "'photo'", "mime": "'application/octet-stream'", "size": "0", "mtime_ns": "0"}
 _VALUES = ", ".join(f"coalesce(?, {_DEFAULTS[c]})" if c in _DEFAULTS else "?" for c in _ORDER)
+# What was made from a file's pixels (its micro thumbnail, a thumbnail failure) is dropped when
+# the file's content or mtime changes, so an edited photo never keeps a stale placeholder.
+_SAME_FILE = (
+    "assets.id IS excluded.id AND assets.size = excluded.size "
+    "AND assets.mtime_ns = excluded.mtime_ns"
+)
 _UPSERT = (
     f"INSERT INTO assets ({', '.join(_ORDER)}) VALUES ({_VALUES}) ON CONFLICT(path) DO UPDATE "
-    "SET " + ", ".join(f"{c} = excluded.{c}" for c in _ORDER if c != "path")
+    "SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ORDER if c != "path")
+    + "".join(
+        f", {c} = CASE WHEN {_SAME_FILE} THEN assets.{c} END" for c in ("micro_thumb", "thumb_error")
+    )
 )
 _UPDATE_BY_ROWID = f"UPDATE assets SET ({', '.join(_ORDER)}) = ({_VALUES}) WHERE rowid = ?"
 
