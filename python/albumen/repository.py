@@ -47,7 +47,8 @@ _UPSERT = (
     "SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _ORDER if c != "path")
     + "".join(
-        f", {c} = CASE WHEN {_SAME_FILE} THEN assets.{c} END" for c in ("micro_thumb", "thumb_error")
+        f", {c} = CASE WHEN {_SAME_FILE} THEN assets.{c} END"
+        for c in ("micro_thumb", "thumb_error")
     )
 )
 _UPDATE_BY_ROWID = f"UPDATE assets SET ({', '.join(_ORDER)}) = ({_VALUES}) WHERE rowid = ?"
