@@ -21,7 +21,16 @@
 //! - returns `Err(reason)` when the file is damaged; what it filled before stays in the
 //!   record. Non-fatal problems can be added with [`add_error`] while returning `Ok`.
 
+pub mod container;
+pub mod gif;
+pub mod heif;
+pub mod isobmff;
 pub mod jpeg;
+pub mod mp4;
+pub mod png;
+pub mod source;
+pub mod timefmt;
+pub mod webp;
 
 use std::borrow::Cow;
 use std::cell::RefCell;

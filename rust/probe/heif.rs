@@ -1,0 +1,471 @@
+//! HEIF / HEIC / AVIF still images (ISO/IEC 23008-12): the primary item's size (`ispe`) and
+//! display transform (`irot`, `imir`), its EXIF item located through `iloc`, and a JPEG
+//! thumbnail item as the embedded preview. EXIF fields themselves are parsed by `exif.rs`.
+
+use std::collections::HashMap;
+
+use super::container::{ContainerMeta, ExifBlob, Range};
+use super::isobmff::{self, child, full_box, Boxes};
+use super::source::{be_u16, be_u32, be_uint, Source};
+
+#[derive(Clone, Debug, Default)]
+struct Item {
+    kind: [u8; 4],
+    /// 0: file offsets, 1: inside `idat`.
+    construction: u8,
+    extents: Vec<(u64, u64)>,
+}
+
+/// What `meta` says about items.
+#[derive(Debug, Default)]
+struct Meta<'a> {
+    primary: Option<u32>,
+    items: HashMap<u32, Item>,
+    /// Property boxes in `ipco`, 1-based in `ipma`.
+    properties: Vec<([u8; 4], &'a [u8])>,
+    /// item → property indices.
+    associations: HashMap<u32, Vec<usize>>,
+    /// (reference type, from, to).
+    references: Vec<([u8; 4], u32, u32)>,
+    idat: Option<&'a [u8]>,
+}
+
+fn parse_iinf(body: &[u8], items: &mut HashMap<u32, Item>) {
+    let Some((version, _, rest)) = full_box(body) else {
+        return;
+    };
+    let skip = if version == 0 { 2 } else { 4 };
+    let Some(entries) = rest.get(skip..) else {
+        return;
+    };
+    for (kind, infe) in Boxes::new(entries) {
+        if &kind != b"infe" {
+            continue;
+        }
+        let Some((v, _, c)) = full_box(infe) else {
+            continue;
+        };
+        let (id, item_type) = match v {
+            2 => (be_u16(c, 0).map(u32::from), c.get(4..8)),
+            3 => (be_u32(c, 0), c.get(6..10)),
+            _ => continue,
+        };
+        if let (Some(id), Some(t)) = (id, item_type.and_then(|t| <[u8; 4]>::try_from(t).ok())) {
+            items.entry(id).or_default().kind = t;
+        }
+    }
+}
+
+fn parse_iloc(body: &[u8], items: &mut HashMap<u32, Item>) -> Option<()> {
+    let (version, _, c) = full_box(body)?;
+    let sizes = *c.first()?;
+    let sizes2 = *c.get(1)?;
+    let (offset_size, length_size) = (usize::from(sizes >> 4), usize::from(sizes & 15));
+    let base_size = usize::from(sizes2 >> 4);
+    let index_size = if version >= 1 {
+        usize::from(sizes2 & 15)
+    } else {
+        0
+    };
+    let mut pos = 2;
+    let count = if version < 2 {
+        pos += 2;
+        u32::from(be_u16(c, 2)?)
+    } else {
+        pos += 4;
+        be_u32(c, 2)?
+    };
+    for _ in 0..count {
+        let id = if version < 2 {
+            pos += 2;
+            u32::from(be_u16(c, pos - 2)?)
+        } else {
+            pos += 4;
+            be_u32(c, pos - 4)?
+        };
+        let construction = if version >= 1 {
+            pos += 2;
+            (be_u16(c, pos - 2)? & 15) as u8
+        } else {
+            0
+        };
+        pos += 2; // data_reference_index
+        let base = be_uint(c, pos, base_size)?;
+        pos += base_size;
+        let extent_count = be_u16(c, pos)?;
+        pos += 2;
+        let mut extents = Vec::new();
+        for _ in 0..extent_count {
+            pos += index_size;
+            let off = be_uint(c, pos, offset_size)?;
+            pos += offset_size;
+            let len = be_uint(c, pos, length_size)?;
+            pos += length_size;
+            extents.push((base.checked_add(off)?, len));
+        }
+        let item = items.entry(id).or_default();
+        item.construction = construction;
+        item.extents = extents;
+    }
+    Some(())
+}
+
+fn parse_ipma(body: &[u8], assoc: &mut HashMap<u32, Vec<usize>>) -> Option<()> {
+    let (version, flags, c) = full_box(body)?;
+    let count = be_u32(c, 0)?;
+    let mut pos = 4;
+    for _ in 0..count {
+        let id = if version < 1 {
+            pos += 2;
+            u32::from(be_u16(c, pos - 2)?)
+        } else {
+            pos += 4;
+            be_u32(c, pos - 4)?
+        };
+        let n = *c.get(pos)?;
+        pos += 1;
+        let list = assoc.entry(id).or_default();
+        for _ in 0..n {
+            let index = if flags & 1 == 1 {
+                pos += 2;
+                usize::from(be_u16(c, pos - 2)? & 0x7fff)
+            } else {
+                pos += 1;
+                usize::from(c.get(pos - 1)? & 0x7f)
+            };
+            list.push(index);
+        }
+    }
+    Some(())
+}
+
+fn parse_iref(body: &[u8], refs: &mut Vec<([u8; 4], u32, u32)>) {
+    let Some((version, _, c)) = full_box(body) else {
+        return;
+    };
+    let w = if version == 0 { 2 } else { 4 };
+    let id = |b: &[u8], at: usize| {
+        if w == 2 {
+            be_u16(b, at).map(u32::from)
+        } else {
+            be_u32(b, at)
+        }
+    };
+    for (kind, r) in Boxes::new(c) {
+        let (Some(from), Some(n)) = (id(r, 0), be_u16(r, w)) else {
+            continue;
+        };
+        for i in 0..usize::from(n) {
+            if let Some(to) = id(r, w + 2 + i * w) {
+                refs.push((kind, from, to));
+            }
+        }
+    }
+}
+
+fn parse_meta(meta: &[u8]) -> Result<Meta<'_>, String> {
+    let (_, _, children) = full_box(meta).ok_or("empty meta box")?;
+    let mut m = Meta::default();
+    for (kind, body) in Boxes::new(children) {
+        match &kind {
+            b"pitm" => {
+                m.primary = full_box(body).and_then(|(v, _, c)| {
+                    if v == 0 {
+                        be_u16(c, 0).map(u32::from)
+                    } else {
+                        be_u32(c, 0)
+                    }
+                });
+            }
+            b"iinf" => parse_iinf(body, &mut m.items),
+            b"iloc" => {
+                parse_iloc(body, &mut m.items).ok_or("malformed iloc box")?;
+            }
+            b"iref" => parse_iref(body, &mut m.references),
+            b"idat" => m.idat = Some(body),
+            b"iprp" => {
+                if let Some(ipco) = child(body, b"ipco") {
+                    m.properties = Boxes::new(ipco).collect();
+                }
+                for (k, ipma) in Boxes::new(body) {
+                    if &k == b"ipma" {
+                        parse_ipma(ipma, &mut m.associations).ok_or("malformed ipma box")?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(m)
+}
+
+impl Meta<'_> {
+    fn property(&self, item: u32, kind: &[u8; 4]) -> Option<&[u8]> {
+        self.associations.get(&item)?.iter().find_map(|&i| {
+            let (k, body) = self.properties.get(i.checked_sub(1)?)?;
+            (k == kind).then_some(*body)
+        })
+    }
+
+    /// The first item of `kind` that points at `target` with reference `rtype`, else any item
+    /// of that kind.
+    fn item_for(&self, kind: &[u8; 4], rtype: &[u8; 4], target: Option<u32>) -> Option<u32> {
+        let linked = self.references.iter().find_map(|(r, from, to)| {
+            (r == rtype && Some(*to) == target && self.items.get(from)?.kind == *kind)
+                .then_some(*from)
+        });
+        linked.or_else(|| {
+            let mut ids: Vec<u32> = self
+                .items
+                .iter()
+                .filter(|(_, it)| it.kind == *kind)
+                .map(|(id, _)| *id)
+                .collect();
+            ids.sort_unstable();
+            ids.first().copied()
+        })
+    }
+
+    /// An item's bytes (all extents), read from the file or from `idat`.
+    fn item_data(&self, src: &Source, id: u32) -> Result<Vec<u8>, String> {
+        let item = self.items.get(&id).ok_or("item without location")?;
+        let mut out = Vec::new();
+        for &(off, len) in &item.extents {
+            match item.construction {
+                0 => out.extend_from_slice(&src.read(off, len)?),
+                1 => {
+                    let idat = self.idat.ok_or("item in missing idat")?;
+                    let start = usize::try_from(off).map_err(|_| "bad idat offset")?;
+                    let end = start
+                        .checked_add(usize::try_from(len).map_err(|_| "bad idat length")?)
+                        .ok_or("bad idat length")?;
+                    out.extend_from_slice(idat.get(start..end).ok_or("item beyond idat")?);
+                }
+                m => return Err(format!("unsupported item construction method {m}")),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Strip the HEIF Exif item header (a 4-byte offset to the TIFF header, usually pointing past
+/// `Exif\0\0`) and return the TIFF-structured blob and its start within the item.
+pub fn exif_payload(item: &[u8]) -> Option<(usize, &[u8])> {
+    let skip = be_u32(item, 0)? as usize;
+    let start = 4usize.checked_add(skip)?;
+    let tiff = item.get(start..)?;
+    if tiff.starts_with(b"II*\0") || tiff.starts_with(b"MM\0*") {
+        return Some((start, tiff));
+    }
+    // Some writers get the offset wrong: look for the TIFF header in the first bytes.
+    let probe = item.get(..item.len().min(64))?;
+    let at = probe
+        .windows(4)
+        .position(|w| w == b"II*\0" || w == b"MM\0*")?;
+    Some((at, item.get(at..)?))
+}
+
+/// Parse a HEIF-family file.
+pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
+    let (top, walk_err) = isobmff::top_level(src);
+    let meta_box = top
+        .iter()
+        .find(|b| &b.kind == b"meta")
+        .ok_or_else(|| walk_err.clone().unwrap_or_else(|| "no meta box".into()))?;
+    let body = isobmff::read_body(src, meta_box)?;
+    let meta = parse_meta(&body)?;
+    let mut out = ContainerMeta {
+        warning: walk_err,
+        ..ContainerMeta::default()
+    };
+    let primary = meta.primary.or_else(|| meta.items.keys().min().copied());
+    if let Some(p) = primary {
+        if let Some(ispe) = meta.property(p, b"ispe").and_then(full_box) {
+            out.width = be_u32(ispe.2, 0);
+            out.height = be_u32(ispe.2, 4);
+        }
+        if let Some(irot) = meta.property(p, b"irot").and_then(|b| b.first()) {
+            // irot is counter-clockwise quarter turns.
+            out.rotation = (360 - u16::from(irot & 3) * 90) % 360;
+            out.container_transform = true;
+        }
+        if meta.property(p, b"imir").is_some() {
+            out.mirror = true;
+            out.container_transform = true;
+        }
+    }
+    if out.width.is_none() {
+        return Err("primary item has no size (ispe)".into());
+    }
+    if let Some(exif_id) = meta.item_for(b"Exif", b"cdsc", primary) {
+        let located = meta
+            .items
+            .get(&exif_id)
+            .is_some_and(|i| !i.extents.is_empty());
+        match located.then(|| meta.item_data(src, exif_id)).transpose() {
+            Ok(Some(data)) => match exif_payload(&data) {
+                Some((start, tiff)) => {
+                    let item = &meta.items[&exif_id];
+                    let file_offset = (item.construction == 0 && item.extents.len() == 1)
+                        .then(|| item.extents[0].0 + start as u64);
+                    out.exif = Some(ExifBlob {
+                        file_offset,
+                        data: tiff.to_vec(),
+                    });
+                }
+                None => out.warning = Some("Exif item holds no TIFF header".into()),
+            },
+            Ok(None) => {}
+            Err(e) => out.warning = Some(format!("Exif item unreadable: {e}")),
+        }
+    }
+    if let Some(thumb) = meta.item_for(b"jpeg", b"thmb", primary) {
+        if let Some(item) = meta.items.get(&thumb) {
+            if let ([(offset, length)], 0) = (item.extents.as_slice(), item.construction) {
+                if offset.checked_add(*length).is_some_and(|e| e <= src.size()) {
+                    out.preview = Some(Range {
+                        offset: *offset,
+                        length: *length,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::isobmff::tests::{bx, fbx};
+    use super::*;
+
+    /// A minimal HEIC: primary item 1 (hvc1) with ispe/irot/imir, item 2 = Exif (cdsc → 1),
+    /// item 3 = jpeg thumbnail (thmb → 1), located with iloc v1 at absolute offsets.
+    pub fn heic(w: u32, h: u32, irot: Option<u8>, mirror: bool, tiff: &[u8]) -> Vec<u8> {
+        let ftyp = bx(b"ftyp", b"heic\0\0\0\0mif1heic");
+        let infe = |id: u16, t: &[u8; 4]| {
+            let mut b = id.to_be_bytes().to_vec();
+            b.extend_from_slice(&[0, 0]);
+            b.extend_from_slice(t);
+            b.push(0);
+            fbx(b"infe", 2, 0, &b)
+        };
+        let mut iinf_body = 3u16.to_be_bytes().to_vec();
+        iinf_body.extend(infe(1, b"hvc1"));
+        iinf_body.extend(infe(2, b"Exif"));
+        iinf_body.extend(infe(3, b"jpeg"));
+        let iinf = fbx(b"iinf", 0, 0, &iinf_body);
+        let mut ipco_body = fbx(b"ispe", 0, 0, &[w.to_be_bytes(), h.to_be_bytes()].concat());
+        let mut assoc = vec![1u8 | 0x80];
+        if let Some(r) = irot {
+            ipco_body.extend(bx(b"irot", &[r]));
+            assoc.push(2 | 0x80);
+        }
+        if mirror {
+            ipco_body.extend(bx(b"imir", &[0]));
+            assoc.push(if irot.is_some() { 3 } else { 2 } | 0x80);
+        }
+        let mut ipma_body = 1u32.to_be_bytes().to_vec();
+        ipma_body.extend_from_slice(&1u16.to_be_bytes());
+        ipma_body.push(assoc.len() as u8);
+        ipma_body.extend(&assoc);
+        let iprp = bx(
+            b"iprp",
+            &[bx(b"ipco", &ipco_body), fbx(b"ipma", 0, 0, &ipma_body)].concat(),
+        );
+        let mut cdsc = 2u16.to_be_bytes().to_vec();
+        cdsc.extend_from_slice(&1u16.to_be_bytes());
+        cdsc.extend_from_slice(&1u16.to_be_bytes());
+        let mut thmb = 3u16.to_be_bytes().to_vec();
+        thmb.extend_from_slice(&1u16.to_be_bytes());
+        thmb.extend_from_slice(&1u16.to_be_bytes());
+        let iref = fbx(
+            b"iref",
+            0,
+            0,
+            &[bx(b"cdsc", &cdsc), bx(b"thmb", &thmb)].concat(),
+        );
+        let pitm = fbx(b"pitm", 0, 0, &1u16.to_be_bytes());
+        let exif_item = [&[0u8, 0, 0, 6][..], b"Exif\0\0", tiff].concat();
+        let jpeg = b"\xff\xd8\xff\xd9".to_vec();
+        let image = b"HEVCDATA".to_vec();
+        // iloc v1, offset_size 4, length_size 4, base 0, index 0; offsets patched below.
+        let iloc_for = |offs: [u32; 3], lens: [u32; 3]| {
+            let mut b = vec![0x44, 0x00];
+            b.extend_from_slice(&3u16.to_be_bytes());
+            for (i, (o, l)) in offs.iter().zip(lens).enumerate() {
+                b.extend_from_slice(&(i as u16 + 1).to_be_bytes());
+                b.extend_from_slice(&[0, 0, 0, 0]); // construction 0, data ref 0
+                b.extend_from_slice(&1u16.to_be_bytes());
+                b.extend_from_slice(&o.to_be_bytes());
+                b.extend_from_slice(&l.to_be_bytes());
+            }
+            fbx(b"iloc", 1, 0, &b)
+        };
+        let lens = [
+            image.len() as u32,
+            exif_item.len() as u32,
+            jpeg.len() as u32,
+        ];
+        let build = |offs| {
+            let hdlr = fbx(b"hdlr", 0, 0, b"\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0");
+            let meta_body = [
+                hdlr,
+                pitm.clone(),
+                iinf.clone(),
+                iloc_for(offs, lens),
+                iprp.clone(),
+                iref.clone(),
+            ]
+            .concat();
+            [ftyp.clone(), fbx(b"meta", 0, 0, &meta_body)].concat()
+        };
+        let head_len = build([0; 3]).len() as u32 + 8;
+        let offs = [head_len, head_len + lens[0], head_len + lens[0] + lens[1]];
+        let mut file = build(offs);
+        file.extend(bx(b"mdat", &[image, exif_item, jpeg].concat()));
+        file
+    }
+
+    #[test]
+    fn reads_size_rotation_exif_and_thumbnail() {
+        let tiff = b"MM\0*\0\0\0\x08\0\0\0\0\0\0";
+        let file = heic(4032, 3024, Some(3), false, tiff);
+        let m = parse(&Source::from_bytes(&file)).unwrap();
+        assert_eq!((m.width, m.height), (Some(4032), Some(3024)));
+        assert_eq!(m.rotation, 90); // 270° counter-clockwise = 90° clockwise
+        assert_eq!(m.display_size(), Some((3024, 4032)));
+        let exif = m.exif.unwrap();
+        assert_eq!(exif.data, tiff);
+        let off = exif.file_offset.unwrap() as usize;
+        assert_eq!(&file[off..off + 4], b"MM\0*");
+        let p = m.preview.unwrap();
+        assert_eq!(
+            &file[p.offset as usize..(p.offset + p.length) as usize],
+            b"\xff\xd8\xff\xd9"
+        );
+        let m = parse(&Source::from_bytes(&heic(10, 20, None, true, tiff))).unwrap();
+        assert_eq!(
+            (m.rotation, m.mirror, m.display_size()),
+            (0, true, Some((10, 20)))
+        );
+    }
+
+    #[test]
+    fn truncations_and_bit_flips_never_panic() {
+        let file = heic(640, 480, Some(1), true, b"II*\0\x08\0\0\0\0\0\0\0\0\0");
+        for cut in 0..file.len() {
+            let _ = parse(&Source::from_bytes(&file[..cut]));
+        }
+        let mut seed = 0x1234_5678u32;
+        for _ in 0..3000 {
+            let mut f = file.clone();
+            for _ in 0..3 {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let i = (seed >> 8) as usize % f.len();
+                f[i] ^= 1 << (seed % 8);
+            }
+            let _ = parse(&Source::from_bytes(&f));
+        }
+    }
+}
