@@ -21,14 +21,18 @@
 //! - returns `Err(reason)` when the file is damaged; what it filled before stays in the
 //!   record. Non-fatal problems can be added with [`add_error`] while returning `Ok`.
 
+pub mod apple;
 pub mod container;
+pub mod cr3;
 pub mod gif;
 pub mod heif;
 pub mod isobmff;
 pub mod jpeg;
 pub mod mp4;
 pub mod png;
+pub mod raf;
 pub mod source;
+pub mod tiff;
 pub mod timefmt;
 pub mod webp;
 

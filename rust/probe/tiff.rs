@@ -1,0 +1,478 @@
+//! TIFF and TIFF-based RAW (DNG, NEF, CR2, ARW, ORF, RW2, PEF, SRW, ...): walks the IFD chain
+//! and SubIFDs to find the full-resolution image's size and the largest embedded JPEG preview,
+//! and cuts out the metadata part of the file (IFD0 with its EXIF/GPS IFDs and values) as the
+//! EXIF blob, so a 50 MB raw costs a few small reads.
+
+use super::container::{ContainerMeta, ExifBlob, Range};
+use super::source::{Endian, Source};
+
+const TAG_SUBFILE_TYPE: u16 = 0x00fe;
+const TAG_WIDTH: u16 = 0x0100;
+const TAG_HEIGHT: u16 = 0x0101;
+const TAG_COMPRESSION: u16 = 0x0103;
+const TAG_PHOTOMETRIC: u16 = 0x0106;
+const TAG_STRIP_OFFSETS: u16 = 0x0111;
+const TAG_STRIP_COUNTS: u16 = 0x0117;
+const TAG_SUB_IFDS: u16 = 0x014a;
+const TAG_JPEG_OFFSET: u16 = 0x0201;
+const TAG_JPEG_LENGTH: u16 = 0x0202;
+const TAG_EXIF_IFD: u16 = 0x8769;
+const TAG_GPS_IFD: u16 = 0x8825;
+const TAG_INTEROP_IFD: u16 = 0xa005;
+/// Panasonic RW2: sensor size in IFD0 and the embedded full JPEG.
+const TAG_RW2_WIDTH: u16 = 0x0002;
+const TAG_RW2_HEIGHT: u16 = 0x0003;
+const TAG_RW2_JPEG: u16 = 0x002e;
+
+/// Largest metadata prefix copied out as the EXIF blob.
+const MAX_META: u64 = 8 << 20;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    pub tag: u16,
+    pub typ: u16,
+    pub count: u32,
+    /// File offset of the entry's 4-byte value field.
+    pub field_at: u64,
+}
+
+/// A TIFF structure at `base` in a file.
+pub struct Tiff<'s, 'a> {
+    pub src: &'s Source<'a>,
+    pub base: u64,
+    pub endian: Endian,
+    pub first_ifd: u64,
+}
+
+fn type_size(typ: u16) -> u64 {
+    match typ {
+        3 | 8 => 2,
+        4 | 9 | 11 | 13 => 4,
+        5 | 10 | 12 => 8,
+        _ => 1,
+    }
+}
+
+impl<'s, 'a> Tiff<'s, 'a> {
+    /// Read the header at `base`. Accepts the standard magic 42 and the RAW variants of
+    /// Olympus (`IIRO`, `IIRS`, `MMOR`) and Panasonic (`IIU\0`).
+    pub fn open(src: &'s Source<'a>, base: u64) -> Result<Self, String> {
+        let h = src.read(base, 8)?;
+        let endian = match &h[0..2] {
+            b"II" => Endian::Little,
+            b"MM" => Endian::Big,
+            _ => return Err("not a TIFF structure (bad byte order mark)".into()),
+        };
+        let magic = endian.u16(&h, 2).unwrap_or(0);
+        if !matches!(magic, 42 | 0x4f52 | 0x5352 | 0x55) {
+            return Err(format!("not a TIFF structure (magic {magic:#x})"));
+        }
+        let first_ifd = u64::from(endian.u32(&h, 4).unwrap_or(0));
+        Ok(Tiff {
+            src,
+            base,
+            endian,
+            first_ifd,
+        })
+    }
+
+    /// The entries of the IFD at `offset` (relative to the TIFF header) and the next IFD's
+    /// offset.
+    pub fn ifd(&self, offset: u64) -> Result<(Vec<Entry>, u64), String> {
+        let at = self.base + offset;
+        let n = self.src.read(at, 2)?;
+        let count = u64::from(self.endian.u16(&n, 0).unwrap_or(0));
+        let table = self.src.read(at + 2, count * 12 + 4)?;
+        let mut entries = Vec::with_capacity(count as usize);
+        for i in 0..count as usize {
+            let e = i * 12;
+            entries.push(Entry {
+                tag: self.endian.u16(&table, e).unwrap_or(0),
+                typ: self.endian.u16(&table, e + 2).unwrap_or(0),
+                count: self.endian.u32(&table, e + 4).unwrap_or(0),
+                field_at: at + 2 + e as u64 + 8,
+            });
+        }
+        let next = u64::from(self.endian.u32(&table, count as usize * 12).unwrap_or(0));
+        Ok((entries, next))
+    }
+
+    /// File range of an entry's value (inline values live in the entry itself).
+    pub fn value_range(&self, e: &Entry) -> Result<Range, String> {
+        let length = type_size(e.typ) * u64::from(e.count);
+        if length <= 4 {
+            return Ok(Range {
+                offset: e.field_at,
+                length,
+            });
+        }
+        let f = self.src.read(e.field_at, 4)?;
+        let off = u64::from(self.endian.u32(&f, 0).unwrap_or(0));
+        Ok(Range {
+            offset: self.base + off,
+            length,
+        })
+    }
+
+    /// Unsigned integer values of a BYTE/SHORT/LONG entry (at most `max`).
+    pub fn uints(&self, e: &Entry, max: usize) -> Vec<u64> {
+        let Ok(r) = self.value_range(e) else {
+            return Vec::new();
+        };
+        let size = type_size(e.typ);
+        let n = (u64::from(e.count)).min(max as u64);
+        let Ok(b) = self.src.read(r.offset, n * size) else {
+            return Vec::new();
+        };
+        (0..n as usize)
+            .filter_map(|i| match e.typ {
+                1 | 7 => b.get(i).map(|&v| u64::from(v)),
+                3 => self.endian.u16(&b, i * 2).map(u64::from),
+                4 | 13 => self.endian.u32(&b, i * 4).map(u64::from),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn uint(&self, entries: &[Entry], tag: u16) -> Option<u64> {
+        let e = entries.iter().find(|e| e.tag == tag)?;
+        self.uints(e, 1).first().copied()
+    }
+}
+
+/// One image directory, summarised.
+#[derive(Debug, Default)]
+struct Image {
+    reduced: bool,
+    width: u64,
+    height: u64,
+    raw_data: bool,
+    jpeg: Option<Range>,
+}
+
+fn summarise(t: &Tiff, entries: &[Entry]) -> Image {
+    let mut img = Image {
+        reduced: t.uint(entries, TAG_SUBFILE_TYPE).unwrap_or(0) & 1 == 1,
+        width: t.uint(entries, TAG_WIDTH).unwrap_or(0),
+        height: t.uint(entries, TAG_HEIGHT).unwrap_or(0),
+        ..Image::default()
+    };
+    let compression = t.uint(entries, TAG_COMPRESSION).unwrap_or(1);
+    let photometric = t.uint(entries, TAG_PHOTOMETRIC).unwrap_or(2);
+    // CFA and LinearRaw hold sensor data, not a viewable JPEG.
+    img.raw_data = matches!(photometric, 32803 | 34892);
+    if let (Some(o), Some(l)) = (
+        t.uint(entries, TAG_JPEG_OFFSET),
+        t.uint(entries, TAG_JPEG_LENGTH),
+    ) {
+        img.jpeg = Some(Range {
+            offset: t.base + o,
+            length: l,
+        });
+    } else if matches!(compression, 6 | 7) && !img.raw_data {
+        let offs = entries
+            .iter()
+            .find(|e| e.tag == TAG_STRIP_OFFSETS)
+            .map(|e| t.uints(e, 2));
+        let counts = entries
+            .iter()
+            .find(|e| e.tag == TAG_STRIP_COUNTS)
+            .map(|e| t.uints(e, 2));
+        if let (Some([o]), Some([l])) = (offs.as_deref(), counts.as_deref()) {
+            img.jpeg = Some(Range {
+                offset: t.base + o,
+                length: *l,
+            });
+        }
+    }
+    if let Some(e) = entries.iter().find(|e| e.tag == TAG_RW2_JPEG) {
+        if let Ok(r) = t.value_range(e) {
+            img.jpeg = Some(r);
+        }
+    }
+    if img.width == 0 {
+        img.width = t.uint(entries, TAG_RW2_WIDTH).unwrap_or(0);
+        img.height = t.uint(entries, TAG_RW2_HEIGHT).unwrap_or(0);
+    }
+    img
+}
+
+/// Whether a range holds a JPEG (starts with SOI) inside the file.
+fn is_jpeg(src: &Source, r: Range) -> bool {
+    r.length > 4
+        && r.offset
+            .checked_add(r.length)
+            .is_some_and(|e| e <= src.size())
+        && src.read(r.offset, 2).is_ok_and(|b| *b == [0xff, 0xd8])
+}
+
+/// Copy out IFD0 with its EXIF, GPS and Interop IFDs as a self-contained TIFF blob: the file
+/// prefix up to the last byte they use, with IFD0's next-IFD link cut so that a reader does
+/// not wander into image IFDs beyond it.
+pub fn metadata_blob(t: &Tiff, ifd0: &[Entry], ifd0_next_at: u64) -> Result<ExifBlob, String> {
+    let mut end = ifd0_next_at + 4;
+    let mut stack = vec![ifd0.to_vec()];
+    let mut seen = 0;
+    while let Some(entries) = stack.pop() {
+        seen += 1;
+        if seen > 8 {
+            break;
+        }
+        for e in &entries {
+            if let Ok(r) = t.value_range(e) {
+                if r.offset + r.length <= t.src.size() {
+                    end = end.max(r.offset + r.length);
+                }
+            }
+            if matches!(e.tag, TAG_EXIF_IFD | TAG_GPS_IFD | TAG_INTEROP_IFD) {
+                if let Some(&off) = t.uints(e, 1).first() {
+                    if let Ok((child, _)) = t.ifd(off) {
+                        end = end.max(t.base + off + 2 + child.len() as u64 * 12 + 4);
+                        stack.push(child);
+                    }
+                }
+            }
+        }
+    }
+    let end = end.min(t.src.size()).min(t.base + MAX_META);
+    let mut data = t.src.read(t.base, end - t.base)?.into_owned();
+    if let Some(link) = data
+        .get_mut((ifd0_next_at - t.base) as usize..)
+        .and_then(|s| s.get_mut(..4))
+    {
+        link.copy_from_slice(&[0; 4]);
+    }
+    // Standard magic, so EXIF readers accept ORF/RW2 headers too.
+    let magic = match t.endian {
+        Endian::Little => [42, 0],
+        Endian::Big => [0, 42],
+    };
+    if let Some(m) = data.get_mut(2..4) {
+        m.copy_from_slice(&magic);
+    }
+    Ok(ExifBlob {
+        file_offset: Some(t.base),
+        data,
+    })
+}
+
+/// Parse a TIFF-structured file whose header is at `base` (0 for TIFF and most RAW).
+pub fn parse_at(src: &Source, base: u64) -> Result<ContainerMeta, String> {
+    let t = Tiff::open(src, base)?;
+    let mut out = ContainerMeta::default();
+    let mut images = Vec::new();
+    let mut queue = vec![(t.first_ifd, 0u8)];
+    let mut visited = Vec::new();
+    let mut ifd0: Option<(Vec<Entry>, u64)> = None;
+    while let Some((off, depth)) = queue.pop() {
+        if off == 0 || visited.contains(&off) || visited.len() >= 32 {
+            continue;
+        }
+        visited.push(off);
+        let (entries, next) = match t.ifd(off) {
+            Ok(x) => x,
+            Err(e) => {
+                if ifd0.is_none() {
+                    return Err(format!("unreadable IFD0: {e}"));
+                }
+                out.warning = Some(format!("unreadable IFD at {off}: {e}"));
+                continue;
+            }
+        };
+        images.push(summarise(&t, &entries));
+        if depth < 2 {
+            for e in entries.iter().filter(|e| e.tag == TAG_SUB_IFDS) {
+                for sub in t.uints(e, 16) {
+                    queue.push((sub, depth + 1));
+                }
+            }
+        }
+        if depth == 0 {
+            queue.push((next, 0));
+        }
+        if ifd0.is_none() {
+            let next_at = t.base + off + 2 + entries.len() as u64 * 12;
+            ifd0 = Some((entries, next_at));
+        }
+    }
+    let (ifd0, next_at) = ifd0.ok_or("TIFF without IFD0")?;
+    let full = images
+        .iter()
+        .filter(|i| !i.reduced && i.width > 0 && i.height > 0)
+        .max_by_key(|i| i.width * i.height)
+        .or_else(|| images.iter().max_by_key(|i| i.width * i.height));
+    if let Some(img) = full.filter(|i| i.width > 0) {
+        out.width = u32::try_from(img.width).ok();
+        out.height = u32::try_from(img.height).ok();
+    }
+    out.preview = images
+        .iter()
+        .filter_map(|i| i.jpeg)
+        .filter(|r| is_jpeg(src, *r))
+        .max_by_key(|r| r.length);
+    match metadata_blob(&t, &ifd0, next_at) {
+        Ok(blob) => out.exif = Some(blob),
+        Err(e) => out.warning = Some(format!("metadata unreadable: {e}")),
+    }
+    Ok(out)
+}
+
+pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
+    parse_at(src, 0)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Little-endian TIFF builder: IFDs of (tag, type, count, value-bytes). Values over four
+    /// bytes are placed after the IFD automatically.
+    pub struct Builder {
+        pub data: Vec<u8>,
+    }
+
+    impl Builder {
+        pub fn new() -> Self {
+            Builder {
+                data: b"II*\0\0\0\0\0".to_vec(),
+            }
+        }
+        /// Append an IFD; returns its offset. `next` patches later via `link`.
+        pub fn ifd(&mut self, entries: &[(u16, u16, u32, Vec<u8>)]) -> u32 {
+            let at = self.data.len() as u32;
+            let table_len = 2 + entries.len() * 12 + 4;
+            let mut extra_at = at as usize + table_len;
+            let mut table = (entries.len() as u16).to_le_bytes().to_vec();
+            let mut extra = Vec::new();
+            for (tag, typ, count, val) in entries {
+                table.extend_from_slice(&tag.to_le_bytes());
+                table.extend_from_slice(&typ.to_le_bytes());
+                table.extend_from_slice(&count.to_le_bytes());
+                if val.len() <= 4 {
+                    let mut v = val.clone();
+                    v.resize(4, 0);
+                    table.extend(v);
+                } else {
+                    table.extend_from_slice(&(extra_at as u32).to_le_bytes());
+                    extra.extend_from_slice(val);
+                    extra_at += val.len();
+                }
+            }
+            table.extend_from_slice(&[0; 4]);
+            self.data.extend(table);
+            self.data.extend(extra);
+            at
+        }
+        pub fn set_u32(&mut self, at: usize, v: u32) {
+            self.data[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        /// The file offset of an IFD's next-IFD link.
+        pub fn next_link(&self, ifd: u32) -> usize {
+            let n = u16::from_le_bytes([self.data[ifd as usize], self.data[ifd as usize + 1]]);
+            ifd as usize + 2 + usize::from(n) * 12
+        }
+        pub fn blob(&mut self, bytes: &[u8]) -> u32 {
+            let at = self.data.len() as u32;
+            self.data.extend_from_slice(bytes);
+            at
+        }
+    }
+
+    pub fn long(v: u32) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+    pub fn short(v: u16) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+
+    /// A DNG-like file: IFD0 = 256×171 preview thumbnail (reduced), SubIFD = 6000×4000 raw,
+    /// IFD1-style JPEG preview in a second SubIFD, EXIF IFD with a maker-note-sized value.
+    pub fn dng() -> Vec<u8> {
+        let mut b = Builder::new();
+        let jpeg_at = b.blob(&[0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9]);
+        let raw_at = b.blob(&[0; 16]);
+        let raw = b.ifd(&[
+            (TAG_SUBFILE_TYPE, 4, 1, long(0)),
+            (TAG_WIDTH, 4, 1, long(6000)),
+            (TAG_HEIGHT, 4, 1, long(4000)),
+            (TAG_COMPRESSION, 3, 1, short(7)),
+            (TAG_PHOTOMETRIC, 3, 1, short(32803)),
+            (TAG_STRIP_OFFSETS, 4, 1, long(raw_at)),
+            (TAG_STRIP_COUNTS, 4, 1, long(16)),
+        ]);
+        let prev = b.ifd(&[
+            (TAG_SUBFILE_TYPE, 4, 1, long(1)),
+            (TAG_WIDTH, 4, 1, long(1024)),
+            (TAG_HEIGHT, 4, 1, long(683)),
+            (TAG_COMPRESSION, 3, 1, short(7)),
+            (TAG_PHOTOMETRIC, 3, 1, short(6)),
+            (TAG_STRIP_OFFSETS, 4, 1, long(jpeg_at)),
+            (TAG_STRIP_COUNTS, 4, 1, long(10)),
+        ]);
+        let exif = b.ifd(&[(0x9003, 2, 20, b"2023:07:14 18:03:22\0".to_vec())]);
+        let subs = [raw.to_le_bytes(), prev.to_le_bytes()].concat();
+        let ifd0 = b.ifd(&[
+            (TAG_SUBFILE_TYPE, 4, 1, long(1)),
+            (TAG_WIDTH, 4, 1, long(256)),
+            (TAG_HEIGHT, 4, 1, long(171)),
+            (0x010f, 2, 6, b"Canon\0".to_vec()),
+            (TAG_SUB_IFDS, 4, 2, subs),
+            (TAG_EXIF_IFD, 4, 1, long(exif)),
+        ]);
+        b.set_u32(4, ifd0);
+        b.data
+    }
+
+    #[test]
+    fn finds_full_size_preview_and_metadata() {
+        let f = dng();
+        let m = parse(&Source::from_bytes(&f)).unwrap();
+        assert_eq!((m.width, m.height), (Some(6000), Some(4000)));
+        let p = m.preview.unwrap();
+        assert_eq!(&f[p.offset as usize..][..2], &[0xff, 0xd8]);
+        assert_eq!(p.length, 10);
+        let blob = m.exif.unwrap();
+        let exif = exif::Reader::new().read_raw(blob.data).unwrap();
+        let dto = exif
+            .get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)
+            .unwrap();
+        assert_eq!(dto.display_value().to_string(), "2023-07-14 18:03:22");
+        let make = exif.get_field(exif::Tag::Make, exif::In::PRIMARY).unwrap();
+        assert_eq!(make.display_value().to_string(), "\"Canon\"");
+    }
+
+    #[test]
+    fn chain_loops_and_garbage() {
+        let mut b = Builder::new();
+        let ifd0 = b.ifd(&[(TAG_WIDTH, 3, 1, short(10)), (TAG_HEIGHT, 3, 1, short(20))]);
+        b.set_u32(4, ifd0);
+        let link = b.next_link(ifd0);
+        b.set_u32(link, ifd0); // IFD0 → IFD0
+        let m = parse(&Source::from_bytes(&b.data)).unwrap();
+        assert_eq!((m.width, m.height), (Some(10), Some(20)));
+        assert!(parse(&Source::from_bytes(b"II*\0\xff\xff\xff\xff")).is_err());
+        assert!(parse(&Source::from_bytes(b"XX*\0")).is_err());
+    }
+
+    #[test]
+    fn truncations_and_bit_flips_never_panic() {
+        let f = dng();
+        for cut in 0..f.len() {
+            let _ = parse(&Source::from_bytes(&f[..cut]));
+        }
+        let mut seed = 99u32;
+        for _ in 0..3000 {
+            let mut g = f.clone();
+            for _ in 0..3 {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let i = (seed >> 8) as usize % g.len();
+                g[i] ^= 1 << (seed % 8);
+            }
+            if let Ok(m) = parse(&Source::from_bytes(&g)) {
+                if let Some(blob) = m.exif {
+                    let _ = exif::Reader::new().read_raw(blob.data);
+                }
+            }
+        }
+    }
+}
