@@ -284,6 +284,19 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
             out.width = be_u32(ispe.2, 0);
             out.height = be_u32(ispe.2, 4);
         }
+        // A clean aperture crops the coded picture (encoders pad to whole coding blocks).
+        if let Some(clap) = meta.property(p, b"clap") {
+            let frac = |at| {
+                let (n, d) = (be_u32(clap, at)?, be_u32(clap, at + 4)?);
+                (d > 0 && n > 0).then(|| (f64::from(n) / f64::from(d)).round() as u32)
+            };
+            if let (Some(w), Some(h)) = (frac(0), frac(8)) {
+                if out.width.is_some_and(|iw| w <= iw) && out.height.is_some_and(|ih| h <= ih) {
+                    out.width = Some(w);
+                    out.height = Some(h);
+                }
+            }
+        }
         if let Some(irot) = meta.property(p, b"irot").and_then(|b| b.first()) {
             // irot is counter-clockwise quarter turns.
             out.rotation = (360 - u16::from(irot & 3) * 90) % 360;
@@ -342,6 +355,17 @@ pub(crate) mod tests {
     /// A minimal HEIC: primary item 1 (hvc1) with ispe/irot/imir, item 2 = Exif (cdsc → 1),
     /// item 3 = jpeg thumbnail (thmb → 1), located with iloc v1 at absolute offsets.
     pub fn heic(w: u32, h: u32, irot: Option<u8>, mirror: bool, tiff: &[u8]) -> Vec<u8> {
+        heic_with(w, h, irot, mirror, tiff, None)
+    }
+
+    pub fn heic_with(
+        w: u32,
+        h: u32,
+        irot: Option<u8>,
+        mirror: bool,
+        tiff: &[u8],
+        clap: Option<&[u8]>,
+    ) -> Vec<u8> {
         let ftyp = bx(b"ftyp", b"heic\0\0\0\0mif1heic");
         let infe = |id: u16, t: &[u8; 4]| {
             let mut b = id.to_be_bytes().to_vec();
@@ -364,6 +388,10 @@ pub(crate) mod tests {
         if mirror {
             ipco_body.extend(bx(b"imir", &[0]));
             assoc.push(if irot.is_some() { 3 } else { 2 } | 0x80);
+        }
+        if let Some(c) = clap {
+            ipco_body.extend(bx(b"clap", c));
+            assoc.push(assoc.len() as u8 + 1);
         }
         let mut ipma_body = 1u32.to_be_bytes().to_vec();
         ipma_body.extend_from_slice(&1u16.to_be_bytes());
@@ -444,6 +472,16 @@ pub(crate) mod tests {
             &file[p.offset as usize..(p.offset + p.length) as usize],
             b"\xff\xd8\xff\xd9"
         );
+        let m = parse(&Source::from_bytes(&heic(10, 20, None, true, tiff))).unwrap();
+        assert_eq!((m.rotation, m.mirror, m.display_size()), (0, true, Some((10, 20))));
+        // clap 64x48 inside a 64x64 coded picture
+        let clap: Vec<u8> = [64u32, 1, 48, 1, 0, 1, 0xffff_fff8, 1]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let with_clap = heic_with(64, 64, Some(3), false, tiff, Some(&clap));
+        let m = parse(&Source::from_bytes(&with_clap)).unwrap();
+        assert_eq!((m.width, m.height, m.display_size()), (Some(64), Some(48), Some((48, 64))));
         let m = parse(&Source::from_bytes(&heic(10, 20, None, true, tiff))).unwrap();
         assert_eq!(
             (m.rotation, m.mirror, m.display_size()),

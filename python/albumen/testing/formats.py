@@ -1,0 +1,298 @@
+"""Generate media files of every format albumen probes, for the ExifTool oracle tests and the
+mixed-format benchmark.
+
+Pillow writes JPEG, PNG, WebP, GIF and TIFF; pillow-heif writes HEIC; PyAV encodes MP4/MOV.
+What those cannot write (QuickTime Apple keys, track rotation, DNG tags on a TIFF) is added
+with ExifTool (``exiftool_write``). Every generator takes an :class:`ExifSpec` describing the
+metadata to embed, so a test can state what a file should say and then ask ExifTool what it
+does say.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from fractions import Fraction
+from pathlib import Path
+
+from PIL import Image, PngImagePlugin, TiffImagePlugin
+
+__all__ = [
+    "ExifSpec",
+    "apple_maker_note",
+    "exif_bytes",
+    "exiftool_available",
+    "exiftool_write",
+    "make_gif",
+    "make_heic",
+    "make_jpeg",
+    "make_png",
+    "make_raw_like",
+    "make_tiff",
+    "make_video",
+    "make_webp",
+    "picture",
+    "add_quicktime_keys",
+]
+
+EXIF_IFD = 0x8769
+GPS_IFD = 0x8825
+
+
+@dataclass(frozen=True)
+class ExifSpec:
+    """The EXIF a generated file carries; ``None`` fields are left out."""
+
+    make: str | None = None
+    model: str | None = None
+    lens: str | None = None
+    orientation: int | None = None
+    datetime_original: str | None = None  # "YYYY:MM:DD HH:MM:SS"
+    subsec_original: str | None = None
+    offset_original: str | None = None  # "+02:00"
+    create_date: str | None = None
+    modify_date: str | None = None
+    iso: int | None = None
+    f_number: float | None = None
+    exposure_time: Fraction | None = None
+    focal_length: float | None = None
+    gps: tuple[float, float, float] | None = None  # lat, lon, alt (signed)
+    apple_content_id: str | None = None
+    extra: dict[int, object] = field(default_factory=dict)
+
+
+def _rational(value: float | Fraction) -> TiffImagePlugin.IFDRational:
+    frac = Fraction(value).limit_denominator(100_000)
+    return TiffImagePlugin.IFDRational(frac.numerator, frac.denominator)
+
+
+def _dms(value: float) -> tuple[TiffImagePlugin.IFDRational, ...]:
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = (value - degrees - minutes / 60) * 3600
+    return (_rational(degrees), _rational(minutes), _rational(round(seconds, 4)))
+
+
+def apple_maker_note(content_id: str) -> bytes:
+    """An Apple iOS maker note (big-endian IFD at byte 14, offsets from the note's start)
+    holding MakerNoteVersion and ContentIdentifier (tag 0x0011)."""
+    value = content_id.encode() + b"\0"
+    header = b"Apple iOS\0" + b"\x00\x01" + b"MM"
+    value_at = len(header) + 2 + 2 * 12 + 4
+    ifd = (2).to_bytes(2, "big")
+    ifd += bytes.fromhex("0001 0009 00000001 0000000e")
+    ifd += (0x0011).to_bytes(2, "big") + (2).to_bytes(2, "big")
+    ifd += len(value).to_bytes(4, "big") + value_at.to_bytes(4, "big")
+    return header + ifd + b"\0\0\0\0" + value
+
+
+def exif_bytes(spec: ExifSpec) -> bytes:
+    """The spec as an EXIF block (``Exif\\0\\0`` + TIFF), as Pillow's ``exif=`` takes it."""
+    exif = Image.Exif()
+    if spec.make is not None:
+        exif[0x010F] = spec.make
+    if spec.model is not None:
+        exif[0x0110] = spec.model
+    if spec.orientation is not None:
+        exif[0x0112] = spec.orientation
+    if spec.modify_date is not None:
+        exif[0x0132] = spec.modify_date
+    sub = exif.get_ifd(EXIF_IFD)
+    for tag, value in (
+        (0x9003, spec.datetime_original),
+        (0x9291, spec.subsec_original),
+        (0x9011, spec.offset_original),
+        (0x9004, spec.create_date),
+        (0xA434, spec.lens),
+    ):
+        if value is not None:
+            sub[tag] = value
+    if spec.iso is not None:
+        sub[0x8827] = spec.iso
+    if spec.f_number is not None:
+        sub[0x829D] = _rational(spec.f_number)
+    if spec.exposure_time is not None:
+        sub[0x829A] = _rational(spec.exposure_time)
+    if spec.focal_length is not None:
+        sub[0x920A] = _rational(spec.focal_length)
+    if spec.apple_content_id is not None:
+        sub[0x927C] = apple_maker_note(spec.apple_content_id)
+    for tag, value in spec.extra.items():
+        sub[tag] = value
+    if spec.gps is not None:
+        lat, lon, alt = spec.gps
+        gps = exif.get_ifd(GPS_IFD)
+        gps[0] = b"\x02\x03\x00\x00"
+        gps[1] = "N" if lat >= 0 else "S"
+        gps[2] = _dms(lat)
+        gps[3] = "E" if lon >= 0 else "W"
+        gps[4] = _dms(lon)
+        gps[5] = b"\x01" if alt < 0 else b"\x00"
+        gps[6] = _rational(abs(alt))
+    return exif.tobytes()
+
+
+def picture(size: tuple[int, int], seed: int = 0) -> Image.Image:
+    """A small non-uniform RGB picture (a gradient with a marker), so encoders do real work."""
+    w, h = size
+    im = Image.linear_gradient("L").resize((w, h)).convert("RGB")
+    im.paste((40 + seed * 37 % 200, 90, 160), (0, 0, max(1, w // 4), max(1, h // 4)))
+    return im
+
+
+def make_jpeg(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -> Path:
+    picture(size).save(path, "JPEG", quality=80, exif=exif_bytes(spec) if spec else b"")
+    return path
+
+
+def make_heic(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -> Path:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    kwargs: dict[str, object] = {"quality": 40}
+    if spec is not None:
+        kwargs["exif"] = exif_bytes(spec)
+    picture(size).save(path, "HEIF", **kwargs)
+    return path
+
+
+def make_png(
+    path: Path,
+    size: tuple[int, int],
+    spec: ExifSpec | None = None,
+    creation_time: str | None = None,
+    itxt: bool = False,
+) -> Path:
+    info = PngImagePlugin.PngInfo()
+    if creation_time is not None:
+        if itxt:
+            info.add_itxt("Creation Time", creation_time)
+        else:
+            info.add_text("Creation Time", creation_time)
+    kwargs: dict[str, object] = {"pnginfo": info}
+    if spec is not None:
+        kwargs["exif"] = exif_bytes(spec)
+    picture(size).save(path, "PNG", **kwargs)
+    return path
+
+
+def make_webp(
+    path: Path, size: tuple[int, int], spec: ExifSpec | None = None, lossless: bool = False
+) -> Path:
+    kwargs: dict[str, object] = {"lossless": lossless, "quality": 60}
+    if spec is not None:
+        kwargs["exif"] = exif_bytes(spec)
+    picture(size).save(path, "WEBP", **kwargs)
+    return path
+
+
+def make_gif(path: Path, size: tuple[int, int]) -> Path:
+    picture(size).convert("P").save(path, "GIF")
+    return path
+
+
+def make_tiff(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -> Path:
+    kwargs: dict[str, object] = {"compression": "raw"}
+    if spec is not None:
+        kwargs["exif"] = exif_bytes(spec)
+    picture(size).save(path, "TIFF", **kwargs)
+    return path
+
+
+def exiftool_available() -> bool:
+    return shutil.which("exiftool") is not None
+
+
+def exiftool_write(path: Path, *assignments: str) -> Path:
+    """Write tags with ExifTool in place (``-TAG=VALUE`` arguments)."""
+    subprocess.run(
+        ["exiftool", "-q", "-q", "-m", "-overwrite_original", *assignments, str(path)],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def make_raw_like(path: Path, size: tuple[int, int], spec: ExifSpec) -> Path:
+    """A TIFF-structured RAW stand-in: a TIFF with its EXIF, plus DNG tags written by ExifTool
+    (name it ``.dng``, ``.nef``... — albumen and ExifTool both read the content, not the name)."""
+    tmp = path.with_suffix(".tif")
+    make_tiff(tmp, size, spec)
+    tmp.replace(path)
+    exiftool_write(path, "-DNGVersion=1.4.0.0", "-DNGBackwardVersion=1.1.0.0",
+                   f"-UniqueCameraModel={spec.model or 'albumen'}")  # fmt: skip
+    return path
+
+
+def make_video(
+    path: Path,
+    size: tuple[int, int] = (320, 240),
+    seconds: float = 1.0,
+    fps: int = 30,
+    codec: str = "libx264",
+    creation_time: datetime | None = None,
+) -> Path:
+    """Encode a short video with PyAV (container from the suffix: .mov, .mp4, .m4v).
+
+    ``creation_time`` (UTC) lands in ``mvhd``; without it PyAV/FFmpeg leave it zero."""
+    import av
+
+    fmt = {".mov": "mov", ".mp4": "mp4", ".m4v": "ipod"}[path.suffix.lower()]
+    with av.open(str(path), "w", format=fmt) as out:
+        if creation_time is not None:
+            stamp = creation_time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+            out.metadata["creation_time"] = stamp
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        if codec in ("libx265", "hevc"):
+            stream.codec_tag = "hvc1"
+        base = picture(size)
+        frames = max(1, round(seconds * fps))
+        for i in range(frames):
+            img = base if i % 2 == 0 else base.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            frame = av.VideoFrame.from_image(img)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def _box(kind: bytes, body: bytes) -> bytes:
+    return (len(body) + 8).to_bytes(4, "big") + kind + body
+
+
+def add_quicktime_keys(path: Path, items: dict[str, str]) -> Path:
+    """Append Apple metadata keys (``moov/meta`` with ``hdlr mdta``, ``keys``, ``ilst``) to a
+    movie whose ``moov`` box is the last top-level box (as PyAV writes it), so no sample
+    offset moves. Values are stored as UTF-8 ``data`` atoms, as iPhones write them."""
+    data = path.read_bytes()
+    pos, moov_at = 0, -1
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        if size == 1:
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+        if data[pos + 4 : pos + 8] == b"moov":
+            moov_at = pos
+        if size < 8:
+            break
+        pos += size
+    moov_size = int.from_bytes(data[moov_at : moov_at + 4], "big") if moov_at >= 0 else 0
+    if moov_at < 0 or moov_at + moov_size != len(data):
+        raise ValueError(f"{path}: moov is not the last box")
+    hdlr = (b"\0" * 4) + b"\0\0\0\0mdta" + b"\0" * 12 + b"\0"
+    keys = b"\0\0\0\0" + len(items).to_bytes(4, "big")
+    ilst = b""
+    for i, (key, value) in enumerate(items.items(), start=1):
+        k = key.encode()
+        keys += (len(k) + 8).to_bytes(4, "big") + b"mdta" + k
+        atom = _box(b"data", (1).to_bytes(4, "big") + b"\0\0\0\0" + value.encode())
+        ilst += _box(i.to_bytes(4, "big"), atom)
+    meta = _box(b"meta", _box(b"hdlr", hdlr) + _box(b"keys", keys) + _box(b"ilst", ilst))
+    moov = data[moov_at + 8 :] + meta
+    path.write_bytes(data[:moov_at] + _box(b"moov", moov))
+    return path
