@@ -1,0 +1,126 @@
+"""Live Photo pairing rules on a bare schema-v1 database (no scan needed)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+
+from albumen.live_photos import update_live_pairs
+from albumen.schema import MIGRATIONS
+
+
+@pytest.fixture
+def conn() -> sqlite3.Connection:
+    c = sqlite3.connect(":memory:")
+    for script in MIGRATIONS:
+        c.executescript(script)
+    return c
+
+
+def add(conn: sqlite3.Connection, path: str, **cols: Any) -> int:
+    kind = "video" if path.lower().endswith((".mov", ".mp4")) else "photo"
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    row = {"path": path.encode(), "folder": folder.encode(), "kind": kind, "mime": "x",
+           "size": 1, "mtime_ns": 1, **cols}  # fmt: skip
+    names = ",".join(row)
+    cur = conn.execute(f"INSERT INTO assets ({names}) VALUES ({','.join('?' * len(row))})",
+                       tuple(row.values()))  # fmt: skip
+    return int(cur.lastrowid or 0)
+
+
+def pairing(conn: sqlite3.Connection) -> dict[str, tuple[str | None, float | None, int]]:
+    rows = conn.execute(
+        "SELECT a.path, b.path, a.live_confidence, a.hidden FROM assets a "
+        "LEFT JOIN assets b ON b.rowid = a.live_partner ORDER BY a.path"
+    ).fetchall()
+    return {a.decode(): (b.decode() if b else None, c, h) for a, b, c, h in rows}
+
+
+def test_content_identifier_pairs_across_folders(conn: sqlite3.Connection) -> None:
+    add(conn, "2023/IMG_0001.HEIC", content_id="AB-1", captured_at="2023-07-14T18:03:22")
+    add(conn, "videos/clip.mov", content_id="AB-1", captured_at="2020-01-01T00:00:00")
+    add(conn, "2023/IMG_0002.HEIC", content_id="OTHER")
+    report = update_live_pairs(conn, full=True)
+    assert (report.pairs, report.by_content_id) == (1, 1)
+    p = pairing(conn)
+    assert p["2023/IMG_0001.HEIC"] == ("videos/clip.mov", 1.0, 0)
+    assert p["videos/clip.mov"] == ("2023/IMG_0001.HEIC", 1.0, 1)
+    assert p["2023/IMG_0002.HEIC"] == (None, None, 0)
+
+
+def test_stem_and_time_fallback(conn: sqlite3.Connection) -> None:
+    # Same stem, 2 s apart in UTC (offsets differ in how they are written): a pair.
+    add(conn, "a/IMG_1.JPG", captured_at="2023-07-14T18:03:22", captured_offset=120)
+    add(conn, "a/img_1.mov", captured_at="2023-07-14T16:03:24", captured_offset=0)
+    # Same stem, 10 s apart: not a pair.
+    add(conn, "a/IMG_2.JPG", captured_at="2023-07-14T18:03:22")
+    add(conn, "a/IMG_2.MOV", captured_at="2023-07-14T18:03:32")
+    # Same stem, other folder: not a pair.
+    add(conn, "a/IMG_3.JPG", captured_at="2023-07-14T18:03:22")
+    add(conn, "b/IMG_3.MOV", captured_at="2023-07-14T18:03:22")
+    # Naive photo time against a movie with an offset: compared as wall-clock times.
+    add(conn, "a/IMG_4.HEIC", captured_at="2023-07-14T18:03:22")
+    add(conn, "a/IMG_4.MOV", captured_at="2023-07-14T18:03:23", captured_offset=120)
+    # No capture time: never paired by stem.
+    add(conn, "a/IMG_5.JPG")
+    add(conn, "a/IMG_5.MOV")
+    report = update_live_pairs(conn, full=True)
+    p = pairing(conn)
+    assert p["a/IMG_1.JPG"] == ("a/img_1.mov", 0.7, 0)
+    assert p["a/img_1.mov"] == ("a/IMG_1.JPG", 0.7, 1)
+    assert p["a/IMG_4.MOV"] == ("a/IMG_4.HEIC", 0.7, 1)
+    for path in ("a/IMG_2.JPG", "a/IMG_2.MOV", "a/IMG_3.JPG", "b/IMG_3.MOV", "a/IMG_5.JPG"):
+        assert p[path] == (None, None, 0), path
+    assert (report.pairs, report.by_stem) == (2, 2)
+
+
+def test_content_identifier_beats_stem(conn: sqlite3.Connection) -> None:
+    add(conn, "a/IMG_1.HEIC", content_id="X", captured_at="2023-07-14T18:03:22")
+    add(conn, "a/IMG_1.MOV", captured_at="2023-07-14T18:03:22")
+    add(conn, "a/other.MOV", content_id="X", captured_at="2023-07-14T18:03:22")
+    update_live_pairs(conn, full=True)
+    p = pairing(conn)
+    assert p["a/IMG_1.HEIC"] == ("a/other.MOV", 1.0, 0)
+    assert p["a/IMG_1.MOV"] == (None, None, 0)
+
+
+def test_incremental_update_and_removal(conn: sqlite3.Connection) -> None:
+    still = add(conn, "a/IMG_1.HEIC", content_id="X")
+    add(conn, "a/IMG_1.MOV", content_id="X")
+    add(conn, "z/IMG_9.HEIC", content_id="Y")
+    add(conn, "z/IMG_9.MOV", content_id="Y")
+    update_live_pairs(conn, full=True)
+    before = pairing(conn)
+    # Nothing changed: nothing recomputed, same result.
+    assert update_live_pairs(conn).considered == 0
+    assert pairing(conn) == before
+    # The movie is deleted: its still is unpaired; folder z is not even looked at.
+    conn.execute("DELETE FROM assets WHERE path = ?", (b"a/IMG_1.MOV",))
+    report = update_live_pairs(conn, removed=[b"a/IMG_1.MOV"])
+    assert report.considered == 1
+    assert pairing(conn)["a/IMG_1.HEIC"] == (None, None, 0)
+    assert pairing(conn)["z/IMG_9.MOV"] == ("z/IMG_9.HEIC", 1.0, 1)
+    # A new movie with the identifier arrives elsewhere: paired again.
+    add(conn, "b/new.mov", content_id="X")
+    update_live_pairs(conn, changed=[b"b/new.mov"])
+    assert pairing(conn)["a/IMG_1.HEIC"] == ("b/new.mov", 1.0, 0)
+    # Partner rowid survives as a real row id.
+    assert conn.execute("SELECT live_partner FROM assets WHERE path = ?",
+                        (b"b/new.mov",)).fetchone()[0] == still  # fmt: skip
+
+
+def test_stable_across_runs(conn: sqlite3.Connection) -> None:
+    for i in range(20):
+        add(conn, f"f/IMG_{i}.HEIC", captured_at=f"2023-07-14T18:03:{i:02d}")
+        add(conn, f"f/IMG_{i}.MOV", captured_at=f"2023-07-14T18:03:{i:02d}")
+    add(conn, "f/IMG_0.JPG", captured_at="2023-07-14T18:03:00")  # a second still, same stem
+    update_live_pairs(conn, full=True)
+    first = pairing(conn)
+    update_live_pairs(conn, changed=[b"f/IMG_3.MOV"])
+    assert pairing(conn) == first
+    update_live_pairs(conn, full=True)
+    assert pairing(conn) == first
+    assert first["f/IMG_0.HEIC"][0] == "f/IMG_0.MOV"
+    assert first["f/IMG_0.JPG"][0] is None
