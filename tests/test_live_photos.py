@@ -6,7 +6,6 @@ import sqlite3
 from typing import Any
 
 import pytest
-
 from albumen.live_photos import update_live_pairs
 from albumen.schema import MIGRATIONS
 

@@ -94,9 +94,7 @@ _COLUMNS = "rowid, path, folder, kind, content_id, captured_at, captured_offset,
 
 def _rows(conn: sqlite3.Connection, where: str, args: Iterable[object]) -> list[_Row]:
     cur = conn.execute(f"SELECT {_COLUMNS} FROM assets WHERE {where}", tuple(args))
-    return [
-        _Row(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4] or None, r[5], r[6], r[7]) for r in cur
-    ]
+    return [_Row(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4] or None, r[5], r[6], r[7]) for r in cur]
 
 
 def _chunks(items: list[object], n: int = 500) -> Iterable[list[object]]:
@@ -142,7 +140,7 @@ def _match(pool: dict[int, _Row]) -> list[tuple[_Row, _Row, float]]:
             stills, clips = by_id.setdefault(r.content_id, ([], []))
             (stills if r.kind == "photo" else clips).append(r)
     for stills, clips in by_id.values():
-        for still, clip in zip(stills, clips):
+        for still, clip in zip(stills, clips, strict=False):
             pairs.append((still, clip, CONTENT_ID_CONFIDENCE))
             taken.update((still.rowid, clip.rowid))
     by_stem: dict[tuple[bytes, bytes], tuple[list[_Row], list[_Row]]] = {}
@@ -152,10 +150,11 @@ def _match(pool: dict[int, _Row]) -> list[tuple[_Row, _Row, float]]:
             (stills if r.kind == "photo" else clips).append(r)
     for stills, clips in by_stem.values():
         for still in stills:
-            clip = next((c for c in clips if c.rowid not in taken and _close_in_time(still, c)), None)
-            if clip is not None:
-                pairs.append((still, clip, STEM_CONFIDENCE))
-                taken.update((still.rowid, clip.rowid))
+            free = (c for c in clips if c.rowid not in taken)
+            match = next((c for c in free if _close_in_time(still, c)), None)
+            if match is not None:
+                pairs.append((still, match, STEM_CONFIDENCE))
+                taken.update((still.rowid, match.rowid))
     return pairs
 
 
@@ -190,10 +189,7 @@ def update_live_pairs(
             report.by_content_id += 1
         else:
             report.by_stem += 1
-    updates = [
-        (*new.get(rowid, (None, None, 0)), rowid)
-        for rowid in sorted(pool)
-    ]
+    updates = [(*new.get(rowid, (None, None, 0)), rowid) for rowid in sorted(pool)]
     conn.executemany(
         "UPDATE assets SET live_partner = ?, live_confidence = ?, hidden = ? WHERE rowid = ?",
         updates,

@@ -21,6 +21,7 @@ from PIL import Image, PngImagePlugin, TiffImagePlugin
 
 __all__ = [
     "ExifSpec",
+    "add_quicktime_keys",
     "apple_maker_note",
     "exif_bytes",
     "exiftool_available",
@@ -34,7 +35,6 @@ __all__ = [
     "make_video",
     "make_webp",
     "picture",
-    "add_quicktime_keys",
 ]
 
 EXIF_IFD = 0x8769
@@ -120,8 +120,8 @@ def exif_bytes(spec: ExifSpec) -> bytes:
         sub[0x920A] = _rational(spec.focal_length)
     if spec.apple_content_id is not None:
         sub[0x927C] = apple_maker_note(spec.apple_content_id)
-    for tag, value in spec.extra.items():
-        sub[tag] = value
+    for tag, extra in spec.extra.items():
+        sub[tag] = extra
     if spec.gps is not None:
         lat, lon, alt = spec.gps
         gps = exif.get_ifd(GPS_IFD)
@@ -254,7 +254,7 @@ def make_video(
         frames = max(1, round(seconds * fps))
         for i in range(frames):
             img = base if i % 2 == 0 else base.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-            frame = av.VideoFrame.from_image(img)
+            frame = av.VideoFrame.from_image(img)  # type: ignore[no-untyped-call]
             for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode():
