@@ -58,3 +58,89 @@ impl ContainerMeta {
         })
     }
 }
+
+/// Parses an EXIF blob into a record (the EXIF module's `apply_exif`).
+pub type ApplyExif = fn(&[u8], u64, &mut crate::record::Record) -> Result<(), String>;
+
+/// The EXIF orientation (1..=8) equivalent to a clockwise rotation plus optional mirror.
+pub fn orientation_of(rotation: u16, mirror: bool) -> u16 {
+    match (rotation % 360, mirror) {
+        (90, false) => 6,
+        (180, false) => 3,
+        (270, false) => 8,
+        (0, true) => 2,
+        (90, true) => 7,
+        (180, true) => 4,
+        (270, true) => 5,
+        _ => 1,
+    }
+}
+
+impl ContainerMeta {
+    /// Merge into `rec`. EXIF fields come first (through `apply_exif`); what the container says
+    /// fills the gaps. Capture time: EXIF `DateTimeOriginal`/`CreateDate` win; a container time
+    /// (QuickTime, PNG "Creation Time") beats EXIF `ModifyDate`. Returns the non-fatal problems.
+    pub fn fill(self, rec: &mut crate::record::Record, apply_exif: ApplyExif) -> Vec<String> {
+        use crate::record::{time_source, CaptureTime};
+        let mut problems = Vec::new();
+        if self.width.is_some() {
+            rec.width = self.width;
+            rec.height = self.height;
+        }
+        if let Some(blob) = &self.exif {
+            if let Err(e) = apply_exif(&blob.data, blob.file_offset.unwrap_or(0), rec) {
+                problems.push(e);
+            }
+            if blob.file_offset.is_none() {
+                // Offsets inside an assembled blob are not file offsets.
+                rec.preview_offset = None;
+                rec.preview_length = None;
+            }
+        }
+        if let Some(p) = self.preview {
+            rec.preview_offset = Some(p.offset);
+            rec.preview_length = Some(p.length);
+        }
+        if self.container_transform {
+            if let Some((w, h)) = self.display_size() {
+                rec.display_width = Some(w);
+                rec.display_height = Some(h);
+            }
+            if rec.kind == "video" {
+                rec.orientation = Some(orientation_of(self.rotation, self.mirror));
+            }
+        }
+        if let Some((stamp, source)) = self.captured {
+            let weak = rec
+                .captured
+                .as_ref()
+                .is_none_or(|c| c.source == time_source::EXIF_MODIFIED);
+            if weak {
+                rec.captured = Some(CaptureTime {
+                    local: stamp.local(),
+                    offset_minutes: stamp.offset_minutes,
+                    source,
+                });
+            }
+        }
+        if rec.make.is_none() {
+            rec.make = self.make;
+        }
+        if rec.model.is_none() {
+            rec.model = self.model;
+        }
+        if let (None, Some((lat, lon, alt))) = (rec.gps_lat, self.gps) {
+            rec.gps_lat = Some(lat);
+            rec.gps_lon = Some(lon);
+            rec.gps_alt = alt;
+        }
+        if self.content_id.is_some() {
+            rec.content_id = self.content_id;
+        }
+        rec.duration = self.duration.or(rec.duration);
+        rec.codec = self.codec.or(rec.codec.take());
+        rec.frame_rate = self.frame_rate.or(rec.frame_rate);
+        problems.extend(self.warning);
+        problems
+    }
+}
