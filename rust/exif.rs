@@ -107,6 +107,10 @@ fn fill(exif: &Exif, tiff_offset: u64, rec: &mut Record) {
         rec.captured = captured;
     }
 
+    if let Some(id) = crate::probe::apple::content_identifier_of(exif) {
+        rec.content_id = Some(id);
+    }
+
     let thumb = |tag| {
         exif.get_field(tag, In::THUMBNAIL)
             .and_then(|f| f.value.get_uint(0))

@@ -1,4 +1,4 @@
-//! Apple's maker note ("Apple iOS" IFD inside EXIF `MakerNote`): the ContentIdentifier (tag
+//! Apple's maker note ("Apple iOS" IFD inside EXIF `MakerNote`): the `ContentIdentifier` (tag
 //! 0x0011) that ties a Live Photo's still to its movie. kamadak-exif hands the maker note over
 //! as bytes; its IFD is parsed here.
 
@@ -7,7 +7,7 @@ use super::source::Endian;
 const HEADER: &[u8] = b"Apple iOS\0";
 const TAG_CONTENT_IDENTIFIER: u16 = 0x0011;
 
-/// The ContentIdentifier in an Apple maker note, if it is one and carries the tag.
+/// The `ContentIdentifier` in an Apple maker note, if it is one and carries the tag.
 ///
 /// Layout: `Apple iOS\0`, a 16-bit version, the byte order (`MM`/`II`), then an IFD at byte 14;
 /// value offsets count from the start of the maker note.
@@ -44,7 +44,7 @@ pub fn content_identifier(maker_note: &[u8]) -> Option<String> {
     None
 }
 
-/// The ContentIdentifier of a parsed EXIF blob (its `MakerNote` in the EXIF IFD).
+/// The `ContentIdentifier` of a parsed EXIF blob (its `MakerNote` in the EXIF IFD).
 pub fn content_identifier_of(exif: &exif::Exif) -> Option<String> {
     let field = exif.get_field(exif::Tag::MakerNote, exif::In::PRIMARY)?;
     match &field.value {

@@ -26,7 +26,7 @@ pub struct ContainerMeta {
     pub height: Option<u32>,
     /// Clockwise rotation in degrees (0, 90, 180, 270) the container asks for on display.
     pub rotation: u16,
-    /// Whether the container mirrors the image on display (HEIF `imir`, a QuickTime matrix).
+    /// Whether the container mirrors the image on display (HEIF `imir`, a `QuickTime` matrix).
     pub mirror: bool,
     /// Whether `rotation`/`mirror` came from the container itself (HEIF `irot`/`imir`, a track
     /// matrix) and so replace EXIF orientation for the display size.
@@ -79,7 +79,7 @@ pub fn orientation_of(rotation: u16, mirror: bool) -> u16 {
 impl ContainerMeta {
     /// Merge into `rec`. EXIF fields come first (through `apply_exif`); what the container says
     /// fills the gaps. Capture time: EXIF `DateTimeOriginal`/`CreateDate` win; a container time
-    /// (QuickTime, PNG "Creation Time") beats EXIF `ModifyDate`. Returns the non-fatal problems.
+    /// (`QuickTime`, PNG "Creation Time") beats EXIF `ModifyDate`. Returns the non-fatal problems.
     pub fn fill(self, rec: &mut crate::record::Record, apply_exif: ApplyExif) -> Vec<String> {
         use crate::record::{time_source, CaptureTime};
         let mut problems = Vec::new();

@@ -200,6 +200,7 @@ fn parse_meta(meta: &[u8]) -> Result<Meta<'_>, String> {
 }
 
 impl Meta<'_> {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // fourcc literals (`b"moov"`) read best by reference
     fn property(&self, item: u32, kind: &[u8; 4]) -> Option<&[u8]> {
         self.associations.get(&item)?.iter().find_map(|&i| {
             let (k, body) = self.properties.get(i.checked_sub(1)?)?;
@@ -209,6 +210,7 @@ impl Meta<'_> {
 
     /// The first item of `kind` that points at `target` with reference `rtype`, else any item
     /// of that kind.
+    #[allow(clippy::trivially_copy_pass_by_ref)] // fourcc literals (`b"moov"`) read best by reference
     fn item_for(&self, kind: &[u8; 4], rtype: &[u8; 4], target: Option<u32>) -> Option<u32> {
         let linked = self.references.iter().find_map(|(r, from, to)| {
             (r == rtype && Some(*to) == target && self.items.get(from)?.kind == *kind)
@@ -473,7 +475,10 @@ pub(crate) mod tests {
             b"\xff\xd8\xff\xd9"
         );
         let m = parse(&Source::from_bytes(&heic(10, 20, None, true, tiff))).unwrap();
-        assert_eq!((m.rotation, m.mirror, m.display_size()), (0, true, Some((10, 20))));
+        assert_eq!(
+            (m.rotation, m.mirror, m.display_size()),
+            (0, true, Some((10, 20)))
+        );
         // clap 64x48 inside a 64x64 coded picture
         let clap: Vec<u8> = [64u32, 1, 48, 1, 0, 1, 0xffff_fff8, 1]
             .iter()
@@ -481,7 +486,10 @@ pub(crate) mod tests {
             .collect();
         let with_clap = heic_with(64, 64, Some(3), false, tiff, Some(&clap));
         let m = parse(&Source::from_bytes(&with_clap)).unwrap();
-        assert_eq!((m.width, m.height, m.display_size()), (Some(64), Some(48), Some((48, 64))));
+        assert_eq!(
+            (m.width, m.height, m.display_size()),
+            (Some(64), Some(48), Some((48, 64)))
+        );
         let m = parse(&Source::from_bytes(&heic(10, 20, None, true, tiff))).unwrap();
         assert_eq!(
             (m.rotation, m.mirror, m.display_size()),

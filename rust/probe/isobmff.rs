@@ -87,6 +87,7 @@ impl<'a> Iterator for Boxes<'a> {
 }
 
 /// The body of the first child box of `kind`.
+#[allow(clippy::trivially_copy_pass_by_ref)] // fourcc literals (`b"moov"`) read best by reference
 pub fn child<'a>(buf: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
     Boxes::new(buf).find(|(k, _)| k == kind).map(|(_, b)| b)
 }
@@ -128,6 +129,8 @@ pub fn brands(ftyp: &[u8]) -> Vec<[u8; 4]> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #![allow(clippy::trivially_copy_pass_by_ref)]
+
     use super::*;
 
     /// Build a box: size + kind + body.

@@ -24,6 +24,7 @@
 pub mod apple;
 pub mod container;
 pub mod cr3;
+pub mod formats;
 pub mod gif;
 pub mod heif;
 pub mod isobmff;
@@ -96,8 +97,9 @@ pub type FormatProbe = fn(&Input<'_>, &mut Record) -> Result<(), String>;
 /// The probe for a mime type, if albumen has one. Extend this `match` for new formats.
 pub fn format_probe(mime: &str) -> Option<FormatProbe> {
     match mime {
-        "image/jpeg" => Some(jpeg::probe),
-        _ => None,
+        // Through the sniffing entry point, so content decides (a HEIC named .jpg).
+        "image/jpeg" => Some(formats::probe),
+        _ => formats::for_mime(mime),
     }
 }
 
@@ -187,7 +189,7 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
             Err(_) => read_and_probe(&file, &mut Vec::new(), &mut Vec::new(), &mut rec),
         });
     }
-    if let (Some(w), Some(h)) = (rec.width, rec.height) {
+    if let (Some(w), Some(h), None) = (rec.width, rec.height, rec.display_width) {
         let swap = matches!(rec.orientation, Some(5..=8));
         rec.display_width = Some(if swap { h } else { w });
         rec.display_height = Some(if swap { w } else { h });
@@ -267,9 +269,10 @@ mod tests {
     #[test]
     fn unknown_formats_get_the_basics() {
         let t = tempfile::tempdir().unwrap();
-        fs::write(t.path().join("clip.MOV"), vec![7u8; 300_000]).unwrap();
-        let rec = probe_path(t.path(), Path::new("clip.MOV"));
-        assert_eq!((rec.kind, rec.mime), ("video", "video/quicktime"));
+        // AVI has no format probe: the basics only, and no error.
+        fs::write(t.path().join("clip.AVI"), vec![7u8; 300_000]).unwrap();
+        let rec = probe_path(t.path(), Path::new("clip.AVI"));
+        assert_eq!((rec.kind, rec.mime), ("video", "video/x-msvideo"));
         assert_eq!(rec.size, 300_000);
         assert_eq!(rec.id.as_deref().map(str::len), Some(32));
         assert!(rec.mtime_ns > 0);

@@ -1,7 +1,7 @@
-//! QuickTime / MP4 / M4V movies: duration, creation time (`mvhd`, QuickTime 1904 epoch, or
+//! `QuickTime` / MP4 / M4V movies: duration, creation time (`mvhd`, `QuickTime` 1904 epoch, or
 //! Apple's `com.apple.quicktime.creationdate` with its offset), the video track's size and
 //! display rotation (`tkhd` matrix), codec, frame rate, ISO 6709 location and the Apple
-//! ContentIdentifier (Live Photos), from `moov` alone — `mdat` is never read.
+//! `ContentIdentifier` (Live Photos), from `moov` alone — `mdat` is never read.
 
 use super::container::ContainerMeta;
 use super::isobmff::{self, child, full_box, path, Boxes};
@@ -41,18 +41,17 @@ fn fixed_16_16(v: u32) -> f64 {
 }
 
 /// Rotation (clockwise degrees, to the nearest quarter turn) and mirroring of a `tkhd` matrix.
-pub fn matrix_transform(m: &[u32; 9]) -> (u16, bool) {
-    let (a, b, c, d) = (
-        fixed_16_16(m[0]),
-        fixed_16_16(m[1]),
-        fixed_16_16(m[3]),
-        fixed_16_16(m[4]),
+pub fn matrix_transform(matrix: &[u32; 9]) -> (u16, bool) {
+    let (xx, xy, yx, yy) = (
+        fixed_16_16(matrix[0]),
+        fixed_16_16(matrix[1]),
+        fixed_16_16(matrix[3]),
+        fixed_16_16(matrix[4]),
     );
-    let det = a * d - b * c;
-    let mirror = det < 0.0;
+    let mirror = xx * yy - xy * yx < 0.0;
     // With a mirror, measure the rotation of the un-mirrored part (flip x first).
-    let (a, b) = if mirror { (-a, -b) } else { (a, b) };
-    let deg = b.atan2(a).to_degrees();
+    let (xx, xy) = if mirror { (-xx, -xy) } else { (xx, xy) };
+    let deg = xy.atan2(xx).to_degrees();
     let quarter = ((deg / 90.0).round() as i32).rem_euclid(4);
     ((quarter * 90) as u16, mirror)
 }
@@ -104,7 +103,7 @@ pub fn parse_iso6709(text: &str) -> Option<(f64, f64, Option<f64>)> {
     Some((lat, lon, alt))
 }
 
-/// A QuickTime `udta` text atom (`©xyz`, `©mak`...): 16-bit length, 16-bit language, text.
+/// A `QuickTime` `udta` text atom (`©xyz`, `©mak`...): 16-bit length, 16-bit language, text.
 fn udta_text(body: &[u8]) -> Option<String> {
     let len = usize::from(be_u16(body, 0)?);
     let text = body.get(4..4 + len).or_else(|| body.get(4..))?;
@@ -383,16 +382,16 @@ pub(crate) mod tests {
         }
         tkhd.extend_from_slice(&(u32::from(m.size.0) << 16).to_be_bytes());
         tkhd.extend_from_slice(&(u32::from(m.size.1) << 16).to_be_bytes());
-        let mut mdhd = vec![];
+        let mut media_header = vec![];
         for v in [
             m.created,
             m.created,
             600,
             600 * m.duration / m.timescale.max(1),
         ] {
-            mdhd.extend_from_slice(&v.to_be_bytes());
+            media_header.extend_from_slice(&v.to_be_bytes());
         }
-        mdhd.extend_from_slice(&[0; 4]);
+        media_header.extend_from_slice(&[0; 4]);
         let frames = 30 * m.duration / m.timescale.max(1);
         let mut stts = 1u32.to_be_bytes().to_vec();
         stts.extend_from_slice(&frames.to_be_bytes());
@@ -410,7 +409,7 @@ pub(crate) mod tests {
         let mdia = bx(
             b"mdia",
             &[
-                fbx(b"mdhd", 0, 0, &mdhd),
+                fbx(b"mdhd", 0, 0, &media_header),
                 fbx(b"hdlr", 0, 0, b"\0\0\0\0vide\0\0\0\0\0\0\0\0\0\0\0\0\0"),
                 bx(b"minf", &stbl),
             ]

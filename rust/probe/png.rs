@@ -18,13 +18,13 @@ pub fn tiff_start(b: &[u8]) -> usize {
 }
 
 /// The text of a `tEXt` or `iTXt` chunk, if its keyword is `keyword` (uncompressed only).
-fn text_value(kind: &[u8; 4], data: &[u8], keyword: &str) -> Option<String> {
+fn text_value(kind: [u8; 4], data: &[u8], keyword: &str) -> Option<String> {
     let nul = data.iter().position(|&b| b == 0)?;
     if &data[..nul] != keyword.as_bytes() {
         return None;
     }
     let rest = data.get(nul + 1..)?;
-    match kind {
+    match &kind {
         // Latin-1
         b"tEXt" => Some(rest.iter().map(|&b| char::from(b)).collect()),
         b"iTXt" => {
@@ -82,7 +82,7 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
             }
             b"tEXt" | b"iTXt" if len < 1 << 16 => {
                 let d = src.read(data_at, len)?;
-                if let Some(t) = text_value(&kind, &d, "Creation Time") {
+                if let Some(t) = text_value(kind, &d, "Creation Time") {
                     creation = Some(t);
                 }
             }
@@ -108,6 +108,8 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #![allow(clippy::trivially_copy_pass_by_ref)]
+
     use super::*;
 
     pub fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {

@@ -49,6 +49,8 @@ pub struct Source<'a> {
     /// `None` when `head` is the whole file.
     inner: Option<&'a dyn ReadAt>,
     head: &'a [u8],
+    /// The file's last bytes, when already read (`moov` often sits at the end of a movie).
+    tail: &'a [u8],
     size: u64,
 }
 
@@ -57,7 +59,23 @@ impl<'a> Source<'a> {
         Source {
             inner: Some(inner),
             head,
+            tail: &[],
             size,
+        }
+    }
+
+    /// A source over a probed file (its head and tail buffers are served without reads).
+    pub fn from_input(input: &'a super::Input<'a>) -> Self {
+        let tail = if input.tail.len() as u64 <= input.size {
+            input.tail
+        } else {
+            &[]
+        };
+        Source {
+            inner: Some(input.file),
+            head: input.head,
+            tail,
+            size: input.size,
         }
     }
 
@@ -66,6 +84,7 @@ impl<'a> Source<'a> {
         Source {
             inner: None,
             head: bytes,
+            tail: &[],
             size: bytes.len() as u64,
         }
     }
@@ -87,6 +106,11 @@ impl<'a> Source<'a> {
             .ok_or_else(|| format!("truncated: needs bytes {offset}..+{len} of {}", self.size))?;
         if end <= self.head.len() as u64 {
             return Ok(Cow::Borrowed(&self.head[offset as usize..end as usize]));
+        }
+        let tail_start = self.size - self.tail.len() as u64;
+        if offset >= tail_start && !self.tail.is_empty() {
+            let s = (offset - tail_start) as usize;
+            return Ok(Cow::Borrowed(&self.tail[s..s + len as usize]));
         }
         if len > MAX_READ {
             return Err(format!(
@@ -188,6 +212,12 @@ mod tests {
     fn reads_are_bounds_checked() {
         let data: Vec<u8> = (0u8..100).collect();
         let src = Source::new(&data, &data[..10], 100);
+        let with_tail = Source {
+            tail: &data[90..],
+            ..Source::new(&data, &data[..10], 100)
+        };
+        assert_eq!(&*with_tail.read(95, 2).unwrap(), &[95, 96]);
+        assert_eq!(&*with_tail.read(50, 2).unwrap(), &[50, 51]);
         assert_eq!(&*src.read(2, 3).unwrap(), &[2, 3, 4]);
         assert_eq!(&*src.read(95, 5).unwrap(), &[95, 96, 97, 98, 99]);
         assert!(src.read(96, 5).is_err());

@@ -1,5 +1,5 @@
 //! TIFF and TIFF-based RAW (DNG, NEF, CR2, ARW, ORF, RW2, PEF, SRW, ...): walks the IFD chain
-//! and SubIFDs to find the full-resolution image's size and the largest embedded JPEG preview,
+//! and `SubIFDs` to find the full-resolution image's size and the largest embedded JPEG preview,
 //! and cuts out the metadata part of the file (IFD0 with its EXIF/GPS IFDs and values) as the
 //! EXIF blob, so a 50 MB raw costs a few small reads.
 
@@ -385,8 +385,8 @@ pub(crate) mod tests {
         v.to_le_bytes().to_vec()
     }
 
-    /// A DNG-like file: IFD0 = 256×171 preview thumbnail (reduced), SubIFD = 6000×4000 raw,
-    /// IFD1-style JPEG preview in a second SubIFD, EXIF IFD with a maker-note-sized value.
+    /// A DNG-like file: IFD0 = 256×171 preview thumbnail (reduced), a `SubIFD` = 6000×4000 raw,
+    /// IFD1-style JPEG preview in a second `SubIFD`, EXIF IFD with a maker-note-sized value.
     pub fn dng() -> Vec<u8> {
         let mut b = Builder::new();
         let jpeg_at = b.blob(&[0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 0xff, 0xd9]);

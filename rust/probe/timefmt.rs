@@ -1,8 +1,12 @@
-//! Date/time text and numbers as containers write them (QuickTime seconds since 1904, ISO 8601
+//! Date/time text and numbers as containers write them (`QuickTime` seconds since 1904, ISO 8601
 //! with offsets, PNG "Creation Time" in RFC 1123 or EXIF style), turned into the record's
 //! local-time text plus an optional UTC offset. Impossible values give `None`, never a guess.
+//! Calendar arithmetic and the plausibility rule are `capture_time`'s, shared with EXIF.
 
+use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::capture_time::{self, civil_from_days, days_from_civil};
 
 /// Seconds between 1904-01-01 (the QuickTime/MP4 epoch) and 1970-01-01.
 pub const QUICKTIME_EPOCH_OFFSET: i64 = 2_082_844_800;
@@ -29,7 +33,7 @@ impl Stamp {
             self.year, self.month, self.day, self.hour, self.minute, self.second
         );
         if let Some(ms) = self.millis {
-            s.push_str(&format!(".{ms:03}"));
+            let _ = write!(s, ".{ms:03}");
         }
         s
     }
@@ -42,28 +46,23 @@ impl Stamp {
             + i64::from(self.second)
     }
 
-    /// Whether this could be a real capture time: a valid calendar date, not before 1900 (the
-    /// QuickTime zero 1904-01-01 and EXIF's 0000:00:00 are excluded) and not in the future
-    /// (beyond a two-day allowance for clocks and time zones).
+    /// Whether this could be a real capture time, by the same rule as EXIF dates
+    /// ([`capture_time::validate`]): a real calendar date, year ≥ 1900, not the `QuickTime` zero
+    /// 1904-01-01, not in the future.
     pub fn is_plausible(&self) -> bool {
-        if !(1..=12).contains(&self.month)
-            || self.day == 0
-            || self.day > days_in_month(self.year, self.month)
-            || self.hour > 23
-            || self.minute > 59
-            || self.second > 60
-            || self.year < 1900
-        {
-            return false;
-        }
-        if self.year == 1904 && self.month == 1 && self.day == 1 {
-            return false;
-        }
-        let utc = self.naive_unix() - i64::from(self.offset_minutes.unwrap_or(0)) * 60;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(i64::MAX, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        utc <= now.saturating_add(2 * 86_400)
+        let dt = capture_time::LocalDateTime {
+            year: self.year,
+            month: self.month,
+            day: self.day,
+            hour: self.hour,
+            minute: self.minute,
+            second: self.second,
+            millis: self.millis,
+        };
+        capture_time::validate(&dt, self.offset_minutes, now)
     }
 
     pub fn from_unix_utc(secs: i64) -> Stamp {
@@ -83,51 +82,18 @@ impl Stamp {
     }
 }
 
-fn is_leap(y: i32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i32, m: u32) -> u32 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y as i32, m, d)
-}
-
-/// A QuickTime/MP4 `creation_time` (seconds since 1904-01-01 UTC). Zero — "not set" — and
-/// impossible values give `None`.
+/// A QuickTime/MP4 `creation_time` (seconds since 1904-01-01 UTC). Zero — "not set" —, times
+/// before 1970 and future times give `None`.
 pub fn quicktime_time(secs: u64) -> Option<Stamp> {
     if secs == 0 {
         return None;
     }
     let unix = i64::try_from(secs).ok()? - QUICKTIME_EPOCH_OFFSET;
+    // A small count of seconds since 1904 is a camera with an unset clock, not a date: no
+    // digital video predates the Unix epoch.
+    if unix < 0 {
+        return None;
+    }
     Some(Stamp::from_unix_utc(unix)).filter(Stamp::is_plausible)
 }
 
@@ -282,19 +248,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_round_trip() {
-        for days in [-800_000i64, -1, 0, 1, 19_000, 20_000, 2_000_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-    }
-
-    #[test]
     fn quicktime_zero_and_epoch_are_unknown() {
         assert_eq!(quicktime_time(0), None);
         assert_eq!(quicktime_time(1), None); // 1904-01-01T00:00:01
+        assert_eq!(quicktime_time(86_400 * 365 * 30), None); // 1934
         let s = quicktime_time(3_772_202_602).unwrap(); // 2023-07-14T18:03:22Z
         assert_eq!(s.local(), "2023-07-14T18:03:22");
         assert_eq!(s.offset_minutes, Some(0));

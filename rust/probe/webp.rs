@@ -81,6 +81,8 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::trivially_copy_pass_by_ref)]
+
     use super::*;
 
     fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
@@ -107,15 +109,15 @@ mod tests {
         let vp8 = [0, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01];
         let m = parse(&Source::from_bytes(&riff(&[chunk(b"VP8 ", &vp8)]))).unwrap();
         assert_eq!((m.width, m.height), (Some(640), Some(480)));
-        let bits: u32 = 99 | (49 << 14);
+        let bits: u32 = 0x63 | (0x31 << 14);
         let mut vp8l = vec![0x2f];
         vp8l.extend_from_slice(&bits.to_le_bytes());
         let m = parse(&Source::from_bytes(&riff(&[chunk(b"VP8L", &vp8l)]))).unwrap();
         assert_eq!((m.width, m.height), (Some(100), Some(50)));
-        let vp8x = [8, 0, 0, 0, 0xff, 0x0f, 0, 0x9f, 0x0b, 0];
+        let extended = [8, 0, 0, 0, 0xff, 0x0f, 0, 0x9f, 0x0b, 0];
         let tiff = b"Exif\0\0MM\0*\0\0\0\x08\0";
         let f = riff(&[
-            chunk(b"VP8X", &vp8x),
+            chunk(b"VP8X", &extended),
             chunk(b"VP8 ", &vp8),
             chunk(b"EXIF", tiff),
         ]);

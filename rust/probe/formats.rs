@@ -1,0 +1,152 @@
+//! The entry point of every container probe: recognise the container from its first bytes
+//! (the extension only chooses when the content is unrecognisable, so an iPhone HEIC renamed
+//! `.jpg` is still read right), parse it, and merge the result into the record.
+
+use super::container::ContainerMeta;
+use super::source::Source;
+use super::{add_error, cr3, gif, heif, jpeg, mp4, png, raf, tiff, webp, FormatProbe, Input};
+use crate::exif::apply_exif;
+use crate::record::Record;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Container {
+    Jpeg,
+    Heif,
+    Movie,
+    Cr3,
+    Png,
+    Webp,
+    Gif,
+    Tiff,
+    Raf,
+}
+
+const HEIF_BRANDS: &[&[u8; 4]] = &[
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis",
+];
+
+fn sniff(head: &[u8]) -> Option<Container> {
+    if head.starts_with(&[0xff, 0xd8, 0xff]) {
+        return Some(Container::Jpeg);
+    }
+    if head.starts_with(png::SIGNATURE) {
+        return Some(Container::Png);
+    }
+    if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        return Some(Container::Webp);
+    }
+    if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        return Some(Container::Gif);
+    }
+    if head.starts_with(raf::MAGIC) {
+        return Some(Container::Raf);
+    }
+    let tiff_magic: [&[u8]; 6] = [b"II*\0", b"MM\0*", b"IIRO", b"IIRS", b"MMOR", b"IIU\0"];
+    if tiff_magic.iter().any(|m| head.starts_with(m)) {
+        return Some(Container::Tiff);
+    }
+    match head.get(4..8)? {
+        b"ftyp" => {
+            let size = u32::from_be_bytes(head.get(0..4)?.try_into().ok()?) as usize;
+            let ftyp = head.get(8..size.clamp(8, head.len()))?;
+            let brands = super::isobmff::brands(ftyp);
+            let major = brands.first()?;
+            if major == b"crx " {
+                Some(Container::Cr3)
+            } else if HEIF_BRANDS.contains(&major) {
+                Some(Container::Heif)
+            } else {
+                Some(Container::Movie)
+            }
+        }
+        // QuickTime files from before `ftyp`.
+        b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot" => Some(Container::Movie),
+        _ => None,
+    }
+}
+
+fn by_mime(mime: &str) -> Option<Container> {
+    Some(match mime {
+        "image/jpeg" => Container::Jpeg,
+        "image/heic" | "image/heif" | "image/avif" => Container::Heif,
+        "video/quicktime" | "video/mp4" | "video/x-m4v" => Container::Movie,
+        "image/png" => Container::Png,
+        "image/webp" => Container::Webp,
+        "image/gif" => Container::Gif,
+        "image/x-canon-cr3" => Container::Cr3,
+        "image/x-fuji-raf" => Container::Raf,
+        "image/tiff"
+        | "image/x-adobe-dng"
+        | "image/x-nikon-nef"
+        | "image/x-nikon-nrw"
+        | "image/x-canon-cr2"
+        | "image/x-sony-arw"
+        | "image/x-sony-sr2"
+        | "image/x-olympus-orf"
+        | "image/x-panasonic-rw2"
+        | "image/x-pentax-pef"
+        | "image/x-samsung-srw"
+        | "image/x-hasselblad-3fr"
+        | "image/x-epson-erf" => Container::Tiff,
+        _ => return None,
+    })
+}
+
+/// The probe for a mime type this module handles.
+pub fn for_mime(mime: &str) -> Option<FormatProbe> {
+    by_mime(mime).map(|_| probe as FormatProbe)
+}
+
+/// Probe any supported container (see the module docs).
+pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
+    let container = sniff(input.head)
+        .or_else(|| by_mime(rec.mime))
+        .ok_or("unrecognised file content")?;
+    if container == Container::Jpeg {
+        return jpeg::probe(input, rec);
+    }
+    let src = Source::from_input(input);
+    let meta: ContainerMeta = match container {
+        Container::Heif => heif::parse(&src),
+        Container::Movie => mp4::parse(&src),
+        Container::Cr3 => cr3::parse(&src),
+        Container::Png => png::parse(&src),
+        Container::Webp => webp::parse(&src),
+        Container::Gif => gif::parse(&src),
+        Container::Tiff => tiff::parse(&src),
+        Container::Raf => raf::parse(&src),
+        Container::Jpeg => unreachable!("handled above"),
+    }?;
+    for problem in meta.fill(rec, apply_exif) {
+        add_error(rec, problem);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        assert_eq!(sniff(b"\xff\xd8\xff\xe1"), Some(Container::Jpeg));
+        assert_eq!(
+            sniff(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+            Some(Container::Heif)
+        );
+        assert_eq!(
+            sniff(b"\0\0\0\x14ftypqt  \0\0\0\0qt  "),
+            Some(Container::Movie)
+        );
+        assert_eq!(
+            sniff(b"\0\0\0\x18ftypcrx \0\0\0\x01crx isom"),
+            Some(Container::Cr3)
+        );
+        assert_eq!(sniff(b"IIRO\x08\0\0\0"), Some(Container::Tiff));
+        assert_eq!(sniff(b"\0\0\0\x08wide"), Some(Container::Movie));
+        assert_eq!(sniff(b"\0\0\0\xffftyp"), None);
+        assert_eq!(sniff(b""), None);
+        assert_eq!(by_mime("image/x-sony-arw"), Some(Container::Tiff));
+        assert_eq!(by_mime("video/webm"), None);
+    }
+}
