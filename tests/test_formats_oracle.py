@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from albumen import _core
 from albumen.testing.formats import (
     ExifSpec,
@@ -97,7 +96,12 @@ def _files(d: Path) -> dict[str, Callable[[], object]]:
         "impossible.jpg": lambda: make_jpeg(d / "impossible.jpg", (16, 16), IMPOSSIBLE),
         "future.jpg": lambda: make_jpeg(d / "future.jpg", (16, 16), FUTURE),
         "plain.mp4": lambda: make_video(
-            d / "plain.mp4", (320, 240), 1.0, 30, "libx264", datetime(2023, 7, 14, 16, 3, 22, tzinfo=utc)
+            d / "plain.mp4",
+            (320, 240),
+            1.0,
+            30,
+            "libx264",
+            datetime(2023, 7, 14, 16, 3, 22, tzinfo=utc),
         ),
         "zero.mp4": lambda: make_video(d / "zero.mp4", (160, 120), 0.5, 25, "libx264"),
         "hevc.mov": lambda: make_video(d / "hevc.mov", (192, 108), 1.0, 24, "libx265"),
@@ -198,9 +202,11 @@ def expected_capture(o: dict[str, Any]) -> tuple[str, int | None, str] | None:
             off_text = text[19:]
             if source == "quicktime:CreationDate":
                 return v.isoformat(), 0, source  # mvhd is UTC
-            return v.isoformat(), offset(off_text) if off_text not in ("", "Z") else (
-                0 if off_text == "Z" else None
-            ), source
+            return (
+                v.isoformat(),
+                offset(off_text) if off_text not in ("", "Z") else (0 if off_text == "Z" else None),
+                source,
+            )
     v = plausible(str(o.get("IFD0:ModifyDate", "")))
     if v is not None:
         return v.isoformat(), offset(o.get("ExifIFD:OffsetTime")), "exif:ModifyDate"
@@ -230,9 +236,7 @@ ALL = sorted(_files(Path()).keys())
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_fields_match_exiftool(
-    library: tuple[Path, dict[str, dict[str, Any]]], name: str
-) -> None:
+def test_fields_match_exiftool(library: tuple[Path, dict[str, dict[str, Any]]], name: str) -> None:
     root, oracle = library
     o = oracle[name]
     r = probe(root, name)
@@ -298,7 +302,9 @@ def test_truncated_files_end_as_errors_never_crashes(
                         assert r[k] == full[k], (name, cut, k)
 
 
-def test_bit_flips_never_crash(library: tuple[Path, dict[str, dict[str, Any]]], tmp_path: Path) -> None:
+def test_bit_flips_never_crash(
+    library: tuple[Path, dict[str, dict[str, Any]]], tmp_path: Path
+) -> None:
     import random
 
     root, _ = library

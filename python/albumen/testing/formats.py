@@ -26,6 +26,7 @@ __all__ = [
     "exif_bytes",
     "exiftool_available",
     "exiftool_write",
+    "generate_mixed_library",
     "make_gif",
     "make_heic",
     "make_jpeg",
@@ -250,6 +251,7 @@ def make_video(
         stream.pix_fmt = "yuv420p"
         if codec in ("libx265", "hevc"):
             stream.codec_tag = "hvc1"
+            stream.options = {"x265-params": "log-level=error"}
         base = picture(size)
         frames = max(1, round(seconds * fps))
         for i in range(frames):
@@ -296,3 +298,91 @@ def add_quicktime_keys(path: Path, items: dict[str, str]) -> Path:
     moov = data[moov_at + 8 :] + meta
     path.write_bytes(data[:moov_at] + _box(b"moov", moov))
     return path
+
+
+#: Share of each format in a phone-and-camera library (``generate_mixed_library``).
+MIX: tuple[tuple[str, float], ...] = (
+    ("jpg", 0.40),
+    ("heic", 0.25),
+    ("mov", 0.10),
+    ("mp4", 0.05),
+    ("png", 0.10),
+    ("dng", 0.10),
+)
+_DATE = b"2023:07:14 18:03:22"
+_APPLE_DATE = b"2023-07-14T18:03:22+0200"
+
+
+def _templates(kind: str, work: Path, n: int) -> list[bytes]:
+    """``n`` encoded files of one format, each carrying the marker dates patched per copy."""
+    out: list[bytes] = []
+    makes = ("Apple", "Canon", "NIKON CORPORATION", "SONY", "Google")
+    for i in range(n):
+        spec = ExifSpec(
+            make=makes[i % len(makes)],
+            model=f"Model {i}",
+            orientation=(1, 6, 3, 8)[i % 4],
+            datetime_original=_DATE.decode(),
+            offset_original="+02:00",
+            iso=100 * (i + 1),
+            f_number=2.8,
+            exposure_time=Fraction(1, 125),
+            focal_length=35.0,
+            gps=(48.85 + i / 100, 2.29, 35.0) if i % 2 else None,
+            apple_content_id=f"LIVE-{i:04d}" if kind in ("jpg", "heic") else None,
+        )
+        size = (480 - 16 * i, 360 - 8 * i)
+        path = work / f"t{i}.{kind}"
+        if kind == "jpg":
+            make_jpeg(path, size, spec)
+        elif kind == "heic":
+            make_heic(path, size, spec)
+        elif kind == "png":
+            make_png(path, size, spec)
+        elif kind == "dng":
+            make_raw_like(path, (size[0] // 2, size[1] // 2), spec)
+        else:
+            make_video(path, (320, 240), 0.5, 30, "libx264" if i % 2 else "libx265")
+            add_quicktime_keys(path, {
+                "com.apple.quicktime.creationdate": _APPLE_DATE.decode(),
+                "com.apple.quicktime.content.identifier": f"LIVE-{i:04d}",
+                "com.apple.quicktime.location.ISO6709": "+48.8500+002.2900+035.000/",
+            })  # fmt: skip
+        out.append(path.read_bytes())
+        path.unlink()
+    return out
+
+
+def generate_mixed_library(
+    root: Path, count: int, *, jpeg_only: bool = False, seed: int = 0, templates: int = 12
+) -> dict[str, int]:
+    """Write ``count`` files into ``root/YYYY/MM/``: the format mix of :data:`MIX` (or JPEG
+    only), each a copy of one of a few encoded templates with its own capture date patched in
+    (same length, so no offset moves), so thousands of files take seconds. Returns the count
+    per extension."""
+    import random
+
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    work = root / ".templates"
+    work.mkdir(exist_ok=True)
+    mix = (("jpg", 1.0),) if jpeg_only else MIX
+    encoded = {kind: _templates(kind, work, templates) for kind, _ in mix}
+    work.rmdir()
+    counts: dict[str, int] = {}
+    kinds = [kind for kind, _ in mix]
+    weights = [w for _, w in mix]
+    for n in range(count):
+        kind = rng.choices(kinds, weights)[0]
+        data = rng.choice(encoded[kind])
+        year, month, day = 2012 + n % 12, 1 + n % 12, 1 + n % 28
+        hms = f"{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+        exif_date = f"{year}:{month:02d}:{day:02d} {hms}".encode()
+        apple_date = f"{year}-{month:02d}-{day:02d}T{hms}+0200".encode()
+        data = data.replace(_DATE, exif_date).replace(_APPLE_DATE, apple_date)
+        folder = root / f"{year}" / f"{year}-{month:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        ext = {"jpg": "JPG", "heic": "HEIC", "mov": "MOV"}.get(kind, kind)
+        (folder / f"IMG_{n:05d}.{ext}").write_bytes(data)
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
