@@ -20,6 +20,7 @@ from albumen.testing.formats import (
     add_quicktime_keys,
     exiftool_available,
     exiftool_write,
+    make_avif,
     make_gif,
     make_heic,
     make_jpeg,
@@ -79,6 +80,8 @@ def _files(d: Path) -> dict[str, Callable[[], object]]:
         "full.heic": lambda: make_heic(d / "full.heic", (64, 48), FULL),
         "camera.heic": lambda: make_heic(d / "camera.heic", (128, 96), CAMERA),
         "bare.heic": lambda: make_heic(d / "bare.heic", (40, 30)),
+        "full.avif": lambda: make_avif(d / "full.avif", (64, 48), FULL),
+        "camera.avif": lambda: make_avif(d / "camera.avif", (50, 30), CAMERA),
         "full.png": lambda: make_png(d / "full.png", (64, 48), FULL, "2023-07-14T18:03:22Z"),
         "text.png": lambda: make_png(
             d / "text.png", (30, 20), None, "Fri, 14 Jul 2023 18:03:22 +0200"
@@ -280,7 +283,19 @@ def test_fields_match_exiftool(library: tuple[Path, dict[str, dict[str, Any]]], 
 def test_every_format_is_covered(library: tuple[Path, dict[str, dict[str, Any]]]) -> None:
     _, oracle = library
     types = {o["File:FileType"] for o in oracle.values()}
-    assert {"JPEG", "HEIC", "PNG", "WEBP", "GIF", "TIFF", "DNG", "MP4", "MOV", "M4V"} <= types
+    assert {
+        "JPEG",
+        "HEIC",
+        "AVIF",
+        "PNG",
+        "WEBP",
+        "GIF",
+        "TIFF",
+        "DNG",
+        "MP4",
+        "MOV",
+        "M4V",
+    } <= types
 
 
 def test_truncated_files_end_as_errors_never_crashes(

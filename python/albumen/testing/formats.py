@@ -27,6 +27,7 @@ __all__ = [
     "exiftool_available",
     "exiftool_write",
     "generate_mixed_library",
+    "make_avif",
     "make_gif",
     "make_heic",
     "make_jpeg",
@@ -157,6 +158,15 @@ def make_heic(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -
     if spec is not None:
         kwargs["exif"] = exif_bytes(spec)
     picture(size).save(path, "HEIF", **kwargs)
+    return path
+
+
+def make_avif(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -> Path:
+    """AVIF through Pillow's own encoder (libavif)."""
+    kwargs: dict[str, object] = {"quality": 40}
+    if spec is not None:
+        kwargs["exif"] = exif_bytes(spec)
+    picture(size).save(path, "AVIF", **kwargs)
     return path
 
 
