@@ -83,9 +83,7 @@ mod tests {
         let mn = maker_note(id);
         assert_eq!(content_identifier(&mn).as_deref(), Some(id));
         assert_eq!(content_identifier(b"Nikon\0\x02\x10"), None);
-        for cut in 0..mn.len() {
-            assert_ne!(content_identifier(&mn[..cut]).as_deref(), Some("garbage"));
-        }
+        crate::probe::source::never_panics(&mn, |src| content_identifier(src.head()));
         let mut bad = mn.clone();
         bad[16 + 12 + 8..16 + 12 + 12].copy_from_slice(&u32::MAX.to_be_bytes());
         assert_eq!(content_identifier(&bad), None);

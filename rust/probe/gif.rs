@@ -29,5 +29,6 @@ mod tests {
         assert_eq!((m.width, m.height), (Some(320), Some(240)));
         assert!(parse(&Source::from_bytes(b"GIF89a\x40")).is_err());
         assert!(parse(&Source::from_bytes(b"\x89PNG")).is_err());
+        crate::probe::source::never_panics(b"GIF89a\x40\x01\xf0\x00\x00", parse);
     }
 }

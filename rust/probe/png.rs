@@ -200,5 +200,6 @@ pub(crate) mod tests {
             }
         }
         assert!(parse(&Source::from_bytes(b"GIF89a")).is_err());
+        crate::probe::source::never_panics(&f, parse);
     }
 }

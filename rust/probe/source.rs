@@ -204,6 +204,27 @@ pub fn be_uint(b: &[u8], at: usize, n: usize) -> Option<u64> {
     }
 }
 
+/// Fuzz-style robustness check for the parsers' tests: every truncation of `file`, and a few
+/// thousand copies with random bit flips, must parse to `Ok` or `Err` — never panic.
+#[cfg(test)]
+pub(crate) fn never_panics<T>(file: &[u8], parse: impl Fn(&Source) -> T) {
+    for cut in 0..file.len() {
+        let _ = parse(&Source::from_bytes(&file[..cut]));
+    }
+    let mut seed = 0x9e37_79b9u32 ^ file.len() as u32;
+    for _ in 0..3000 {
+        let mut f = file.to_vec();
+        for _ in 0..3 {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let i = (seed >> 8) as usize % f.len().max(1);
+            if let Some(b) = f.get_mut(i) {
+                *b ^= 1 << (seed % 8);
+            }
+        }
+        let _ = parse(&Source::from_bytes(&f));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
