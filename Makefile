@@ -48,10 +48,10 @@ demo: build ## generate a sample library, scan it, show the summary and a few ro
 test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates)
 	cargo test --no-default-features -q
 	$(BIN)/pytest -q tests
-	ALBUMEN_BENCH_SCALE=$(GATE_SCALE) $(BIN)/pytest -q benches benches/bench_formats.py -p no:cacheprovider
+	ALBUMEN_BENCH_SCALE=$(GATE_SCALE) $(BIN)/pytest -q benches -p no:cacheprovider
 
 bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots
-	$(BIN)/pytest benches benches/bench_formats.py -q --benchmark-json=build/bench/raw.json -p no:cacheprovider
+	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider
 
 lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D warnings
 	$(BIN)/ruff check python tests benches
