@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from albumen.events import EventBus, ScanCompletedEvent, ScanProgressEvent
+from albumen.live_photos import PairingReport, update_live_pairs
 from albumen.repository import KnownFile, SQLiteAssetRepository
 from albumen.scanner import LIBRARY_DIRNAME, ParallelScanner, Record
 
@@ -79,6 +80,8 @@ class ScanReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
+    #: Live Photo pairing pass run after the scan (``albumen.live_photos``).
+    live: PairingReport = field(default_factory=PairingReport)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the shape ``albumen scan --json`` prints)."""
@@ -194,12 +197,39 @@ class Library:
     def __len__(self) -> int:
         return self.repository.count()
 
-    def assets(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        """Stored rows ordered by path (``path`` and ``folder`` are bytes)."""
-        for n, row in enumerate(self.repository.iter_rows()):
+    def assets(
+        self, limit: int | None = None, *, include_hidden: bool = True
+    ) -> Iterator[dict[str, Any]]:
+        """Stored rows ordered by path (``path`` and ``folder`` are bytes). Without
+        ``include_hidden`` the hidden rows (the motion halves of Live Photos) are left out."""
+        n = 0
+        for row in self.repository.iter_rows():
+            if not include_hidden and row.get("hidden"):
+                continue
             if limit is not None and n >= limit:
                 return
+            n += 1
             yield row
+
+    def live_pairs(self) -> list[tuple[bytes, bytes, float]]:
+        """Live Photo pairs as ``(still path, motion path, confidence)``, ordered by still."""
+        with self.repository.transaction() as conn:
+            rows = conn.execute(
+                "SELECT s.path, m.path, s.live_confidence FROM assets s "
+                "JOIN assets m ON m.rowid = s.live_partner "
+                "WHERE s.live_partner IS NOT NULL AND m.hidden <> 0 AND s.hidden = 0 "
+                "ORDER BY s.path"
+            ).fetchall()
+        return [(bytes(a), bytes(b), float(c)) for a, b, c in rows]
+
+    def partner_paths(self) -> dict[int, bytes]:
+        """``rowid -> path`` of every row that is some row's Live Photo partner."""
+        with self.repository.transaction() as conn:
+            rows = conn.execute(
+                "SELECT rowid, path FROM assets WHERE rowid IN "
+                "(SELECT live_partner FROM assets WHERE live_partner IS NOT NULL)"
+            ).fetchall()
+        return {int(r): bytes(p) for r, p in rows}
 
     # -- browsing -------------------------------------------------------------------------------
 
@@ -292,15 +322,22 @@ class Library:
 
             total = len(to_probe)
             processed = 0
+            changed: set[bytes] = set()
             self._progress(progress, 0, total)
             for batch in scanner.probe_records(self.root, to_probe):
-                self._write_batch(batch, known, retry, vanished, vanished_by_id, report)
+                self._write_batch(batch, known, retry, vanished, vanished_by_id, report, changed)
                 processed += len(batch)
                 self._progress(progress, processed, total)
             report.cancelled = scanner.cancelled and processed < total
 
+            gone: set[bytes] = set()
             if not report.cancelled:
+                gone = set(vanished)
                 report.removed = repo.delete_paths(list(vanished))
+            # Live Photos: re-pair around what this scan wrote or removed (also after a cancel,
+            # for the files that were written).
+            with repo.transaction() as conn:
+                report.live = update_live_pairs(conn, changed, gone)
         finally:
             self._scanner = None
 
@@ -337,12 +374,15 @@ class Library:
         vanished: dict[bytes, KnownFile],
         vanished_by_id: dict[str, list[tuple[bytes, int]]],
         report: ScanReport,
+        changed: set[bytes],
     ) -> None:
-        """Store one probed batch in one transaction: updates, moves and inserts."""
+        """Store one probed batch in one transaction: updates, moves and inserts. Every path
+        written (and the old path of a moved file) is added to ``changed``."""
         upserts: list[Record] = []
         with self.repository.transaction():
             for record in batch:
                 key = os.fsencode(record["path"])
+                changed.add(key)
                 if key in known:
                     if key in retry and record.get("id") is None:
                         report.unchanged += 1  # still unreadable: its error is refreshed
@@ -354,6 +394,7 @@ class Library:
                 candidates = vanished_by_id.get(ident) if isinstance(ident, str) else None
                 if candidates and isinstance(ident, str):
                     old_path, rowid = candidates.pop()
+                    changed.add(old_path)
                     if not candidates:
                         del vanished_by_id[ident]
                     vanished.pop(old_path, None)

@@ -126,6 +126,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX assets_live_time ON assets(hidden, sort_time) WHERE live_partner IS NOT NULL;
     CREATE INDEX assets_error_time ON assets(hidden, sort_time) WHERE error IS NOT NULL;
     """,
+    # 3: Live Photo pairing (albumen.live_photos) looks rows up by Apple ContentIdentifier.
+    """
+    CREATE INDEX assets_content_id ON assets(content_id) WHERE content_id IS NOT NULL;
+    """,
 )
 
 

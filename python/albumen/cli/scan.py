@@ -41,6 +41,11 @@ LS_FIELDS = (
     "gps_lat",
     "gps_lon",
     "gps_alt",
+    "duration",
+    "codec",
+    "frame_rate",
+    "content_id",
+    "live_partner",
     "error",
 )
 
@@ -75,12 +80,16 @@ def format_mtime(mtime_ns: int | None) -> str | None:
     return (epoch + timedelta(microseconds=mtime_ns // 1000)).isoformat()
 
 
-def ls_record(row: dict[str, Any]) -> dict[str, Any]:
-    """One stored row in the shape ``albumen ls --json`` prints."""
+def ls_record(row: dict[str, Any], partners: dict[int, bytes] | None = None) -> dict[str, Any]:
+    """One stored row in the shape ``albumen ls --json`` prints. ``partners`` maps rowids to
+    paths, to show a Live Photo's ``live_partner`` as the partner's path."""
     out: dict[str, Any] = {}
     for name in LS_FIELDS:
         if name == "path":
             out[name] = os.fsdecode(row["path"])
+        elif name == "live_partner":
+            partner = (partners or {}).get(row.get("live_partner") or -1)
+            out[name] = os.fsdecode(partner) if partner is not None else None
         elif name == "mtime":
             out[name] = format_mtime(row.get("mtime_ns"))
         elif name == "captured_at":
@@ -112,7 +121,8 @@ SCAN_HELP = (
 )
 LS_HELP = (
     "List the indexed assets of ROOT, ordered by path (run `albumen scan ROOT` first).\n\n"
-    "Shows a table, or with --json one JSON object per line."
+    "Shows a table, or with --json one JSON object per line. The motion halves of Live "
+    "Photos are hidden unless --all is given; --live lists the Live Photo pairs instead."
 )
 
 
@@ -248,24 +258,69 @@ def ls(
             help="Print one JSON object per asset per line (id, path relative to ROOT, kind, "
             "mime, size, mtime, width, height, orientation, captured_at, captured_at_source, "
             "make, model, lens, iso, f_number, exposure_time, focal_length, gps_lat, gps_lon, "
-            "gps_alt, error).",
+            "gps_alt, duration, codec, frame_rate, content_id, live_partner (the partner's "
+            "path), error).",
         ),
     ] = False,
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=0, help="Show at most N assets.")
     ] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", "-a", help="Also list hidden assets (motion halves of Live Photos)."),
+    ] = False,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="List Live Photo pairs (still, motion, confidence) instead of assets; with "
+            "--json one object per pair.",
+        ),
+    ] = False,
 ) -> None:
     lib = _open_library(root, library, create=False)
     with lib:
-        rows = lib.assets(limit=limit)
+        if live:
+            _print_live(lib.live_pairs(), json_output, limit)
+            return
+        partners = lib.partner_paths()
+        rows = lib.assets(limit=limit, include_hidden=show_all)
         if json_output:
             out = sys.stdout
             for row in rows:
-                out.write(json.dumps(ls_record(row), ensure_ascii=True))
+                out.write(json.dumps(ls_record(row, partners), ensure_ascii=True))
                 out.write("\n")
             out.flush()
             return
         _print_table(rows, len(lib), limit)
+
+
+def _print_live(
+    pairs: list[tuple[bytes, bytes, float]], json_output: bool, limit: int | None
+) -> None:
+    shown = pairs if limit is None else pairs[:limit]
+    if json_output:
+        for still, motion, confidence in shown:
+            record = {
+                "still": os.fsdecode(still),
+                "motion": os.fsdecode(motion),
+                "confidence": confidence,
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=True) + "\n")
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(pairs)} Live Photo pairs", title_justify="left")
+    table.add_column("Still")
+    table.add_column("Motion")
+    table.add_column("Confidence", justify="right")
+    for still, motion, confidence in shown:
+        table.add_row(
+            _display(os.fsdecode(still)), _display(os.fsdecode(motion)), f"{confidence:.1f}"
+        )
+    Console().print(table)
 
 
 def _print_table(rows: Any, total: int, limit: int | None) -> None:
