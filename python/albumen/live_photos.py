@@ -58,6 +58,8 @@ class _Row:
     captured_at: str | None
     captured_offset: int | None
     partner: int | None
+    confidence: float | None
+    hidden: int
 
     @property
     def stem(self) -> bytes:
@@ -89,12 +91,18 @@ def _close_in_time(a: _Row, b: _Row) -> bool:
     return abs((la - lb).total_seconds()) <= MAX_SECONDS_APART
 
 
-_COLUMNS = "rowid, path, folder, kind, content_id, captured_at, captured_offset, live_partner"
+_COLUMNS = (
+    "rowid, path, folder, kind, content_id, captured_at, captured_offset, live_partner, "
+    "live_confidence, hidden"
+)
 
 
 def _rows(conn: sqlite3.Connection, where: str, args: Iterable[object]) -> list[_Row]:
     cur = conn.execute(f"SELECT {_COLUMNS} FROM assets WHERE {where}", tuple(args))
-    return [_Row(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4] or None, r[5], r[6], r[7]) for r in cur]
+    return [
+        _Row(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4] or None, r[5], r[6], r[7], r[8], r[9])
+        for r in cur
+    ]
 
 
 def _chunks(items: list[object], n: int = 500) -> Iterable[list[object]]:
@@ -189,7 +197,14 @@ def update_live_pairs(
             report.by_content_id += 1
         else:
             report.by_stem += 1
-    updates = [(*new.get(rowid, (None, None, 0)), rowid) for rowid in sorted(pool)]
+    # Write only the rows whose pairing changes (a fresh scan of a library without Live Photos
+    # writes nothing).
+    updates = []
+    for rowid in sorted(pool):
+        row = pool[rowid]
+        state = new.get(rowid, (None, None, 0))
+        if state != (row.partner, row.confidence, row.hidden):
+            updates.append((*state, rowid))
     conn.executemany(
         "UPDATE assets SET live_partner = ?, live_confidence = ?, hidden = ? WHERE rowid = ?",
         updates,

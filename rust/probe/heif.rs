@@ -276,8 +276,11 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
         .ok_or_else(|| walk_err.clone().unwrap_or_else(|| "no meta box".into()))?;
     let body = isobmff::read_body(src, meta_box)?;
     let meta = parse_meta(&body)?;
+    // In HEIF the container's transforms (irot/imir) are the only ones decoders apply; an
+    // EXIF Orientation beside them is informational and never changes the display size.
     let mut out = ContainerMeta {
         warning: walk_err,
+        container_transform: true,
         ..ContainerMeta::default()
     };
     let primary = meta.primary.or_else(|| meta.items.keys().min().copied());
@@ -302,11 +305,9 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
         if let Some(irot) = meta.property(p, b"irot").and_then(|b| b.first()) {
             // irot is counter-clockwise quarter turns.
             out.rotation = (360 - u16::from(irot & 3) * 90) % 360;
-            out.container_transform = true;
         }
         if meta.property(p, b"imir").is_some() {
             out.mirror = true;
-            out.container_transform = true;
         }
     }
     if out.width.is_none() {
