@@ -123,3 +123,12 @@ def test_stable_across_runs(conn: sqlite3.Connection) -> None:
     assert pairing(conn) == first
     assert first["f/IMG_0.HEIC"][0] == "f/IMG_0.MOV"
     assert first["f/IMG_0.JPG"][0] is None
+
+
+def test_a_library_without_candidates_loads_nothing(conn: sqlite3.Connection) -> None:
+    for i in range(50):
+        add(conn, f"2020/IMG_{i}.JPG", captured_at="2020-01-01T00:00:00")
+    add(conn, "clips/IMG_1.MOV", captured_at="2020-01-01T00:00:00")  # other folder
+    report = update_live_pairs(conn, changed=[f"2020/IMG_{i}.JPG".encode() for i in range(50)])
+    assert (report.considered, report.pairs) == (0, 0)
+    assert update_live_pairs(conn, full=True).considered == 0

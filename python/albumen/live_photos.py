@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -105,36 +105,58 @@ def _rows(conn: sqlite3.Connection, where: str, args: Iterable[object]) -> list[
     ]
 
 
-def _chunks(items: list[object], n: int = 500) -> Iterable[list[object]]:
+def _chunks(items: Sequence[object], n: int = 500) -> Iterable[list[object]]:
     for i in range(0, len(items), n):
-        yield items[i : i + n]
+        yield list(items[i : i + n])
 
 
 def _pool(
     conn: sqlite3.Connection, changed: set[bytes], removed: set[bytes], full: bool
 ) -> dict[int, _Row]:
-    if full:
-        return {r.rowid: r for r in _rows(conn, "1", ())}
-    folders = {p.rsplit(b"/", 1)[0] if b"/" in p else b"" for p in changed | removed}
+    """The rows whose pairing may change: in the affected folders (all folders with ``full``),
+    those that could pair by stem (folders holding both a still and a clip), those paired now,
+    and every row sharing a ContentIdentifier with them; plus rows whose partner is gone and
+    the current partners of all of these. Candidate discovery runs in SQL, so a library
+    without Live Photos costs a few index lookups."""
     pool: dict[int, _Row] = {}
-    for chunk in _chunks(list(folders)):
-        marks = ",".join("?" * len(chunk))
-        pool.update((r.rowid, r) for r in _rows(conn, f"folder IN ({marks})", chunk))
+
+    def add(where: str, args: Iterable[object]) -> None:
+        pool.update((r.rowid, r) for r in _rows(conn, where, args))
+
+    def marks(n: int) -> str:
+        return ",".join("?" * n)
+
+    if full:
+        scopes: list[tuple[str, list[object]]] = [("1", [])]
+    else:
+        folders = {p.rsplit(b"/", 1)[0] if b"/" in p else b"" for p in changed | removed}
+        scopes = [(f"folder IN ({marks(len(c))})", c) for c in _chunks(sorted(folders))]
+    for scope, args in scopes:
+        mixed = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT folder FROM assets WHERE {scope} AND kind IN ('photo', 'video') "
+                "GROUP BY folder HAVING count(DISTINCT kind) = 2",
+                args,
+            )
+        ]
+        for chunk in _chunks(mixed):
+            add(f"folder IN ({marks(len(chunk))})", chunk)
+        add(f"{scope} AND live_partner IS NOT NULL", args)
+        ids = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT content_id FROM assets WHERE {scope} AND content_id IS NOT NULL",
+                args,
+            )
+        ]
+        for chunk in _chunks(ids):
+            add(f"content_id IN ({marks(len(chunk))})", chunk)
     # Rows whose partner is gone (removed or moved away) must be unpaired.
-    dangling = _rows(
-        conn,
-        "live_partner IS NOT NULL AND live_partner NOT IN (SELECT rowid FROM assets)",
-        (),
-    )
-    pool.update((r.rowid, r) for r in dangling)
-    ids = {r.content_id for r in pool.values() if r.content_id}
-    for chunk in _chunks(list(ids)):
-        marks = ",".join("?" * len(chunk))
-        pool.update((r.rowid, r) for r in _rows(conn, f"content_id IN ({marks})", chunk))
+    add("live_partner IS NOT NULL AND live_partner NOT IN (SELECT rowid FROM assets)", ())
     partners = [r.partner for r in pool.values() if r.partner is not None]
-    for chunk in _chunks(list(partners)):
-        marks = ",".join("?" * len(chunk))
-        pool.update((r.rowid, r) for r in _rows(conn, f"rowid IN ({marks})", chunk))
+    for chunk in _chunks(partners):
+        add(f"rowid IN ({marks(len(chunk))})", chunk)
     return pool
 
 
