@@ -1,5 +1,6 @@
-//! Capture times: parse and validate the date strings cameras write (EXIF, and by reuse any
-//! other container), and fall back to the file's mtime.
+//! Capture times: one date-time type ([`DateTime`]) with one validity rule, one ISO formatter,
+//! one offset parser and one calendar, used by every source — EXIF text here, the container
+//! forms (`QuickTime` seconds, ISO 8601, RFC 1123) in `probe::timefmt` — and the mtime fallback.
 //!
 //! Every source produces a [`CaptureTime`]: local wall-clock time as ISO 8601 text without an
 //! offset (`2023-07-14T18:03:22.120`, milliseconds only when the file gives sub-seconds), the UTC
@@ -15,9 +16,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::record::{time_source, CaptureTime};
 
-/// A validated calendar date and time of day, as written in the file (local time).
+/// A calendar date and wall-clock time as a file writes it (local time), plus its UTC offset
+/// when known. Every container's date text and numbers end up here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LocalDateTime {
+pub struct DateTime {
     pub year: i32,
     pub month: u32,
     pub day: u32,
@@ -26,15 +28,65 @@ pub struct LocalDateTime {
     pub second: u32,
     /// Milliseconds, when the source gives sub-seconds.
     pub millis: Option<u32>,
+    /// Minutes east of UTC, when the source says.
+    pub offset_minutes: Option<i32>,
 }
 
-impl LocalDateTime {
+impl DateTime {
+    /// The wall-clock time `offset_minutes` east of UTC at an instant (nanoseconds since the
+    /// Unix epoch). Milliseconds are set only when the instant has a fraction.
+    pub fn from_unix_nanos(nanos: i64, offset_minutes: i32) -> DateTime {
+        let local_ns = nanos + i64::from(offset_minutes) * 60 * 1_000_000_000;
+        let secs = local_ns.div_euclid(1_000_000_000);
+        let frac_ms = (local_ns.rem_euclid(1_000_000_000) / 1_000_000) as u32;
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let tod = secs.rem_euclid(86_400) as u32;
+        DateTime {
+            year,
+            month,
+            day,
+            hour: tod / 3_600,
+            minute: tod / 60 % 60,
+            second: tod % 60,
+            millis: (frac_ms != 0).then_some(frac_ms),
+            offset_minutes: Some(offset_minutes),
+        }
+    }
+
     /// Seconds since 1970-01-01T00:00:00 of this wall-clock time (as if it were UTC).
     pub fn naive_unix_seconds(&self) -> i64 {
         days_from_civil(self.year, self.month, self.day) * 86_400
             + i64::from(self.hour) * 3_600
             + i64::from(self.minute) * 60
             + i64::from(self.second)
+    }
+
+    /// Whether this is plausible as a capture time: a real calendar date, year ≥ 1900, not the
+    /// `QuickTime` zero date 1904-01-01T00:00:00, and not more than a day in the future.
+    pub fn is_plausible(&self) -> bool {
+        if self.year < 1900
+            || !(1..=12).contains(&self.month)
+            || self.day == 0
+            || self.day > days_in_month(self.year, self.month)
+            || self.hour > 23
+            || self.minute > 59
+            || self.second > 59
+        {
+            return false;
+        }
+        let fields = (
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+        );
+        if fields == (1904, 1, 1, 0, 0, 0) {
+            return false;
+        }
+        let utc = self.naive_unix_seconds() - i64::from(self.offset_minutes.unwrap_or(0)) * 60;
+        utc <= now_unix_seconds() + 86_400
     }
 
     /// ISO 8601 without offset: `YYYY-MM-DDTHH:MM:SS[.mmm]`.
@@ -50,6 +102,15 @@ impl LocalDateTime {
             let _ = write!(s, ".{ms:03}");
         }
         s
+    }
+
+    /// The record's capture time, found at `source`.
+    pub fn capture_time(&self, source: &'static str) -> CaptureTime {
+        CaptureTime {
+            local: self.to_iso(),
+            offset_minutes: self.offset_minutes,
+            source,
+        }
     }
 }
 
@@ -97,7 +158,8 @@ fn now_unix_seconds() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn digits(s: &[u8]) -> Option<u32> {
+/// The value of a run of ASCII digits; `None` when empty or anything else is in it.
+pub fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -109,8 +171,9 @@ fn digits(s: &[u8]) -> Option<u32> {
 
 /// Parse `YYYY:MM:DD HH:MM:SS` (EXIF), also accepting `-` between date parts and `T` before
 /// the time, and an optional fraction `.fff` after the seconds. Trailing NULs and blanks are
-/// ignored. Returns `None` for anything malformed or impossible (see [`validate`]).
-pub fn parse_datetime(text: &str) -> Option<LocalDateTime> {
+/// ignored. Returns `None` for anything malformed or implausible (see
+/// [`DateTime::is_plausible`]).
+pub fn parse_datetime(text: &str) -> Option<DateTime> {
     let b = text
         .trim_matches(|c: char| c == '\0' || c.is_whitespace())
         .as_bytes();
@@ -132,7 +195,7 @@ pub fn parse_datetime(text: &str) -> Option<LocalDateTime> {
         [] | [b'Z' | b'+' | b'-', ..] => None,
         _ => return None,
     };
-    let dt = LocalDateTime {
+    let dt = DateTime {
         year: digits(&b[0..4])? as i32,
         month: digits(&b[5..7])?,
         day: digits(&b[8..10])?,
@@ -140,12 +203,14 @@ pub fn parse_datetime(text: &str) -> Option<LocalDateTime> {
         minute: digits(&b[14..16])?,
         second: digits(&b[17..19])?,
         millis,
+        offset_minutes: None,
     };
-    validate(&dt, None, now_unix_seconds()).then_some(dt)
+    dt.is_plausible().then_some(dt)
 }
 
-/// Milliseconds from the digits of a decimal fraction ("12" → 120, "123456" → 123).
-fn fraction_millis(frac: &[u8]) -> Option<u32> {
+/// Milliseconds from the digits of a decimal fraction ("12" → 120, "123456" → 123), up to
+/// the first NUL or blank.
+pub fn fraction_millis(frac: &[u8]) -> Option<u32> {
     let end = frac
         .iter()
         .position(|&c| c == 0 || c == b' ')
@@ -169,10 +234,11 @@ pub fn parse_subsec(text: &str) -> Option<u32> {
     )
 }
 
-/// Parse a UTC offset `+HH:MM` / `-HH:MM` / `+HHMM` / `Z` into minutes east of UTC.
+/// Parse a UTC offset `+HH:MM` / `-HH:MM` / `+HHMM` / `+HH`, or `Z` / `GMT` / `UTC` / `UT`
+/// (offset 0), into minutes east of UTC. Offsets beyond ±14:00 are refused.
 pub fn parse_offset(text: &str) -> Option<i32> {
     let t = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-    if t == "Z" {
+    if matches!(t, "Z" | "z" | "GMT" | "UTC" | "UT") {
         return Some(0);
     }
     let b = t.as_bytes();
@@ -193,27 +259,6 @@ pub fn parse_offset(text: &str) -> Option<i32> {
     Some(sign * (h * 60 + m) as i32)
 }
 
-/// Whether a date-time is plausible as a capture time: a real calendar date, year ≥ 1900, not
-/// the `QuickTime` zero date 1904-01-01T00:00:00, and not more than a day after `now` (seconds
-/// since the epoch).
-pub fn validate(dt: &LocalDateTime, offset_minutes: Option<i32>, now: i64) -> bool {
-    if dt.year < 1900
-        || !(1..=12).contains(&dt.month)
-        || dt.day == 0
-        || dt.day > days_in_month(dt.year, dt.month)
-        || dt.hour > 23
-        || dt.minute > 59
-        || dt.second > 59
-    {
-        return false;
-    }
-    if (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second) == (1904, 1, 1, 0, 0, 0) {
-        return false;
-    }
-    let utc = dt.naive_unix_seconds() - i64::from(offset_minutes.unwrap_or(0)) * 60;
-    utc <= now + 86_400
-}
-
 /// Build a capture time from a date string plus optional sub-seconds and offset text, as EXIF
 /// stores them. `None` when the date is missing or implausible, so the caller tries the next
 /// source. A malformed sub-second or offset is dropped; the date still counts.
@@ -227,40 +272,8 @@ pub fn from_parts(
     if let Some(ms) = subsec.and_then(parse_subsec) {
         dt.millis = Some(ms);
     }
-    let offset_minutes = offset.and_then(parse_offset);
-    if !validate(&dt, offset_minutes, now_unix_seconds()) {
-        return None;
-    }
-    Some(CaptureTime {
-        local: dt.to_iso(),
-        offset_minutes,
-        source,
-    })
-}
-
-/// A capture time from an instant (nanoseconds since the Unix epoch, UTC), shown as local time
-/// at `offset_minutes` east of UTC. For containers that store UTC instants (`QuickTime`) and for
-/// the mtime fallback. Milliseconds appear only when the instant has a fraction.
-pub fn from_unix_nanos(nanos: i64, offset_minutes: i32, source: &'static str) -> CaptureTime {
-    let local_ns = nanos + i64::from(offset_minutes) * 60 * 1_000_000_000;
-    let secs = local_ns.div_euclid(1_000_000_000);
-    let frac_ms = (local_ns.rem_euclid(1_000_000_000) / 1_000_000) as u32;
-    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-    let tod = secs.rem_euclid(86_400) as u32;
-    let dt = LocalDateTime {
-        year,
-        month,
-        day,
-        hour: tod / 3_600,
-        minute: tod / 60 % 60,
-        second: tod % 60,
-        millis: (frac_ms != 0).then_some(frac_ms),
-    };
-    CaptureTime {
-        local: dt.to_iso(),
-        offset_minutes: Some(offset_minutes),
-        source,
-    }
+    dt.offset_minutes = offset.and_then(parse_offset);
+    dt.is_plausible().then(|| dt.capture_time(source))
 }
 
 /// The last-resort capture time: the file's modification time.
@@ -269,7 +282,7 @@ pub fn from_unix_nanos(nanos: i64, offset_minutes: i32, source: &'static str) ->
 /// then does not depend on where or when (DST) the scan ran, and it is exact as an instant,
 /// which is all an mtime is. Viewers convert to local time for display.
 pub fn from_mtime(mtime_ns: i64) -> CaptureTime {
-    from_unix_nanos(mtime_ns, 0, time_source::FILE_MTIME)
+    DateTime::from_unix_nanos(mtime_ns, 0).capture_time(time_source::FILE_MTIME)
 }
 
 #[cfg(test)]
@@ -334,6 +347,9 @@ mod tests {
         assert_eq!(parse_offset("-05:30"), Some(-330));
         assert_eq!(parse_offset("+0545"), Some(345));
         assert_eq!(parse_offset("Z"), Some(0));
+        assert_eq!(parse_offset(" GMT"), Some(0));
+        assert_eq!(parse_offset("-05"), Some(-300));
+        assert_eq!(parse_offset("+14:30"), None);
         assert_eq!(parse_offset("+25:00"), None);
         assert_eq!(parse_offset("   :  "), None);
         let c = from_parts(
@@ -370,8 +386,8 @@ mod tests {
         assert_eq!(c.local, "2023-07-14T16:03:22.120");
         assert_eq!(c.offset_minutes, Some(0));
         assert_eq!(c.source, time_source::FILE_MTIME);
-        let c = from_unix_nanos(ns - 120_000_000, 120, time_source::QUICKTIME);
-        assert_eq!(c.local, "2023-07-14T18:03:22");
+        let dt = DateTime::from_unix_nanos(ns - 120_000_000, 120);
+        assert_eq!(dt.to_iso(), "2023-07-14T18:03:22");
         assert_eq!(from_mtime(-1_000_000_000).local, "1969-12-31T23:59:59");
     }
 }

@@ -1,7 +1,7 @@
 //! What a container parser finds, before it is merged into a [`Record`](crate::record::Record):
 //! one plain struct shared by every format, so each parser stays a pure function over bytes.
 
-use super::timefmt::Stamp;
+use crate::capture_time::DateTime;
 
 /// A byte range inside the probed file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct ContainerMeta {
     /// An embedded JPEG preview.
     pub preview: Option<Range>,
     /// A capture time the container itself records, and its source constant.
-    pub captured: Option<(Stamp, &'static str)>,
+    pub captured: Option<(DateTime, &'static str)>,
     pub make: Option<String>,
     pub model: Option<String>,
     pub duration: Option<f64>,
@@ -81,7 +81,7 @@ impl ContainerMeta {
     /// fills the gaps. Capture time: EXIF `DateTimeOriginal`/`CreateDate` win; a container time
     /// (`QuickTime`, PNG "Creation Time") beats EXIF `ModifyDate`. Returns the non-fatal problems.
     pub fn fill(self, rec: &mut crate::record::Record, apply_exif: ApplyExif) -> Vec<String> {
-        use crate::record::{time_source, CaptureTime};
+        use crate::record::time_source;
         let mut problems = Vec::new();
         if self.width.is_some() {
             rec.width = self.width;
@@ -110,17 +110,13 @@ impl ContainerMeta {
                 rec.orientation = Some(orientation_of(self.rotation, self.mirror));
             }
         }
-        if let Some((stamp, source)) = self.captured {
+        if let Some((time, source)) = self.captured {
             let weak = rec
                 .captured
                 .as_ref()
                 .is_none_or(|c| c.source == time_source::EXIF_MODIFIED);
             if weak {
-                rec.captured = Some(CaptureTime {
-                    local: stamp.local(),
-                    offset_minutes: stamp.offset_minutes,
-                    source,
-                });
+                rec.captured = Some(time.capture_time(source));
             }
         }
         if rec.make.is_none() {

@@ -6,7 +6,7 @@
 use super::container::ContainerMeta;
 use super::isobmff::{self, child, full_box, path, Boxes};
 use super::source::{be_u16, be_u32, be_u64, Source};
-use super::timefmt::{self, Stamp};
+use super::timefmt;
 use crate::record::time_source;
 
 /// A video sample entry fourcc → codec name (as ffprobe names them).
@@ -342,11 +342,6 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
     Ok(out)
 }
 
-/// The stamp of a parsed movie's capture time, for tests and callers.
-pub fn captured(meta: &ContainerMeta) -> Option<&Stamp> {
-    meta.captured.as_ref().map(|(s, _)| s)
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::isobmff::tests::{bx, fbx};
@@ -468,10 +463,10 @@ pub(crate) mod tests {
         assert_eq!(m.codec.as_deref(), Some("hevc"));
         assert_eq!((m.width, m.height, m.rotation), (Some(1920), Some(1080), 0));
         assert!((m.frame_rate.unwrap() - 30.0).abs() < 1e-9);
-        let (stamp, source) = m.captured.clone().unwrap();
+        let (stamp, source) = m.captured.unwrap();
         assert_eq!(source, time_source::QUICKTIME);
         assert_eq!(
-            (stamp.local(), stamp.offset_minutes),
+            (stamp.to_iso(), stamp.offset_minutes),
             ("2023-07-14T18:03:22".into(), Some(0))
         );
     }
@@ -496,7 +491,7 @@ pub(crate) mod tests {
         let m = parse(&Source::from_bytes(&movie(&b))).unwrap();
         assert_eq!(m.rotation, 90);
         assert_eq!(m.display_size(), Some((1080, 1920)));
-        let (stamp, source) = m.captured.clone().unwrap();
+        let (stamp, source) = m.captured.unwrap();
         assert_eq!(source, time_source::QUICKTIME_APPLE);
         assert_eq!(stamp.offset_minutes, Some(120));
         assert_eq!(m.gps, Some((37.3318, -122.0312, Some(10.0))));

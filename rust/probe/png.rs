@@ -152,7 +152,7 @@ pub(crate) mod tests {
         assert_eq!(&f[exif.file_offset.unwrap() as usize..][..4], b"II*\0");
         let (s, src) = m.captured.unwrap();
         assert_eq!(
-            (s.local(), s.offset_minutes, src),
+            (s.to_iso(), s.offset_minutes, src),
             (
                 "2023-07-14T18:03:22".into(),
                 Some(120),

@@ -1,90 +1,16 @@
 //! Date/time text and numbers as containers write them (`QuickTime` seconds since 1904, ISO 8601
-//! with offsets, PNG "Creation Time" in RFC 1123 or EXIF style), turned into the record's
-//! local-time text plus an optional UTC offset. Impossible values give `None`, never a guess.
-//! Calendar arithmetic and the plausibility rule are `capture_time`'s, shared with EXIF.
+//! with offsets, PNG "Creation Time" in RFC 1123 or EXIF style), parsed into the shared
+//! [`DateTime`]. Impossible values give `None`, never a guess. The type, its plausibility rule,
+//! the offset parser and the calendar are `capture_time`'s, shared with EXIF.
 
-use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use crate::capture_time::{self, civil_from_days, days_from_civil};
+use crate::capture_time::{digits, fraction_millis, parse_offset, DateTime};
 
 /// Seconds between 1904-01-01 (the QuickTime/MP4 epoch) and 1970-01-01.
 pub const QUICKTIME_EPOCH_OFFSET: i64 = 2_082_844_800;
 
-/// A parsed timestamp: local wall-clock fields and the UTC offset in minutes when known.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stamp {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-    /// Milliseconds, when the source carried sub-seconds.
-    pub millis: Option<u32>,
-    pub offset_minutes: Option<i32>,
-}
-
-impl Stamp {
-    /// ISO 8601 local time without offset: `2023-07-14T18:03:22` or `...22.120`.
-    pub fn local(&self) -> String {
-        let mut s = format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        );
-        if let Some(ms) = self.millis {
-            let _ = write!(s, ".{ms:03}");
-        }
-        s
-    }
-
-    /// Seconds since 1970 of these wall-clock fields read as UTC.
-    pub fn naive_unix(&self) -> i64 {
-        days_from_civil(self.year, self.month, self.day) * 86_400
-            + i64::from(self.hour) * 3600
-            + i64::from(self.minute) * 60
-            + i64::from(self.second)
-    }
-
-    /// Whether this could be a real capture time, by the same rule as EXIF dates
-    /// ([`capture_time::validate`]): a real calendar date, year ≥ 1900, not the `QuickTime` zero
-    /// 1904-01-01, not in the future.
-    pub fn is_plausible(&self) -> bool {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(i64::MAX, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let dt = capture_time::LocalDateTime {
-            year: self.year,
-            month: self.month,
-            day: self.day,
-            hour: self.hour,
-            minute: self.minute,
-            second: self.second,
-            millis: self.millis,
-        };
-        capture_time::validate(&dt, self.offset_minutes, now)
-    }
-
-    pub fn from_unix_utc(secs: i64) -> Stamp {
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        Stamp {
-            year,
-            month,
-            day,
-            hour: (rem / 3600) as u32,
-            minute: (rem % 3600 / 60) as u32,
-            second: (rem % 60) as u32,
-            millis: None,
-            offset_minutes: Some(0),
-        }
-    }
-}
-
 /// A QuickTime/MP4 `creation_time` (seconds since 1904-01-01 UTC). Zero — "not set" —, times
 /// before 1970 and future times give `None`.
-pub fn quicktime_time(secs: u64) -> Option<Stamp> {
+pub fn quicktime_time(secs: u64) -> Option<DateTime> {
     if secs == 0 {
         return None;
     }
@@ -94,56 +20,21 @@ pub fn quicktime_time(secs: u64) -> Option<Stamp> {
     if unix < 0 {
         return None;
     }
-    Some(Stamp::from_unix_utc(unix)).filter(Stamp::is_plausible)
+    let nanos = unix.checked_mul(1_000_000_000)?;
+    Some(DateTime::from_unix_nanos(nanos, 0)).filter(DateTime::is_plausible)
 }
 
 fn take_digits(s: &[u8], pos: &mut usize, n: usize) -> Option<u32> {
-    let digits = s.get(*pos..*pos + n)?;
-    if !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
+    let value = digits(s.get(*pos..*pos + n)?)?;
     *pos += n;
-    Some(
-        digits
-            .iter()
-            .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0')),
-    )
-}
-
-/// Parse a trailing UTC offset: `Z`, `+0200`, `+02:00`, `-05`, ` GMT`, ` UTC`. Returns the
-/// offset in minutes; `Ok(None)` when there is none.
-fn parse_offset(rest: &[u8]) -> Result<Option<i32>, ()> {
-    let rest = rest.trim_ascii();
-    match rest {
-        b"" => return Ok(None),
-        b"Z" | b"z" | b"GMT" | b"UTC" | b"UT" => return Ok(Some(0)),
-        _ => {}
-    }
-    let sign = match rest.first() {
-        Some(b'+') => 1,
-        Some(b'-') => -1,
-        _ => return Err(()),
-    };
-    let mut pos = 1;
-    let hours = take_digits(rest, &mut pos, 2).ok_or(())?;
-    if rest.get(pos) == Some(&b':') {
-        pos += 1;
-    }
-    let minutes = if pos < rest.len() {
-        take_digits(rest, &mut pos, 2).ok_or(())?
-    } else {
-        0
-    };
-    if pos != rest.len() || hours > 14 || minutes > 59 {
-        return Err(());
-    }
-    Ok(Some(sign * (hours * 60 + minutes) as i32))
+    Some(value)
 }
 
 /// Parse `YYYY-MM-DDTHH:MM[:SS[.fff]][offset]`, also with `:` or `/` between date fields and
 /// a space instead of `T` (EXIF style). Returns `None` for anything else or an impossible date.
-pub fn parse_iso(text: &str) -> Option<Stamp> {
-    let s = text.trim().trim_end_matches('\0').as_bytes();
+pub fn parse_iso(text: &str) -> Option<DateTime> {
+    let text = text.trim().trim_end_matches('\0');
+    let s = text.as_bytes();
     let mut pos = 0;
     let year = take_digits(s, &mut pos, 4)? as i32;
     let sep = *s.get(pos)?;
@@ -175,21 +66,11 @@ pub fn parse_iso(text: &str) -> Option<Stamp> {
                 while s.get(pos).is_some_and(u8::is_ascii_digit) {
                     pos += 1;
                 }
-                let frac = &s[start..pos];
-                if frac.is_empty() {
-                    return None;
-                }
-                let ms = frac
-                    .iter()
-                    .chain(std::iter::repeat(&b'0'))
-                    .take(3)
-                    .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
-                millis = Some(ms);
+                millis = Some(fraction_millis(&s[start..pos])?);
             }
         }
     }
-    let offset_minutes = parse_offset(&s[pos..]).ok()?;
-    Some(Stamp {
+    let time = DateTime {
         year,
         month,
         day,
@@ -197,14 +78,14 @@ pub fn parse_iso(text: &str) -> Option<Stamp> {
         minute,
         second,
         millis,
-        offset_minutes,
-    })
-    .filter(Stamp::is_plausible)
+        offset_minutes: None,
+    };
+    with_zone(time, text.get(pos..)?)
 }
 
 /// Parse RFC 1123 / RFC 2822 dates (`Sat, 14 Jul 2023 18:03:22 +0200`), the form the PNG
 /// specification suggests for "Creation Time".
-pub fn parse_rfc1123(text: &str) -> Option<Stamp> {
+pub fn parse_rfc1123(text: &str) -> Option<DateTime> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
@@ -223,9 +104,7 @@ pub fn parse_rfc1123(text: &str) -> Option<Stamp> {
         Some(s) => s.parse().ok()?,
         None => 0,
     };
-    let zone: Vec<&str> = parts.collect();
-    let offset_minutes = parse_offset(zone.join(" ").as_bytes()).ok()?;
-    Some(Stamp {
+    let time = DateTime {
         year,
         month,
         day,
@@ -233,13 +112,23 @@ pub fn parse_rfc1123(text: &str) -> Option<Stamp> {
         minute,
         second,
         millis: None,
-        offset_minutes,
-    })
-    .filter(Stamp::is_plausible)
+        offset_minutes: None,
+    };
+    with_zone(time, &parts.collect::<Vec<_>>().join(" "))
+}
+
+/// `time` at the UTC offset `zone` names (`Z`, `+0200`, `-05:30`, `GMT`...; blank: unknown),
+/// if the zone is readable and the time plausible.
+fn with_zone(mut time: DateTime, zone: &str) -> Option<DateTime> {
+    let zone = zone.trim();
+    if !zone.is_empty() {
+        time.offset_minutes = Some(parse_offset(zone)?);
+    }
+    Some(time).filter(DateTime::is_plausible)
 }
 
 /// Any of the textual forms above.
-pub fn parse_any(text: &str) -> Option<Stamp> {
+pub fn parse_any(text: &str) -> Option<DateTime> {
     parse_iso(text).or_else(|| parse_rfc1123(text))
 }
 
@@ -253,7 +142,7 @@ mod tests {
         assert_eq!(quicktime_time(1), None); // 1904-01-01T00:00:01
         assert_eq!(quicktime_time(86_400 * 365 * 30), None); // 1934
         let s = quicktime_time(3_772_202_602).unwrap(); // 2023-07-14T18:03:22Z
-        assert_eq!(s.local(), "2023-07-14T18:03:22");
+        assert_eq!(s.to_iso(), "2023-07-14T18:03:22");
         assert_eq!(s.offset_minutes, Some(0));
         assert_eq!(quicktime_time(u64::MAX), None);
         assert_eq!(quicktime_time(9_000_000_000), None); // 2189: far future
@@ -263,17 +152,17 @@ mod tests {
     fn iso_forms() {
         let s = parse_iso("2023-07-14T18:03:22+0200").unwrap();
         assert_eq!(
-            (s.local(), s.offset_minutes),
+            (s.to_iso(), s.offset_minutes),
             ("2023-07-14T18:03:22".into(), Some(120))
         );
         let s = parse_iso("2023-07-14T18:03:22.5-05:30").unwrap();
         assert_eq!(
-            (s.local(), s.offset_minutes),
+            (s.to_iso(), s.offset_minutes),
             ("2023-07-14T18:03:22.500".into(), Some(-330))
         );
         let s = parse_iso("2023:07:14 18:03:22").unwrap();
         assert_eq!(
-            (s.local(), s.offset_minutes),
+            (s.to_iso(), s.offset_minutes),
             ("2023-07-14T18:03:22".into(), None)
         );
         assert_eq!(
@@ -292,14 +181,14 @@ mod tests {
     fn rfc1123_forms() {
         let s = parse_rfc1123("Fri, 14 Jul 2023 18:03:22 +0200").unwrap();
         assert_eq!(
-            (s.local(), s.offset_minutes),
+            (s.to_iso(), s.offset_minutes),
             ("2023-07-14T18:03:22".into(), Some(120))
         );
         let s = parse_any("14 Jul 2023 18:03:22 GMT").unwrap();
         assert_eq!(s.offset_minutes, Some(0));
         let s = parse_any("14 Jul 2023 18:03").unwrap();
         assert_eq!(
-            (s.local(), s.offset_minutes),
+            (s.to_iso(), s.offset_minutes),
             ("2023-07-14T18:03:00".into(), None)
         );
         assert!(parse_any("32 Jul 2023 18:03:22").is_none());
