@@ -769,12 +769,7 @@ impl PyMemoryThumbnailCache {
 
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.lock().stats();
-        let d = PyDict::new(py);
-        d.set_item("hits", s.hits)?;
-        d.set_item("misses", s.misses)?;
-        d.set_item("hit_rate", hit_rate(s.hits, s.misses))?;
-        d.set_item("evictions", s.evictions)?;
-        d.set_item("puts", s.puts)?;
+        let d = counters_dict(py, s.hits, s.misses, s.evictions, s.puts)?;
         d.set_item("rejected", s.rejected)?;
         d.set_item("entries", s.entries)?;
         d.set_item("bytes", s.bytes)?;
@@ -796,13 +791,27 @@ impl PyMemoryThumbnailCache {
     }
 }
 
-fn hit_rate(hits: u64, misses: u64) -> f64 {
-    let total = hits + misses;
-    if total == 0 {
+/// The start of a cache tier's `stats()` dict: the counters every tier keeps, and the hit rate.
+fn counters_dict(
+    py: Python<'_>,
+    hits: u64,
+    misses: u64,
+    evictions: u64,
+    puts: u64,
+) -> PyResult<Bound<'_, PyDict>> {
+    let lookups = hits + misses;
+    let hit_rate = if lookups == 0 {
         0.0
     } else {
-        hits as f64 / total as f64
-    }
+        hits as f64 / lookups as f64
+    };
+    let d = PyDict::new(py);
+    d.set_item("hits", hits)?;
+    d.set_item("misses", misses)?;
+    d.set_item("hit_rate", hit_rate)?;
+    d.set_item("evictions", evictions)?;
+    d.set_item("puts", puts)?;
+    Ok(d)
 }
 
 /// L2: md5-bucketed files with a checksummed trailer, atomic writes, LRU eviction by bytes.
@@ -880,12 +889,7 @@ impl PyDiskThumbnailCache {
 
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.stats();
-        let d = PyDict::new(py);
-        d.set_item("hits", s.hits)?;
-        d.set_item("misses", s.misses)?;
-        d.set_item("hit_rate", hit_rate(s.hits, s.misses))?;
-        d.set_item("evictions", s.evictions)?;
-        d.set_item("puts", s.puts)?;
+        let d = counters_dict(py, s.hits, s.misses, s.evictions, s.puts)?;
         d.set_item("corrupt", s.corrupt)?;
         d.set_item("entries", s.entries)?;
         d.set_item("bytes", s.bytes)?;
