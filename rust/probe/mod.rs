@@ -203,17 +203,8 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
 fn read_and_probe(file: &File, head: &mut Vec<u8>, tail: &mut Vec<u8>, rec: &mut Record) {
     let size = rec.size;
     head.resize(identity::head_len(size), 0);
-    if let Err(e) = read_exact_at(file, head, 0) {
-        add_error(
-            rec,
-            format!(
-                "read failed (file changed during the scan?): {}",
-                io_message(&e)
-            ),
-        );
-        return;
-    }
-    match identity::identity(file, size, head, tail) {
+    let id = read_exact_at(file, head, 0).and_then(|()| identity::identity(file, size, head, tail));
+    match id {
         Ok(id) => rec.id = Some(id),
         Err(e) => {
             add_error(
