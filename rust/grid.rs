@@ -130,10 +130,12 @@ impl UniformGrid {
         self.starts.get(k + 1).copied().unwrap_or(self.count)
     }
 
-    /// Compute section tops for `cols` columns unless already cached.
-    fn ensure(&mut self, cols: usize) {
+    /// The column count for a viewport width, with the section tops computed for it (cached
+    /// until the width's column count, the count or the sections change).
+    fn layout(&mut self, viewport_width: f64) -> usize {
+        let cols = self.columns(viewport_width);
         if cols == self.cached_cols {
-            return;
+            return cols;
         }
         self.tops.clear();
         let mut y = 0.0;
@@ -147,6 +149,7 @@ impl UniformGrid {
         }
         self.tops.push(y);
         self.cached_cols = cols;
+        cols
     }
 
     /// Total scrollable height for a viewport width (0 for an empty grid).
@@ -154,8 +157,7 @@ impl UniformGrid {
         if self.count == 0 {
             return 0.0;
         }
-        let cols = self.columns(viewport_width);
-        self.ensure(cols);
+        self.layout(viewport_width);
         self.tops[self.tops.len() - 1]
     }
 
@@ -200,8 +202,7 @@ impl UniformGrid {
         if self.count == 0 {
             return (0, 0);
         }
-        let cols = self.columns(viewport_width);
-        self.ensure(cols);
+        let cols = self.layout(viewport_width);
         let first = self.first_ending_after(scroll_y, cols);
         if viewport_height <= 0.0 {
             return (first, first);
@@ -217,8 +218,7 @@ impl UniformGrid {
 
     /// `(x, y, w, h)` of item `index`. Indices past the count get the place they would have.
     pub fn item_rect(&mut self, index: usize, viewport_width: f64) -> (f64, f64, f64, f64) {
-        let cols = self.columns(viewport_width);
-        self.ensure(cols);
+        let cols = self.layout(viewport_width);
         let k = self.section_of(index);
         let local = index - self.starts[k];
         let (row, col) = (local / cols, local % cols);
@@ -236,8 +236,7 @@ impl UniformGrid {
         if section >= self.starts.len() || self.count == 0 {
             return None;
         }
-        let cols = self.columns(viewport_width);
-        self.ensure(cols);
+        self.layout(viewport_width);
         Some((
             0.0,
             self.tops[section],
@@ -257,8 +256,7 @@ impl UniformGrid {
         if self.count == 0 {
             return (0, 0);
         }
-        let cols = self.columns(viewport_width);
-        self.ensure(cols);
+        self.layout(viewport_width);
         let n = self.starts.len();
         let first = partition_point_n(n, |k| self.tops[k + 1] <= scroll_y);
         if viewport_height <= 0.0 {
@@ -275,8 +273,7 @@ impl UniformGrid {
         if self.count == 0 || x.is_nan() || y.is_nan() || x < 0.0 || y < 0.0 {
             return None;
         }
-        let cols = self.columns(viewport_width);
-        self.ensure(cols);
+        let cols = self.layout(viewport_width);
         let pitch_x = self.item_width + self.spacing;
         let col = (x / pitch_x).floor();
         if col >= cols as f64 || x - col * pitch_x >= self.item_width {
