@@ -147,34 +147,29 @@ pub enum Endian {
     Big,
 }
 
+/// The `N` bytes at `at`, when `b` holds them.
+fn bytes_at<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
+    b.get(at..at.checked_add(N)?)?.try_into().ok()
+}
+
 pub fn be_u16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
+    bytes_at(b, at).map(u16::from_be_bytes)
 }
 
 pub fn be_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
+    bytes_at(b, at).map(u32::from_be_bytes)
 }
 
 pub fn be_u64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(
-        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
-    ))
+    bytes_at(b, at).map(u64::from_be_bytes)
 }
 
 pub fn le_u16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
+    bytes_at(b, at).map(u16::from_le_bytes)
 }
 
 pub fn le_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
+    bytes_at(b, at).map(u32::from_le_bytes)
 }
 
 impl Endian {
