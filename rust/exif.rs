@@ -159,20 +159,8 @@ fn set_positive(slot: &mut Option<f64>, field: Option<&Field>) {
 /// The `i`-th value of a numeric field as f64 (rationals with a zero denominator give `None`).
 fn number(value: &Value, i: usize) -> Option<f64> {
     let v = match value {
-        Value::Rational(v) => {
-            let r = v.get(i)?;
-            if r.denom == 0 {
-                return None;
-            }
-            r.to_f64()
-        }
-        Value::SRational(v) => {
-            let r = v.get(i)?;
-            if r.denom == 0 {
-                return None;
-            }
-            r.to_f64()
-        }
+        Value::Rational(v) => v.get(i).filter(|r| r.denom != 0)?.to_f64(),
+        Value::SRational(v) => v.get(i).filter(|r| r.denom != 0)?.to_f64(),
         Value::Float(v) => f64::from(*v.get(i)?),
         Value::Double(v) => *v.get(i)?,
         _ => f64::from(value.get_uint(i)?),
@@ -352,60 +340,47 @@ pub(crate) mod tests {
         }
     }
 
+    /// The capture time `apply_exif` finds in a blob built from `spec`.
+    fn captured(spec: &Spec<'_>) -> Option<crate::record::CaptureTime> {
+        let mut rec = Record::default();
+        apply_exif(&tiff_blob(spec, true), 0, &mut rec).unwrap();
+        rec.captured
+    }
+
     #[test]
     fn capture_time_priority() {
         // Impossible DateTimeOriginal → CreateDate is used.
-        let blob = tiff_blob(
-            &Spec {
-                original: Some("0000:00:00 00:00:00"),
-                digitized: Some("2021:01:02 03:04:05"),
-                modified: Some("2022:01:01 00:00:00"),
-                ..Spec::default()
-            },
-            true,
-        );
-        let mut rec = Record::default();
-        apply_exif(&blob, 0, &mut rec).unwrap();
-        let c = rec.captured.unwrap();
+        let c = captured(&Spec {
+            original: Some("0000:00:00 00:00:00"),
+            digitized: Some("2021:01:02 03:04:05"),
+            modified: Some("2022:01:01 00:00:00"),
+            ..Spec::default()
+        })
+        .unwrap();
         assert_eq!(
             (c.local.as_str(), c.source),
             ("2021-01-02T03:04:05", time_source::EXIF_DIGITIZED)
         );
 
-        let blob = tiff_blob(
-            &Spec {
-                modified: Some("2022:01:01 00:00:00"),
-                ..Spec::default()
-            },
-            true,
-        );
-        let mut rec = Record::default();
-        apply_exif(&blob, 0, &mut rec).unwrap();
-        assert_eq!(rec.captured.unwrap().source, time_source::EXIF_MODIFIED);
+        let c = captured(&Spec {
+            modified: Some("2022:01:01 00:00:00"),
+            ..Spec::default()
+        });
+        assert_eq!(c.unwrap().source, time_source::EXIF_MODIFIED);
 
-        let blob = tiff_blob(
-            &Spec {
-                original: Some("2020:01:01 10:00:00"),
-                modified: Some("2022:01:01 00:00:00"),
-                ..Spec::default()
-            },
-            true,
-        );
-        let mut rec = Record::default();
-        apply_exif(&blob, 0, &mut rec).unwrap();
-        assert_eq!(rec.captured.unwrap().source, time_source::EXIF_ORIGINAL);
+        let c = captured(&Spec {
+            original: Some("2020:01:01 10:00:00"),
+            modified: Some("2022:01:01 00:00:00"),
+            ..Spec::default()
+        });
+        assert_eq!(c.unwrap().source, time_source::EXIF_ORIGINAL);
 
         // No plausible date at all → captured stays unset for the caller's fallback.
-        let blob = tiff_blob(
-            &Spec {
-                original: Some("2023:13:01 00:00:00"),
-                ..Spec::default()
-            },
-            true,
-        );
-        let mut rec = Record::default();
-        apply_exif(&blob, 0, &mut rec).unwrap();
-        assert!(rec.captured.is_none());
+        let c = captured(&Spec {
+            original: Some("2023:13:01 00:00:00"),
+            ..Spec::default()
+        });
+        assert!(c.is_none());
     }
 
     #[test]
