@@ -55,6 +55,13 @@ fn parse_iinf(body: &[u8], items: &mut HashMap<u32, Item>) {
         }
     }
 }
+/// The big-endian unsigned field of `size` bytes (0, 1, 2, 4 or 8) at `*pos`, moving `pos`
+/// past it.
+fn take(c: &[u8], pos: &mut usize, size: usize) -> Option<u64> {
+    let value = be_uint(c, *pos, size)?;
+    *pos += size;
+    Some(value)
+}
 
 fn parse_iloc(body: &[u8], items: &mut HashMap<u32, Item>) -> Option<()> {
     let (version, _, c) = full_box(body)?;
@@ -67,40 +74,24 @@ fn parse_iloc(body: &[u8], items: &mut HashMap<u32, Item>) -> Option<()> {
     } else {
         0
     };
+    let id_size = if version < 2 { 2 } else { 4 };
     let mut pos = 2;
-    let count = if version < 2 {
-        pos += 2;
-        u32::from(be_u16(c, 2)?)
-    } else {
-        pos += 4;
-        be_u32(c, 2)?
-    };
+    let count = take(c, &mut pos, id_size)?;
     for _ in 0..count {
-        let id = if version < 2 {
-            pos += 2;
-            u32::from(be_u16(c, pos - 2)?)
-        } else {
-            pos += 4;
-            be_u32(c, pos - 4)?
-        };
+        let id = take(c, &mut pos, id_size)? as u32;
         let construction = if version >= 1 {
-            pos += 2;
-            (be_u16(c, pos - 2)? & 15) as u8
+            (take(c, &mut pos, 2)? & 15) as u8
         } else {
             0
         };
         pos += 2; // data_reference_index
-        let base = be_uint(c, pos, base_size)?;
-        pos += base_size;
-        let extent_count = be_u16(c, pos)?;
-        pos += 2;
+        let base = take(c, &mut pos, base_size)?;
+        let extent_count = take(c, &mut pos, 2)?;
         let mut extents = Vec::new();
         for _ in 0..extent_count {
             pos += index_size;
-            let off = be_uint(c, pos, offset_size)?;
-            pos += offset_size;
-            let len = be_uint(c, pos, length_size)?;
-            pos += length_size;
+            let off = take(c, &mut pos, offset_size)?;
+            let len = take(c, &mut pos, length_size)?;
             extents.push((base.checked_add(off)?, len));
         }
         let item = items.entry(id).or_default();
@@ -112,28 +103,20 @@ fn parse_iloc(body: &[u8], items: &mut HashMap<u32, Item>) -> Option<()> {
 
 fn parse_ipma(body: &[u8], assoc: &mut HashMap<u32, Vec<usize>>) -> Option<()> {
     let (version, flags, c) = full_box(body)?;
-    let count = be_u32(c, 0)?;
-    let mut pos = 4;
+    let id_size = if version < 1 { 2 } else { 4 };
+    let mut pos = 0;
+    let count = take(c, &mut pos, 4)?;
     for _ in 0..count {
-        let id = if version < 1 {
-            pos += 2;
-            u32::from(be_u16(c, pos - 2)?)
-        } else {
-            pos += 4;
-            be_u32(c, pos - 4)?
-        };
-        let n = *c.get(pos)?;
-        pos += 1;
+        let id = take(c, &mut pos, id_size)? as u32;
+        let n = take(c, &mut pos, 1)?;
         let list = assoc.entry(id).or_default();
         for _ in 0..n {
             let index = if flags & 1 == 1 {
-                pos += 2;
-                usize::from(be_u16(c, pos - 2)? & 0x7fff)
+                take(c, &mut pos, 2)? & 0x7fff
             } else {
-                pos += 1;
-                usize::from(c.get(pos - 1)? & 0x7f)
+                take(c, &mut pos, 1)? & 0x7f
             };
-            list.push(index);
+            list.push(index as usize);
         }
     }
     Some(())
@@ -144,13 +127,7 @@ fn parse_iref(body: &[u8], refs: &mut Vec<([u8; 4], u32, u32)>) {
         return;
     };
     let w = if version == 0 { 2 } else { 4 };
-    let id = |b: &[u8], at: usize| {
-        if w == 2 {
-            be_u16(b, at).map(u32::from)
-        } else {
-            be_u32(b, at)
-        }
-    };
+    let id = |b: &[u8], at: usize| be_uint(b, at, w).map(|v| v as u32);
     for (kind, r) in Boxes::new(c) {
         let (Some(from), Some(n)) = (id(r, 0), be_u16(r, w)) else {
             continue;
@@ -169,13 +146,9 @@ fn parse_meta(meta: &[u8]) -> Result<Meta<'_>, String> {
     for (kind, body) in Boxes::new(children) {
         match &kind {
             b"pitm" => {
-                m.primary = full_box(body).and_then(|(v, _, c)| {
-                    if v == 0 {
-                        be_u16(c, 0).map(u32::from)
-                    } else {
-                        be_u32(c, 0)
-                    }
-                });
+                m.primary = full_box(body)
+                    .and_then(|(v, _, c)| be_uint(c, 0, if v == 0 { 2 } else { 4 }))
+                    .map(|id| id as u32);
             }
             b"iinf" => parse_iinf(body, &mut m.items),
             b"iloc" => {
