@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from albumen import JustifiedLayout, VirtualAssetGrid
-from browse_common import FULL_ROWS, RESULTS, ROWS, best, note, report_at_teardown
+
+from benches.browse_common import FULL_ROWS, RESULTS, ROWS, best, note, report_at_teardown
 
 SUITE = "grid"
 CALLS = 1000

@@ -20,7 +20,16 @@ from typing import Any
 import pytest
 from albumen import AssetQuery, PaginatedAssetLoader, SQLiteAssetFinder
 from albumen.testing.synthetic import open_library_db
-from browse_common import PAGE_SIZE, RESULTS, ROWS, best, library_db, note, report_at_teardown
+
+from benches.browse_common import (
+    PAGE_SIZE,
+    RESULTS,
+    ROWS,
+    best,
+    library_db,
+    note,
+    report_at_teardown,
+)
 
 SUITE = "paging"
 LAST_PAGE = ROWS // PAGE_SIZE  # 5,000 at full scale

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 from albumen import Library
-from conftest import COUNT, EXTRA, FULL_COUNT, SCALE, TIMINGS, ratio, record
-from pure_python_reference import reference_scan
+
+from benches.conftest import COUNT, EXTRA, FULL_COUNT, SCALE, TIMINGS, ratio, record
+from benches.pure_python_reference import reference_scan
 
 # The plan's limit was 10K files in 30 s; the targets are far tighter. Targets are
 # printed (this machine's 2 cores are shared, so they are reported, not asserted); gates fail.

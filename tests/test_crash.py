@@ -53,7 +53,8 @@ def scan_and_kill(root: Path, kill_after_lines: int, delay: float = 0.02) -> int
     try:
         for _ in range(kill_after_lines):
             line = proc.stdout.readline()
-            assert line and line != "finished\n", f"scan ended early: {proc.stderr.read()}"  # type: ignore[union-attr]
+            assert proc.stderr is not None
+            assert line and line != "finished\n", f"scan ended early: {proc.stderr.read()}"
             last = int(line.split()[0])
         proc.send_signal(signal.SIGKILL)
     finally:

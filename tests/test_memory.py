@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 
@@ -56,7 +57,7 @@ def test_concurrent_lookups_agree() -> None:
     lock = threading.Lock()
 
     def work() -> None:
-        got = [cache.get_or_create(i, lambda i=i: Asset(i)) for i in range(200)]  # type: ignore[misc]
+        got = [cache.get_or_create(i, functools.partial(Asset, i)) for i in range(200)]
         with lock:
             results.extend(got)
 

@@ -206,7 +206,8 @@ def test_rows_are_compact(conn: sqlite3.Connection) -> None:
     assert page.nbytes() / len(page) < 150
     assert isinstance(row.path, bytes) and row.kind in ("photo", "video")
     assert row.name == row.path.rpartition(b"/")[2].decode()
-    assert row.aspect_ratio == pytest.approx(row.display_width / row.display_height)  # type: ignore[operator]
+    assert row.display_width is not None and row.display_height
+    assert row.aspect_ratio == pytest.approx(row.display_width / row.display_height)
     assert page.rowid(1) == page[1].rowid and page[-1] == page[199] and len(page[2:5]) == 3
 
 

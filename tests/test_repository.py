@@ -90,7 +90,9 @@ def test_batch_insert_is_an_upsert_by_path_that_keeps_the_row(
     repo: SQLiteAssetRepository,
 ) -> None:
     repo.batch_insert([record("a.jpg", iso=100), record("b.jpg")])
-    rowid = repo.get("a.jpg")["rowid"]  # type: ignore[index]
+    before = repo.get("a.jpg")
+    assert before is not None
+    rowid = before["rowid"]
     assert repo.batch_insert([record("a.jpg", iso=800, id="new-id")]) == 1
     row = repo.get("a.jpg")
     assert row is not None
@@ -117,7 +119,7 @@ def test_an_upsert_of_a_changed_file_drops_its_micro_thumbnail_and_thumb_error(
 
 
 def test_every_record_column_is_stored(repo: SQLiteAssetRepository) -> None:
-    full = {c: None for c in RECORD_COLUMNS}
+    full: dict[str, object] = dict.fromkeys(RECORD_COLUMNS)
     full.update(
         path="x/y.jpg",
         id="abc",
@@ -156,7 +158,7 @@ def test_every_record_column_is_stored(repo: SQLiteAssetRepository) -> None:
     row = repo.get("x/y.jpg")
     assert row is not None
     for key, value in full.items():
-        expected = value.encode() if key == "path" else value
+        expected = value.encode() if isinstance(value, str) and key == "path" else value
         assert row[key] == expected, key
     assert row["folder"] == b"x"
     assert row["sort_time"] == derive_sort_time("2023-07-14T18:03:22.120", 120, 5)
