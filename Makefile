@@ -50,8 +50,10 @@ test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchm
 	$(BIN)/pytest -q tests
 	ALBUMEN_BENCH_SCALE=$(GATE_SCALE) $(BIN)/pytest -q benches -p no:cacheprovider
 
-bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots
-	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider
+bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots (even when a gate fails)
+	mkdir -p build/bench
+	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider; \
+	status=$$?; $(PY) -m benches.report build/bench && exit $$status
 
 lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D warnings
 	$(BIN)/ruff check python tests benches

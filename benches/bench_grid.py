@@ -124,7 +124,14 @@ def test_visible_range_rust(benchmark: Any) -> None:
     benchmark.pedantic(_loop, args=(grid,), rounds=30, warmup_rounds=2)
     per_call = best(benchmark) / CALLS
     ratio = speedup("visible_range pure Python (per call)", per_call)
-    note(SUITE, "visible_range Rust (per call, loop included)", per_call, ratio=ratio)
+    note(
+        SUITE,
+        "visible_range Rust (per call, loop included)",
+        per_call,
+        ratio=ratio,
+        vs={"visible_range pure Python (per call)": None},
+        limit=1e-6,
+    )
     assert per_call <= 1e-6, f"calculate_visible_range took {per_call * 1e6:.2f} us per call"
 
 
@@ -159,6 +166,8 @@ def test_justified_layout_rust(benchmark: Any, ratios: array[float]) -> None:
         seconds,
         ratio=ratio,
         per_million_ms=round(per_million * 1e3, 2),
+        vs={f"justified layout pure Python ({ROWS} items)": None},
+        limit=0.100 * ROWS / FULL_ROWS,
     )
     assert per_million <= 0.100, f"justified layout: {per_million * 1e3:.1f} ms per million"
     layout = result["layout"]
@@ -171,7 +180,13 @@ def test_justified_relayout_rust(benchmark: Any, ratios: array[float]) -> None:
     widths = iter([1200.0, 1600.0] * 100)
     benchmark.pedantic(lambda: layout.set_viewport_width(next(widths)), rounds=10)
     seconds = best(benchmark)
-    note(SUITE, f"justified relayout on resize ({ROWS} items)", seconds)
+    note(
+        SUITE,
+        f"justified relayout on resize ({ROWS} items)",
+        seconds,
+        vs={f"justified layout pure Python ({ROWS} items)": None},
+        limit=0.100 * ROWS / FULL_ROWS,
+    )
     assert seconds * FULL_ROWS / ROWS <= 0.100
 
 
@@ -186,5 +201,5 @@ def test_justified_visible_range_rust(benchmark: Any, ratios: array[float]) -> N
             f(y, 900.0)
 
     benchmark.pedantic(loop, rounds=30, warmup_rounds=2)
-    per_call = note(SUITE, "justified visible_range (per call)", best(benchmark), CALLS)
+    per_call = note(SUITE, "justified visible_range (per call)", best(benchmark), CALLS, limit=5e-6)
     assert per_call <= 5e-6, f"justified visible range: {per_call * 1e6:.2f} us per call"

@@ -11,6 +11,8 @@ from typing import Any
 
 from albumen.schema import MIGRATIONS
 
+from benches.conftest import measure
+
 SCALE = float(os.environ.get("ALBUMEN_BENCH_SCALE", "1"))
 FULL_ROWS = 1_000_000
 ROWS = max(10_000, round(FULL_ROWS * SCALE))
@@ -26,10 +28,22 @@ def best(benchmark: Any) -> float:
     return float(benchmark.stats.stats.min)
 
 
-def note(suite: str, name: str, seconds: float, per: int = 1, **extra: Any) -> float:
-    """Record a timing (``per`` calls in one round) and return seconds per call."""
+def note(
+    suite: str,
+    name: str,
+    seconds: float,
+    per: int = 1,
+    *,
+    vs: dict[str, float | None] | None = None,
+    limit: float | None = None,
+    **extra: Any,
+) -> float:
+    """Record a timing (``per`` calls in one round) and return seconds per call; it also goes
+    to the shared recorder (``vs``: references in this suite and the speedup each is held to;
+    ``limit``: the ceiling in seconds per call)."""
     value = seconds / per
     RESULTS.setdefault(suite, {})[name] = {"seconds": value, **extra}
+    measure(suite, name, value, vs=vs, limit=limit, unit="call" if per > 1 else "run", **extra)
     return value
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,89 @@ COUNT = max(200, round(FULL_COUNT * SCALE))
 #: name -> seconds (best round), filled by the benchmarks and read by the gates and the report
 TIMINGS: dict[str, float] = {}
 EXTRA: dict[str, Any] = {}
+BUILD = Path(os.environ.get("ALBUMEN_BUILD_DIR", "build")) / "bench"
 
 
-def record(name: str, benchmark: Any) -> float:
-    """Store the best round of a finished pytest-benchmark run under ``name``."""
+# -- the shared recorder: every suite records its measurements here; at the end of the session
+# they are written to build/bench/results.json, which benches/report.py turns into the JSON
+# report and the plots (`make bench`).
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One benchmark result: ``seconds`` (best round, per call when ``unit`` says so) of
+    ``name`` in ``group``. ``vs`` names the references measured in the same run (in the same
+    group) that it is compared with, each with the minimum speedup it is held to (None:
+    reported only); ``limit`` is an absolute ceiling in seconds (None: none)."""
+
+    group: str
+    name: str
+    seconds: float
+    vs: dict[str, float | None] = field(default_factory=dict)
+    limit: float | None = None
+    unit: str = "run"
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+#: (group, name) -> measurement, in recording order
+MEASUREMENTS: dict[tuple[str, str], Measurement] = {}
+
+
+def measure(
+    group: str,
+    name: str,
+    seconds: float,
+    *,
+    vs: dict[str, float | None] | None = None,
+    limit: float | None = None,
+    unit: str = "run",
+    **info: Any,
+) -> float:
+    """Record a measurement for the report (a reference is recorded like any other result
+    and named in the ``vs`` of what it is compared with; ``info``: other figures, such as a
+    peak RSS); returns ``seconds``."""
+    MEASUREMENTS[(group, name)] = Measurement(
+        group, name, seconds, dict(vs or {}), limit, unit, info
+    )
+    return seconds
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not MEASUREMENTS:
+        return
+    results = {
+        "scale": SCALE,
+        "measurements": [asdict(m) for m in MEASUREMENTS.values()],
+    }
+    try:
+        BUILD.mkdir(parents=True, exist_ok=True)
+        (BUILD / "results.json").write_text(json.dumps(results, indent=2))
+    except OSError:
+        pass
+
+
+SCAN_LABELS = {
+    "albumen_fresh_scan": "albumen fresh scan",
+    "albumen_rescan_unchanged": "albumen rescan, nothing changed",
+    "pure_python_reference": "pure-Python reference scan",
+    "exiftool_batch": "ExifTool batch (-json -r -fast)",
+    "albumen_fresh_scan_100k": "albumen fresh scan of 100K files",
+}
+
+
+def record(
+    name: str,
+    benchmark: Any,
+    *,
+    vs: dict[str, float | None] | None = None,
+    limit: float | None = None,
+) -> float:
+    """Store the best round of a finished pytest-benchmark run under ``name`` (and in the
+    shared recorder, group "scan"; ``vs`` names other scan timings)."""
     seconds = float(benchmark.stats.stats.min)
     TIMINGS[name] = seconds
+    labels = {SCAN_LABELS.get(k, k): v for k, v in (vs or {}).items()}
+    measure("scan", SCAN_LABELS.get(name, name), seconds, vs=labels, limit=limit)
     return seconds
 
 
@@ -72,7 +150,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             write(f"  albumen fresh scan is {r:6.1f}x faster than {slow}")
     for key, value in EXTRA.items():
         write(f"  {key}: {value}")
-    out = Path("build/bench")
+    out = BUILD
     try:
         out.mkdir(parents=True, exist_ok=True)
         report = {

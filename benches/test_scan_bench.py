@@ -16,7 +16,17 @@ from typing import Any
 import pytest
 from albumen import Library
 
-from benches.conftest import COUNT, EXTRA, FULL_COUNT, SCALE, TIMINGS, ratio, record
+from benches.conftest import (
+    COUNT,
+    EXTRA,
+    FULL_COUNT,
+    SCALE,
+    SCAN_LABELS,
+    TIMINGS,
+    measure,
+    ratio,
+    record,
+)
 from benches.pure_python_reference import reference_scan
 
 # The plan's limit was 10K files in 30 s; the issue's targets are far tighter. Targets are
@@ -43,7 +53,14 @@ def test_fresh_scan(benchmark: Any, bench_corpus: Path, tmp_path: Path) -> None:
 
     report = benchmark.pedantic(run, setup=setup, rounds=5, iterations=1, warmup_rounds=0)
     assert (report.files, report.added, report.errors) == (COUNT, COUNT, [])
-    record("albumen_fresh_scan", benchmark)
+    # the report holds it to the issue's targets; the gates are asserted here and in test_gates
+    targets: dict[str, float | None] = {"pure_python_reference": 5.0, "exiftool_batch": 30.0}
+    fresh = record("albumen_fresh_scan", benchmark, vs=targets, limit=scaled(1.0))
+    # the plan's absolute gate: a fresh scan of 10,000 files in at most 30 s (scaled to COUNT)
+    assert fresh <= scaled(GATE_SECONDS_PER_10K), (
+        f"fresh scan of {COUNT} files took {fresh:.2f} s "
+        f"(gate: {scaled(GATE_SECONDS_PER_10K):.2f} s, i.e. {GATE_SECONDS_PER_10K:g} s per 10K)"
+    )
 
 
 def test_rescan_unchanged(benchmark: Any, bench_corpus: Path, tmp_path: Path) -> None:
@@ -51,7 +68,7 @@ def test_rescan_unchanged(benchmark: Any, bench_corpus: Path, tmp_path: Path) ->
         lib.scan()
         report = benchmark.pedantic(lib.scan, rounds=5, iterations=1, warmup_rounds=1)
     assert (report.files, report.unchanged, report.added) == (COUNT, COUNT, 0)
-    record("albumen_rescan_unchanged", benchmark)
+    record("albumen_rescan_unchanged", benchmark, limit=scaled(0.2))
 
 
 def test_pure_python_reference(benchmark: Any, bench_corpus: Path, tmp_path: Path) -> None:
@@ -83,7 +100,6 @@ def test_gates(bench_corpus: Path) -> None:
     """The plan's gates (asserted) and the issue's targets (reported)."""
     if "albumen_fresh_scan" not in TIMINGS or "pure_python_reference" not in TIMINGS:
         pytest.skip("run the whole benchmark module to check the gates")
-    fresh = TIMINGS["albumen_fresh_scan"]
     speedup = ratio("pure_python_reference", "albumen_fresh_scan")
     assert speedup is not None
     for label, (name, limit) in TARGETS.items():
@@ -96,7 +112,6 @@ def test_gates(bench_corpus: Path) -> None:
         r = ratio(slow, "albumen_fresh_scan")
         if r is not None:
             EXTRA[f"target >= {want:g}x {slow}"] = f"{r:.1f}x ({'met' if r >= want else 'MISSED'})"
-    assert fresh <= scaled(GATE_SECONDS_PER_10K), f"fresh scan took {fresh:.2f} s"
     if speedup < GATE_MIN_SPEEDUP_VS_PYTHON:
         # Other work on this shared machine may have landed on one of the two measurements (it
         # hurts albumen's two threads more than the reference's one): confirm with interleaved
@@ -179,6 +194,13 @@ def test_fresh_scan_100k_files_time_and_peak_memory(
     assert best["files"] == n and best["errors"] == 0
     TIMINGS["albumen_fresh_scan_100k"] = best["seconds"]
     peak = max(r["peak_rss_mb"] for r in runs)
+    measure(
+        "scan",
+        SCAN_LABELS["albumen_fresh_scan_100k"],
+        best["seconds"],
+        limit=10.0,
+        peak_rss_mb=round(peak, 1),
+    )
     EXTRA["100K fresh scan peak RSS (MB)"] = round(peak, 1)
     EXTRA["target 100K <= 10 s"] = (
         f"{best['seconds']:.2f} ({'met' if best['seconds'] <= 10 else 'MISSED'})"
