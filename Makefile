@@ -51,7 +51,7 @@ test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchm
 	ALBUMEN_BENCH_SCALE=$(GATE_SCALE) $(BIN)/pytest -q benches -p no:cacheprovider
 
 bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots (even when a gate fails)
-	mkdir -p build/bench
+	mkdir -p build/bench && rm -f build/bench/results.json
 	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider; \
 	status=$$?; $(PY) -m benches.report build/bench && exit $$status
 

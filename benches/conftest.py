@@ -72,15 +72,29 @@ def measure(
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write build/bench/results.json. Groups measured in this session replace their earlier
+    results; other groups measured at the same scale are kept, so suites may also be run one
+    at a time (``make bench`` starts from an empty file)."""
     if not MEASUREMENTS:
         return
+    path = BUILD / "results.json"
+    measured = {m.group for m in MEASUREMENTS.values()}
+    kept: list[dict[str, Any]] = []
+    try:
+        earlier = json.loads(path.read_text())
+        if earlier.get("scale") == SCALE:
+            kept = [m for m in earlier["measurements"] if m["group"] not in measured]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     results = {
         "scale": SCALE,
-        "measurements": [asdict(m) for m in MEASUREMENTS.values()],
+        "measurements": kept + [asdict(m) for m in MEASUREMENTS.values()],
     }
     try:
         BUILD.mkdir(parents=True, exist_ok=True)
-        (BUILD / "results.json").write_text(json.dumps(results, indent=2))
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(results, indent=2))
+        tmp.replace(path)
     except OSError:
         pass
 
