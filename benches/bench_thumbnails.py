@@ -35,6 +35,8 @@ from albumen import (
     ThumbnailService,
 )
 
+from benches.conftest import measure
+
 SCALE = float(os.environ.get("ALBUMEN_BENCH_SCALE", "1"))
 FULL = SCALE >= 1.0
 # at least 24 even at reduced scale: shorter rounds are at the mercy of machine noise
@@ -207,6 +209,20 @@ def test_thumbnail_throughput_vs_peers(
     cpu_ms = {name: min(ts) / len(paths) * 1000 for name, ts in cpu.items()}
     benchmark.extra_info.update({f"{k}_cpu_ms_per_image": v for k, v in cpu_ms.items()})
     RESULTS["throughput_ratio"] = ratio
+    group, n = "thumbnails", len(paths)
+    peers = {
+        f"Pillow draft, thread pool ({n})": "pillow-draft",
+        f"pyvips, thread pool ({n})": "pyvips",
+    }
+    for label, name in peers.items():
+        measure(group, label, best[name], cpu_ms_per_image=round(cpu_ms[name], 2))
+    measure(
+        group,
+        f"albumen ThumbnailService, {n} 12 MP JPEGs",
+        best["albumen"],
+        vs=dict.fromkeys(peers, gate),
+        cpu_ms_per_image=round(cpu_ms["albumen"], 2),
+    )
     _report(
         capsys,
         f"12 MP JPEG -> 256 px, {len(paths)} images, {WORKERS} workers: "
@@ -263,6 +279,14 @@ def test_l1_get_hit_vs_ordereddict(benchmark: Any, capsys: pytest.CaptureFixture
     per_get = {k: min(v) / len(loop) * 1e9 for k, v in times.items()}
     benchmark(ours.get, keys[250])
     ratio = per_get["albumen"] / per_get["od"]
+    measure("thumbnails", "L1 get hit, OrderedDict LRU", per_get["od"] / 1e9, unit="call")
+    measure(
+        "thumbnails",
+        "L1 get hit (MemoryThumbnailCache)",
+        per_get["albumen"] / 1e9,
+        vs={"L1 get hit, OrderedDict LRU": 0.5},
+        unit="call",
+    )
     benchmark.extra_info.update({"albumen_ns": per_get["albumen"], "ordereddict_ns": per_get["od"]})
     _report(
         capsys,
@@ -292,6 +316,7 @@ def test_l2_hit_256px(
     result = benchmark(lambda: disk.get(next(it)))
     assert result == thumb_256
     median_us = benchmark.stats.stats.median * 1e6
+    measure("thumbnails", "L2 hit, 256 px (median)", median_us / 1e6, limit=100e-6, unit="call")
     _report(
         capsys, f"L2 hit, {len(thumb_256)} B thumbnail: median {median_us:.1f} us (gate <= 100 us)"
     )
@@ -318,6 +343,13 @@ def test_l1_memory_bound_over_100k_puts(benchmark: Any, capsys: pytest.CaptureFi
         return peak_usage, peak_rss
 
     peak_usage, peak_rss = benchmark.pedantic(fill, rounds=1, iterations=1)
+    measure(
+        "thumbnails",
+        "L1: 100K puts of 2-30 KB, 64 MiB bound",
+        float(benchmark.stats.stats.min),
+        peak_usage_mib=round(peak_usage / 2**20, 1),
+        process_growth_mib=round(peak_rss / 2**20, 1),
+    )
     _report(
         capsys,
         f"L1 100K puts (2-30 KB): peak usage {peak_usage / 2**20:.1f} MiB of "
@@ -339,5 +371,6 @@ def test_l2_put_fsync_policy(
     counter = iter(range(10**9))
     benchmark.pedantic(lambda: disk.put(f"k{next(counter)}", thumb_256), rounds=50, iterations=1)
     RESULTS[f"put_fsync_{fsync}"] = statistics.median(benchmark.stats.stats.data)
+    measure("thumbnails", f"L2 put, fsync={fsync} (median)", RESULTS[f"put_fsync_{fsync}"])
     _report(capsys, f"L2 put fsync={fsync}: median {RESULTS[f'put_fsync_{fsync}'] * 1e6:.0f} us")
     assert disk.size == benchmark.stats.stats.rounds

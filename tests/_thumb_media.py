@@ -122,4 +122,5 @@ def close(c: tuple[int, int, int], want: tuple[int, int, int], tol: int = 60) ->
 def size_of(jpeg: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(jpeg)) as im:
         assert im.format == "JPEG"
-        return im.size
+        width, height = im.size
+        return (width, height)

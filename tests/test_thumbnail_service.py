@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -60,10 +61,18 @@ def parts(tmp_path: Path) -> tuple[MemoryThumbnailCache, DiskThumbnailCache, Rec
 @pytest.fixture
 def service(
     parts: tuple[MemoryThumbnailCache, DiskThumbnailCache, RecordingGenerator],
-) -> ThumbnailService:
+) -> Iterator[ThumbnailService]:
     svc = ThumbnailService(*parts, max_workers=2)
-    yield svc  # type: ignore[misc]
+    yield svc
     svc.shutdown()
+
+
+@pytest.fixture
+def gen(
+    parts: tuple[MemoryThumbnailCache, DiskThumbnailCache, RecordingGenerator],
+) -> RecordingGenerator:
+    """The service's generator (the same ``parts``), typed as the recording one."""
+    return parts[2]
 
 
 def test_key_format() -> None:
@@ -82,9 +91,11 @@ def test_l2_hit_backfills_l1(service: ThumbnailService) -> None:
     assert service.memory_cache.get("a_64x64") == b"L2"
 
 
-def test_miss_returns_none_and_generates_nothing(service: ThumbnailService) -> None:
+def test_miss_returns_none_and_generates_nothing(
+    service: ThumbnailService, gen: RecordingGenerator
+) -> None:
     assert service.get_thumbnail("a") is None
-    assert service.generator.calls == []  # type: ignore[attr-defined]
+    assert service.generator is gen and gen.calls == []
 
 
 def test_request_generates_fills_l2_then_l1_and_calls_back(service: ThumbnailService) -> None:
@@ -97,21 +108,22 @@ def test_request_generates_fills_l2_then_l1_and_calls_back(service: ThumbnailSer
     assert service.get_thumbnail("a", (64, 64)) == b"a@64x64"
 
 
-def test_request_served_from_disk_without_generating(service: ThumbnailService) -> None:
+def test_request_served_from_disk_without_generating(
+    service: ThumbnailService, gen: RecordingGenerator
+) -> None:
     service.disk_cache.put("a_64x64", b"cached")
     w = Waiter()
     service.request_thumbnail("a", (64, 64), w)
     assert w.event.wait(5)
     assert w.results == [("a", b"cached")]
-    assert service.generator.calls == []  # type: ignore[attr-defined]
+    assert service.generator is gen and gen.calls == []
 
 
 @pytest.mark.parametrize("mode", ["raise", "none"])
 def test_failure_never_calls_back_and_is_recorded_and_not_retried(
-    service: ThumbnailService, mode: str
+    service: ThumbnailService, gen: RecordingGenerator, mode: str
 ) -> None:
-    gen = service.generator
-    (gen.fail if mode == "raise" else gen.none).add("bad")  # type: ignore[attr-defined]
+    (gen.fail if mode == "raise" else gen.none).add("bad")
     w = Waiter()
     errors: list[tuple[str, str]] = []
     assert service.request_thumbnail(
@@ -128,24 +140,25 @@ def test_failure_never_calls_back_and_is_recorded_and_not_retried(
     # not retried while the asset id (file content + mtime) stays the same
     assert service.request_thumbnail("bad", (64, 64), w) is False
     assert service.ensure_thumbnail("bad", (64, 64)) is None
-    assert len(gen.calls) == 1  # type: ignore[attr-defined]
+    assert len(gen.calls) == 1
     service.forget_failure("bad")
     service.request_thumbnail("bad", (64, 64), w)
     assert service.wait_idle(5)
-    assert len(gen.calls) == 2  # type: ignore[attr-defined]
+    assert len(gen.calls) == 2
     assert service.stats()["generation"]["failed"] == 2
 
 
-def test_duplicate_requests_in_flight_are_merged(service: ThumbnailService) -> None:
-    gen = service.generator
-    gen.gate.clear()  # type: ignore[attr-defined]
+def test_duplicate_requests_in_flight_are_merged(
+    service: ThumbnailService, gen: RecordingGenerator
+) -> None:
+    gen.gate.clear()
     waiters = [Waiter() for _ in range(5)]
     for w in waiters:
         assert service.request_thumbnail("dup", (64, 64), w)
-    gen.gate.set()  # type: ignore[attr-defined]
+    gen.gate.set()
     assert service.wait_idle(5)
     assert all(w.results == [("dup", b"dup@64x64")] for w in waiters)
-    assert gen.calls == [("dup", (64, 64))]  # type: ignore[attr-defined]
+    assert gen.calls == [("dup", (64, 64))]
     assert service.stats()["requests"]["merged"] == 4
 
 
@@ -233,9 +246,12 @@ def test_external_executor_is_used_and_not_shut_down(
         svc = ThumbnailService(memory, disk, gen, pool)
         names: list[str] = []
         w = Waiter()
-        svc.request_thumbnail(
-            "a", (8, 8), lambda a, d: (names.append(threading.current_thread().name), w(a, d))
-        )
+
+        def callback(asset_id: str, data: bytes) -> None:
+            names.append(threading.current_thread().name)
+            w(asset_id, data)
+
+        svc.request_thumbnail("a", (8, 8), callback)
         assert w.event.wait(5)
         svc.shutdown()
         assert names[0].startswith("mine")
@@ -260,11 +276,13 @@ def test_shutdown_stops_owned_workers_and_refuses_requests(
     assert not any(t.name.startswith("albumen-thumbs") for t in threading.enumerate())
 
 
-def test_ensure_thumbnail_generates_synchronously(service: ThumbnailService) -> None:
+def test_ensure_thumbnail_generates_synchronously(
+    service: ThumbnailService, gen: RecordingGenerator
+) -> None:
     assert service.ensure_thumbnail("now", (32, 32)) == b"now@32x32"
     assert service.disk_cache.get("now_32x32") == b"now@32x32"
     assert service.ensure_thumbnail("now", (32, 32)) == b"now@32x32"
-    assert len(service.generator.calls) == 1  # type: ignore[attr-defined]
+    assert len(gen.calls) == 1
 
 
 def test_new_asset_id_after_edit_is_regenerated(service: ThumbnailService) -> None:

@@ -111,7 +111,7 @@ def current_rss() -> int:
     except (OSError, ValueError, IndexError):
         pass
     try:
-        import psutil  # type: ignore[import-untyped]
+        import psutil
 
         return int(psutil.Process().memory_info().rss)
     except Exception:
