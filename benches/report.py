@@ -161,14 +161,16 @@ def draw_group(ax: Any, group: str, group_rows: Sequence[Row], refs: set[tuple[s
     ax.set_yticklabels([r.name for r, _ in order], fontsize=8)
     lo = min(min(seconds), *(r.limit for r, _ in order if r.limit is not None), math.inf)
     hi = max(max(seconds), *(r.limit for r, _ in order if r.limit is not None), 0.0)
-    ax.set_xlim(lo / 3, hi * 40)
+    ax.set_xlim(lo / 3, hi * 300)
     for y, (r, role) in zip(ys, order, strict=True):
         label = human(r.seconds)
         ratios = [by_name[ref].seconds / r.seconds for ref in r.vs if ref in by_name]
         if role == "albumen" and ratios and r.seconds > 0:
             # reference / albumen, in the order the references are named (and drawn)
-            label += "  (" + ", ".join(f"{x:.3g}x" for x in ratios) + " faster)"
-        ax.text(r.seconds * 1.15, y, label, va="center", fontsize=7)
+            shown = (f"{x:.0f}x" if x >= 10 else f"{x:.2g}x" for x in ratios)
+            label += "  (speedup " + ", ".join(shown) + ")"
+        # right of the bar, and of its target mark
+        ax.text(max(r.seconds, r.limit or 0.0) * 1.25, y, label, va="center", fontsize=7)
         if r.limit is not None:
             ax.plot([r.limit, r.limit], [y - 0.42, y + 0.42], color=LIMIT_COLOUR, linewidth=2)
     ax.set_title(group, fontsize=10, loc="left", fontweight="bold")
@@ -228,7 +230,7 @@ def write_plots(scale: float, rows: Sequence[Row], out: Path) -> list[Path]:
     axes[-1, 0].set_xlabel(suffix, fontsize=8)
     fig.suptitle("albumen benchmarks against references measured in the same run", fontsize=11)
     legend(fig)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.tight_layout(rect=(0, 0.03, 1, 0.975))
     path = out / "benchmarks.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
