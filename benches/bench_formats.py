@@ -27,6 +27,8 @@ import pytest
 from albumen import _core
 from albumen.testing.formats import exiftool_available, generate_mixed_library
 
+from benches.conftest import measure
+
 SCALE = float(os.environ.get("ALBUMEN_BENCH_SCALE", "1"))
 COUNT = max(200, round(10_000 * SCALE))
 MAX_MIXED_OVER_JPEG = 1.5
@@ -107,6 +109,13 @@ def test_ratios(capsys: pytest.CaptureFixture[str]) -> None:
     (out / "formats.json").write_text(json.dumps(RESULTS, indent=2))
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+    jpeg_label, exiftool_label = "albumen all-JPEG scan", "exiftool -json -r, mixed"
+    measure("formats", jpeg_label, jpeg)
+    vs: dict[str, float | None] = {jpeg_label: 1 / MAX_MIXED_OVER_JPEG}
+    if "exiftool_seconds" in RESULTS:
+        measure("formats", exiftool_label, RESULTS["exiftool_seconds"])
+        vs[exiftool_label] = MIN_EXIFTOOL_RATIO
+    measure("formats", f"albumen mixed-format scan, {COUNT} files", mixed, vs=vs)
     assert mixed / jpeg <= MAX_MIXED_OVER_JPEG
     if "exiftool_over_mixed" in RESULTS:
         assert RESULTS["exiftool_over_mixed"] >= MIN_EXIFTOOL_RATIO

@@ -156,10 +156,10 @@ def probe(root: Path, name: str) -> dict[str, Any]:
     return _core.probe_file(root, name)
 
 
-def close(got: Any, want: Any, **tol: float) -> bool:
+def close(got: Any, want: Any, *, rel: float | None = None, abs: float | None = None) -> bool:
     if want is None or got is None:
         return got is want
-    return bool(got == pytest.approx(want, **tol))
+    return bool(got == pytest.approx(want, rel=rel, abs=abs))
 
 
 def first(o: dict[str, Any], *keys: str) -> Any:
