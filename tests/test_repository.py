@@ -290,3 +290,38 @@ def test_transaction_groups_writes_and_rolls_back_on_error(
 def test_integrity_check(repo: SQLiteAssetRepository) -> None:
     repo.batch_insert([record("a.jpg")])
     assert repo.integrity_check() == "ok"
+
+
+def _index_names(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        }
+
+
+def test_deferred_indexes_are_rebuilt_after_a_bulk_load(tmp_path: Path) -> None:
+    repo = SQLiteAssetRepository(tmp_path / "library.db")
+    expected = _index_names(tmp_path / "library.db")
+    assert expected  # the gallery and lookup indexes
+    with repo.indexes_deferred():
+        assert _index_names(tmp_path / "library.db") == set()
+        repo.batch_insert([record(f"{i}.jpg") for i in range(50)])
+    assert _index_names(tmp_path / "library.db") == expected
+    repo.close()
+
+
+def test_indexes_dropped_by_a_killed_bulk_load_come_back_on_the_next_open(tmp_path: Path) -> None:
+    repo = SQLiteAssetRepository(tmp_path / "library.db")
+    expected = _index_names(tmp_path / "library.db")
+    load = repo.indexes_deferred()
+    load.__enter__()  # the process dies inside the load: the context never exits
+    repo.batch_insert([record("a.jpg")])
+    repo._conn.close()
+    assert _index_names(tmp_path / "library.db") == set()
+    reopened = SQLiteAssetRepository(tmp_path / "library.db")
+    assert _index_names(tmp_path / "library.db") == expected
+    assert reopened.count() == 1
+    reopened.close()

@@ -9,6 +9,7 @@ killed at any moment leaves a sound database and the next scan completes the wor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -41,6 +42,10 @@ DB_FILENAME = "library.db"
 
 #: Files probed (and committed) per batch during a library scan.
 SCAN_BATCH_SIZE = 256
+
+#: A scan writing at least this many files, and at least as many as the library holds, defers
+#: the secondary indexes to the end (see ``SQLiteAssetRepository.indexes_deferred``).
+BULK_LOAD_MIN_FILES = 1000
 
 
 class LibraryError(Exception):
@@ -324,10 +329,14 @@ class Library:
             processed = 0
             changed: set[bytes] = set()
             self._progress(progress, 0, total)
-            for batch in scanner.probe_records(self.root, to_probe):
-                self._write_batch(batch, known, retry, vanished, vanished_by_id, report, changed)
-                processed += len(batch)
-                self._progress(progress, processed, total)
+            bulk = total >= max(BULK_LOAD_MIN_FILES, len(known))
+            with repo.indexes_deferred() if bulk else contextlib.nullcontext():
+                for batch in scanner.probe_records(self.root, to_probe):
+                    self._write_batch(
+                        batch, known, retry, vanished, vanished_by_id, report, changed
+                    )
+                    processed += len(batch)
+                    self._progress(progress, processed, total)
             report.cancelled = scanner.cancelled and processed < total
 
             gone: set[bytes] = set()

@@ -127,6 +127,7 @@ class SQLiteAssetRepository:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
+            self.rebuild_deferred_indexes()
         except BaseException:
             self._conn.close()
             raise
@@ -203,6 +204,33 @@ class SQLiteAssetRepository:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    # -- bulk loading ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def indexes_deferred(self) -> Iterator[None]:
+        """Drop the secondary indexes of ``assets`` for a large load and build them again when
+        it ends (also on error). A process killed meanwhile has them rebuilt on the next open,
+        from the definitions kept in ``deferred_indexes``."""
+        with self.transaction() as conn:
+            indexes = conn.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = 'assets' AND sql IS NOT NULL"
+            ).fetchall()
+            conn.executemany("INSERT OR REPLACE INTO deferred_indexes VALUES (?, ?)", indexes)
+            for name, _sql in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+        try:
+            yield
+        finally:
+            self.rebuild_deferred_indexes()
+
+    def rebuild_deferred_indexes(self) -> None:
+        """Build the indexes an interrupted or finished bulk load left in ``deferred_indexes``."""
+        with self.transaction() as conn:
+            for (sql,) in conn.execute("SELECT sql FROM deferred_indexes").fetchall():
+                conn.execute(sql)
+            conn.execute("DELETE FROM deferred_indexes")
 
     # -- writes ---------------------------------------------------------------------------------
 

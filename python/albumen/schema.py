@@ -130,6 +130,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX assets_content_id ON assets(content_id) WHERE content_id IS NOT NULL;
     """,
+    # 4: a large scan drops the secondary indexes of `assets` and builds them again at the end
+    # (once over all keys is several times cheaper than row by row). The definitions wait here
+    # meanwhile, written in the same transaction as the drop, so a scan killed mid-way has them
+    # rebuilt when the library is next opened.
+    """
+    CREATE TABLE deferred_indexes (
+        name TEXT PRIMARY KEY,
+        sql TEXT NOT NULL
+    );
+    """,
 )
 
 
