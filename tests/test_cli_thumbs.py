@@ -182,3 +182,16 @@ def test_library_folder_elsewhere(library_root: Path, tmp_path: Path) -> None:
     assert len(list((lib / "thumbs").rglob("*.jpg"))) == report["generated"]
     stats = json.loads(run("stats", str(library_root), "--library", str(lib), "--json"))
     assert stats["thumbnails"]["l2_disk_entries"] == report["generated"]
+
+
+def test_thumb_of_a_path_that_cannot_be_looked_at_fails_cleanly(
+    library_root: Path, tmp_path: Path
+) -> None:
+    # os.stat raises for it (as for a file in a folder the user may not enter): one line, exit 2
+    name = "x" * 300 + ".jpg"
+    result = runner.invoke(
+        app, ["thumb", str(library_root), name, "--out", str(tmp_path / "x.jpg")]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.strip() == f"albumen: error: cannot read {name} (File name too long)"

@@ -153,6 +153,21 @@ def thumbs(
     out.print(_generation_table(report.stats))
 
 
+def _find_file(path: Path, root: Path) -> Path:
+    """``path`` as given (or relative to the current folder), else relative to ROOT; a file
+    that exists but cannot be looked at is an error that says so, not a traceback."""
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path, root / path]
+    for file in candidates:
+        try:
+            if file.is_file():
+                return file
+            if file.exists():
+                raise _fail(f"{path} is not a file")
+        except OSError as exc:
+            raise _fail(f"cannot read {path} ({exc.strerror or exc})") from None
+    raise _fail(f"{path} is not a file")
+
+
 @app.command("thumb")
 def thumb(
     root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
@@ -174,11 +189,7 @@ def thumb(
     )
 
     with _open_library(root, library) as lib:
-        file = path if path.is_absolute() else (Path.cwd() / path)
-        if not file.exists() and (lib.root / path).exists():
-            file = lib.root / path
-        if not file.is_file():
-            raise _fail(f"{path} is not a file")
+        file = _find_file(path, lib.root)
         try:
             rel = os.path.relpath(file.absolute(), lib.root)
         except ValueError:
