@@ -195,3 +195,27 @@ def test_thumb_of_a_path_that_cannot_be_looked_at_fails_cleanly(
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr.strip() == f"albumen: error: cannot read {name} (File name too long)"
+
+
+def test_thumbs_progress_moves_while_thumbnails_are_made(tmp_path: Path) -> None:
+    # The bar must advance as results come in, not jump from 0 to the total at the end.
+    from albumen.library import Library
+    from albumen.library_thumbnails import generate_library_thumbnails
+
+    root = tmp_path / "many"
+    root.mkdir()
+    total = 24
+    for i in range(total):
+        save_jpeg(root / f"p{i:02d}.jpg", marked_image(64, 48))
+    made_at_first_call: list[int] = []
+
+    def progress(done: int, n: int) -> None:
+        if not made_at_first_call:
+            made_at_first_call.append(len(list((root / ".albumen" / "thumbs").rglob("*.jpg"))))
+
+    with Library.open(root) as lib:
+        lib.scan()
+        report = generate_library_thumbnails(lib, 64, workers=1, progress=progress)
+    assert report.generated == total
+    # one worker and a bounded queue: the first update comes after a handful of thumbnails
+    assert made_at_first_call and made_at_first_call[0] < total // 2, made_at_first_call

@@ -192,6 +192,7 @@ def generate_library_thumbnails(
 
     def request(rowid: int, tid: str, source: AssetSource, path: str) -> None:
         nonlocal outstanding
+        drain(block=False)  # report what finished meanwhile, so progress moves as work is done
 
         def on_done(asset_id: str, data: bytes) -> None:
             try:
