@@ -211,6 +211,11 @@ class Library:
             n += 1
             yield row
 
+    def hidden_count(self) -> int:
+        """How many rows normal listings leave out (the motion halves of Live Photos)."""
+        with self.repository.transaction() as conn:
+            return int(conn.execute("SELECT count(*) FROM assets WHERE hidden <> 0").fetchone()[0])
+
     def live_pairs(self) -> list[tuple[bytes, bytes, float]]:
         """Live Photo pairs as ``(still path, motion path, confidence)``, ordered by still."""
         with self.repository.transaction() as conn:

@@ -292,7 +292,8 @@ def ls(
                 out.write("\n")
             out.flush()
             return
-        _print_table(rows, len(lib), limit)
+        hidden = 0 if show_all else lib.hidden_count()
+        _print_table(rows, len(lib) - hidden, limit, hidden)
 
 
 def _print_live(
@@ -312,7 +313,8 @@ def _print_live(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(pairs)} Live Photo pairs", title_justify="left")
+    noun = "pair" if len(pairs) == 1 else "pairs"
+    table = Table(title=f"{len(pairs)} Live Photo {noun}", title_justify="left")
     table.add_column("Still")
     table.add_column("Motion")
     table.add_column("Confidence", justify="right")
@@ -323,7 +325,7 @@ def _print_live(
     Console().print(table)
 
 
-def _print_table(rows: Any, total: int, limit: int | None) -> None:
+def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -374,7 +376,8 @@ def _print_table(rows: Any, total: int, limit: int | None) -> None:
         table.add_row(*cells)
     console.print(table)
     more = f" (showing {len(records)})" if limit is not None and len(records) < total else ""
-    console.print(f"{total} assets{more}")
+    extra = f"; {hidden} hidden (Live Photo motion halves: --all lists them)" if hidden else ""
+    console.print(f"{total} assets{more}{extra}")
 
 
 def _human_size(size: int | None) -> str:
