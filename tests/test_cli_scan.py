@@ -112,6 +112,26 @@ def test_ls_table(photo_tree: Path) -> None:
     assert "7 assets" in result.stdout
 
 
+@pytest.mark.parametrize("columns", [60, 80, 120, 160])
+def test_ls_table_fits_the_terminal(photo_tree: Path, columns: int) -> None:
+    # long folder names and error messages fold inside the table; nothing is cut off
+    write_file(photo_tree / "corpus/2014/2014-08/Wedding/DSCF2259-truncated.JPG", b"\xff\xd8")
+    write_file(photo_tree / "zero.jpg", b"")
+    write_file(photo_tree / "odd ones/text_named.mov", b"not a movie")
+    exposure = {0x829A: 1 / 250, 0x829D: 4.0, 0x8827: 400, 0x9003: "2024:05:01 10:11:12"}
+    camera = {0x010F: "Canon", 0x0110: "Canon EOS R5"}
+    write_file(
+        photo_tree / "DCIM/100CANON/IMG_0001.JPG", jpeg_bytes(exif=camera, exif_ifd=exposure)
+    )
+    scan_json(str(photo_tree))
+    result = runner.invoke(app, ["ls", str(photo_tree)], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()[:-1]  # the table, without the count below it
+    assert lines and all(len(line) <= columns for line in lines), result.stdout
+    assert all(line[-1] in "┓┃┩│┘" for line in lines), result.stdout
+    assert "error" in lines[1]
+
+
 def test_non_utf8_names_in_ls(tmp_path: Path) -> None:
     write_file(os.fsencode(tmp_path) + b"/\xe9t\xe9.jpg", jpeg_bytes())
     scan_json(str(tmp_path))

@@ -335,7 +335,7 @@ def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> N
     show_kind = any(r["kind"] != "photo" for r in records)
     show_error = any(r["error"] for r in records)
     table = Table()
-    table.add_column("path", overflow="fold", min_width=16)
+    table.add_column("path", overflow="fold")
     if show_kind:
         table.add_column("kind")
     table.add_column("size", justify="right", no_wrap=True)
