@@ -135,3 +135,12 @@ def test_cli_ls_table_counts_what_it_lists(tmp_path: Path) -> None:
     assert everything.stdout.strip().splitlines()[-1] == "3 assets"
     live = runner.invoke(app, ["ls", str(root), "--live"], env={"COLUMNS": "200"})
     assert "1 Live Photo pair" in live.stdout and "pairs" not in live.stdout
+
+
+def test_cli_stats_counts_live_photos_as_pairs(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    live_pair(root, "IMG_0001", LIVE_ID)
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", str(root), "--json"]).exit_code == 0
+    stats = json.loads(runner.invoke(app, ["stats", str(root), "--json"]).stdout)
+    assert (stats["assets"], stats["hidden"], stats["live_photos"]) == (2, 1, 1)

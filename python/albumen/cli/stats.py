@@ -46,7 +46,8 @@ def library_stats(conn: sqlite3.Connection) -> dict[str, Any]:
         "videos": finder.count(AssetQuery(kind="video", include_hidden=True)),
         "hidden": finder.count(everything) - finder.count(AssetQuery()),
         "errors": finder.count(AssetQuery(errors_only=True, include_hidden=True)),
-        "live_photos": finder.count(AssetQuery(live_only=True, include_hidden=True)),
+        # one per pair (the visible still), as `albumen ls --live` counts them
+        "live_photos": finder.count(AssetQuery(live_only=True)),
         "located": finder.count(AssetQuery(has_gps=True, include_hidden=True)),
         "folders": int(folders),
         "total_bytes": int(size),
