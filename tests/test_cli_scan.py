@@ -205,3 +205,61 @@ def test_unreadable_root_exits_2() -> None:
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "cannot read" in lines[0] and "permissions" in lines[0]
+
+
+def _as_another_user() -> list[str]:
+    """The command prefix that runs a process as an unprivileged user (none when not root)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv"):
+        return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    pytest.skip("running as root without setpriv: cannot test permissions")
+
+
+def test_library_of_another_user_is_not_called_damaged() -> None:
+    # a library this user may read but not write (made by someone else): say so, exit 2
+    cmd = _as_another_user()
+    base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
+    os.chmod(base, 0o755)
+    write_file(base / "a.jpg", jpeg_bytes())
+    scan_json(str(base))
+    lib = base / ".albumen"
+    os.chmod(lib, 0o555)
+    os.chmod(lib / "library.db", 0o444)
+    try:
+        out = subprocess.run(
+            [*cmd, sys.executable, "-m", "albumen.cli", "ls", str(base), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.chmod(lib, 0o755)
+        shutil.rmtree(base, ignore_errors=True)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "readonly" in lines[0] and "run as a user who may" in lines[0]
+    assert "damaged" not in lines[0]
+
+
+def test_root_inside_a_folder_the_user_cannot_enter_exits_2() -> None:
+    cmd = _as_another_user()
+    outer = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
+    (outer / "private" / "photos").mkdir(parents=True)
+    os.chmod(outer, 0o755)
+    os.chmod(outer / "private", 0o700 if cmd else 0)
+    try:
+        out = subprocess.run(
+            [*cmd, sys.executable, "-m", "albumen.cli", "scan", str(outer / "private/photos")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.chmod(outer / "private", 0o755)
+        shutil.rmtree(outer, ignore_errors=True)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "cannot read" in lines[0] and "photos" in lines[0]

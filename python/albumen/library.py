@@ -133,18 +133,20 @@ class Library:
         ``LibraryNotWritableError`` when the library folder or database cannot be written.
         """
         root_path = Path(root).expanduser().absolute()
-        if not root_path.exists():
-            raise RootNotFoundError(
-                f"{root_path} does not exist: pass the folder that holds your photos"
-            )
-        if not root_path.is_dir():
-            raise RootNotFoundError(
-                f"{root_path} is not a folder: pass the folder that holds your photos"
-            )
         try:
+            if not root_path.exists():
+                raise RootNotFoundError(
+                    f"{root_path} does not exist: pass the folder that holds your photos"
+                )
+            if not root_path.is_dir():
+                raise RootNotFoundError(
+                    f"{root_path} is not a folder: pass the folder that holds your photos"
+                )
             with os.scandir(root_path) as it:
                 next(it, None)
-        except PermissionError as exc:
+        except LibraryError:
+            raise
+        except PermissionError as exc:  # the root, or a folder above it, cannot be entered
             raise RootNotReadableError(
                 f"cannot read {root_path} ({exc.strerror}): check its permissions "
                 "or run as a user who can read it"
@@ -168,7 +170,12 @@ class Library:
             ) from exc
         try:
             repository = SQLiteAssetRepository(lib_dir / DB_FILENAME)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:  # read-only, locked, cannot be created
+            raise LibraryNotWritableError(
+                f"cannot open the library database {lib_dir / DB_FILENAME} ({exc}): albumen "
+                f"writes to its library, so run as a user who may, or {hint}"
+            ) from exc
+        except sqlite3.DatabaseError as exc:  # not a database, malformed
             raise LibraryNotWritableError(
                 f"cannot open the library database {lib_dir / DB_FILENAME} ({exc}): {hint}, "
                 "or move the damaged file away to rebuild the index"
