@@ -132,6 +132,17 @@ def test_ls_table_fits_the_terminal(photo_tree: Path, columns: int) -> None:
     assert "error" in lines[1]
 
 
+def test_names_that_look_like_markup_print_as_they_are(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    write_file(root / "[red]x.jpg", jpeg_bytes())
+    write_file(root / "[2024] Trip/[bold]broken.jpg", b"x")
+    scan = runner.invoke(app, ["scan", str(root)], env={"COLUMNS": "200"})
+    assert scan.exit_code == 0, scan.output
+    assert "[2024] Trip/[bold]broken.jpg" in scan.stdout  # the errors table
+    table = runner.invoke(app, ["ls", str(root)], env={"COLUMNS": "200"})
+    assert "[red]x.jpg" in table.stdout and "[2024] Trip/[bold]broken.jpg" in table.stdout
+
+
 def test_non_utf8_names_in_ls(tmp_path: Path) -> None:
     write_file(os.fsencode(tmp_path) + b"/\xe9t\xe9.jpg", jpeg_bytes())
     scan_json(str(tmp_path))

@@ -207,7 +207,7 @@ def _print_summary(report: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(markup=False)  # file names are text: "[red]x.jpg" prints as is
     table = Table(title=f"albumen scan of {_display(str(report.root))}", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("count", justify="right")
@@ -322,14 +322,14 @@ def _print_live(
         table.add_row(
             _display(os.fsdecode(still)), _display(os.fsdecode(motion)), f"{confidence:.1f}"
         )
-    Console().print(table)
+    Console(markup=False).print(table)
 
 
 def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(markup=False)
     wide = console.width >= 120  # pixels and exposure only when there is room for them
     records = [ls_record(row) for row in rows]
     show_kind = any(r["kind"] != "photo" for r in records)

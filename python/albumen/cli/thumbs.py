@@ -108,6 +108,7 @@ def thumbs(
     """Make every missing thumbnail (and micro thumbnail) of the library; scans first when the
     library is empty. A second run is served from the cache."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from albumen.library_thumbnails import generate_library_thumbnails
@@ -146,7 +147,7 @@ def thumbs(
         + (f" ({report.generated / report.seconds:.1f}/s)" if report.generated else "")
     )
     for path, message in report.errors[:10]:
-        out.print(f"  [red]failed[/] {path}: {message}")
+        out.print(f"  [red]failed[/] {escape(path)}: {escape(message)}")
     if len(report.errors) > 10:
         out.print(f"  ... and {len(report.errors) - 10} more")
     out.print(_stats_table(report.stats, "cache tiers (this run)"))
