@@ -48,6 +48,14 @@ def test_scan_prints_a_summary_table(photo_tree: Path) -> None:
         assert word in result.stdout
 
 
+def test_scan_summary_names_the_root_unbroken(tmp_path: Path) -> None:
+    root = tmp_path / "a-rather-long-folder-name-for-the-photos"
+    write_file(root / "a.jpg", jpeg_bytes())
+    result = runner.invoke(app, ["scan", str(root)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"albumen scan of {root}"
+
+
 def test_scan_with_library_and_workers(photo_tree: Path, tmp_path: Path) -> None:
     lib = tmp_path / "lib"
     data = scan_json(str(photo_tree), "--library", str(lib), "--workers", "2")

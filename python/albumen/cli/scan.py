@@ -208,7 +208,9 @@ def _print_summary(report: Any) -> None:
     from rich.table import Table
 
     console = Console(markup=False)  # file names are text: "[red]x.jpg" prints as is
-    table = Table(title=f"albumen scan of {_display(str(report.root))}", show_header=False)
+    # the root on a line of its own: as the narrow table's title it broke mid-name
+    console.print(f"albumen scan of {_display(str(report.root))}", style="italic", soft_wrap=True)
+    table = Table(show_header=False)
     table.add_column("what", style="bold")
     table.add_column("count", justify="right")
     rows = [
