@@ -146,8 +146,8 @@ def scan(
         bool,
         typer.Option(
             "--json",
-            help="Print one JSON object (root, files, added, updated, unchanged, removed, "
-            "errors, seconds) instead of the progress bar and table.",
+            help="Print one JSON object (root, files, added, updated, moved, unchanged, "
+            "removed, errors, seconds, cancelled) instead of the progress bar and table.",
         ),
     ] = False,
 ) -> None:

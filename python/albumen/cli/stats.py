@@ -96,14 +96,30 @@ def memory_stats(db: Path, pages: int = 1, page_size: int = 200) -> dict[str, An
 
 @app.command("stats", help=STATS_HELP)
 def stats(
-    root: Annotated[Path, typer.Argument(help="The folder of photos and videos.")],
+    root: Annotated[
+        Path,
+        typer.Argument(
+            help="The folder of photos and videos.",
+            show_default=False,
+            metavar="ROOT",
+            readable=False,
+        ),
+    ],
     library: Annotated[
-        Path | None, typer.Option("--library", help="The library folder (default ROOT/.albumen).")
+        Path | None,
+        typer.Option(
+            "--library",
+            "-l",
+            help="The library folder (default ROOT/.albumen).",
+            show_default=False,
+            metavar="DIR",
+            readable=False,
+        ),
     ] = None,
     memory: Annotated[
         bool, typer.Option("--memory", help="Also measure memory while browsing.")
     ] = False,
-    pages: Annotated[int, typer.Option("--pages", help="Pages to load for --memory.")] = 1,
+    pages: Annotated[int, typer.Option("--pages", min=1, help="Pages to load for --memory.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     from albumen.cli.scan import _open_library

@@ -16,6 +16,23 @@ from albumen.cli import app
 
 ROOT_HELP = "The folder of photos and videos (it is read, never written)."
 LIBRARY_HELP = "The library folder (default: ROOT/.albumen); thumbnails go to LIBRARY/thumbs/."
+THUMBS_HELP = (
+    "Make every missing thumbnail (and micro thumbnail) of the library; scans first when the "
+    "library is empty. A second run is served from the cache."
+)
+THUMB_HELP = (
+    "Write one thumbnail (upright, JPEG) to --out, through the library's caches when the file "
+    "is indexed."
+)
+RootArg = Annotated[
+    Path, typer.Argument(help=ROOT_HELP, show_default=False, metavar="ROOT", readable=False)
+]
+LibraryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--library", "-l", help=LIBRARY_HELP, show_default=False, metavar="DIR", readable=False
+    ),
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -95,18 +112,16 @@ def _generation_table(stats: dict[str, Any]) -> Any:
     return table
 
 
-@app.command("thumbs")
+@app.command("thumbs", help=THUMBS_HELP)
 def thumbs(
-    root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
+    root: RootArg,
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Worker threads (default: all cores).")
     ] = None,
-    library: Annotated[Path | None, typer.Option("--library", help=LIBRARY_HELP)] = None,
+    library: LibraryOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Make every missing thumbnail (and micro thumbnail) of the library; scans first when the
-    library is empty. A second run is served from the cache."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -169,16 +184,21 @@ def _find_file(path: Path, root: Path) -> Path:
     raise _fail(f"{path} is not a file")
 
 
-@app.command("thumb")
+@app.command("thumb", help=THUMB_HELP)
 def thumb(
-    root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
-    path: Annotated[Path, typer.Argument(help="The photo or video (relative to ROOT or not).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the JPEG.")],
+    root: RootArg,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The photo or video (relative to ROOT or not).", metavar="PATH", readable=False
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the JPEG.", metavar="FILE")
+    ],
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
-    library: Annotated[Path | None, typer.Option("--library", help=LIBRARY_HELP)] = None,
+    library: LibraryOpt = None,
 ) -> None:
-    """Write one thumbnail (upright, JPEG) to --out, through the library's caches when the file
-    is indexed."""
     from albumen.library_thumbnails import open_disk_cache
     from albumen.thumbnail_generator import (
         AssetSource,
