@@ -157,6 +157,16 @@ def test_thumbs_human_output_and_scan_when_empty(library_root: Path) -> None:
     assert "generated" in text and "L1 memory" in text and "L3 generation" in text
 
 
+def test_thumbs_tables_fit_80_columns_with_every_number_whole(library_root: Path) -> None:
+    result = runner.invoke(app, ["thumbs", str(library_root)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "…" not in result.stdout
+    bound = next(line for line in lines if line.startswith("│ bound"))
+    assert "200.0 MiB" in bound and "2.0 GiB" in bound
+
+
 def test_thumbs_on_missing_root_is_an_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["thumbs", str(tmp_path / "nope")])
     assert result.exit_code == 2

@@ -50,6 +50,9 @@ def _open_library(root: Path, library: Path | None) -> Any:
 
 
 def _mib(n: float) -> str:
+    """Bytes as MiB, or GiB from 1 GiB on (short enough for an 80-column table)."""
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} GiB"
     return f"{n / 2**20:.1f} MiB"
 
 
@@ -58,35 +61,22 @@ def _pct(x: float) -> str:
 
 
 def _stats_table(stats: dict[str, Any], title: str) -> Any:
+    """One row per measure, one column per tier: it fits an 80-column terminal whole (one
+    column per measure cut the numbers short there, e.g. a 2 GiB bound shown as "2048…")."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
-    table.add_column("tier", no_wrap=True)
-    for col in (
-        "hit rate",
-        "of lookups",
-        "hits",
-        "misses",
-        "evictions",
-        "entries",
-        "size",
-        "bound",
-    ):
-        table.add_column(col, justify="right")
+    table.add_column("", no_wrap=True)
+    table.add_column("L1 memory", justify="right", no_wrap=True)
+    table.add_column("L2 disk", justify="right", no_wrap=True)
+    mem, disk = stats.get("memory") or {}, stats.get("disk") or {}
     hit = stats.get("hit_rate", {})
-    for tier, name in (("memory", "L1 memory"), ("disk", "L2 disk")):
-        s = stats.get(tier) or {}
-        table.add_row(
-            name,
-            _pct(s.get("hit_rate", 0.0)),
-            _pct(hit.get(tier, 0.0)),
-            str(s.get("hits", 0)),
-            str(s.get("misses", 0)),
-            str(s.get("evictions", 0)),
-            str(s.get("entries", 0)),
-            _mib(s.get("bytes", 0)),
-            _mib(s.get("max_bytes", 0)),
-        )
+    table.add_row("hit rate", _pct(mem.get("hit_rate", 0.0)), _pct(disk.get("hit_rate", 0.0)))
+    table.add_row("of lookups", _pct(hit.get("memory", 0.0)), _pct(hit.get("disk", 0.0)))
+    for key in ("hits", "misses", "evictions", "entries"):
+        table.add_row(key, str(mem.get(key, 0)), str(disk.get(key, 0)))
+    table.add_row("size", _mib(mem.get("bytes", 0)), _mib(disk.get("bytes", 0)))
+    table.add_row("bound", _mib(mem.get("max_bytes", 0)), _mib(disk.get("max_bytes", 0)))
     return table
 
 
