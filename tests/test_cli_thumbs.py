@@ -167,6 +167,16 @@ def test_thumbs_tables_fit_80_columns_with_every_number_whole(library_root: Path
     assert "200.0 MiB" in bound and "2.0 GiB" in bound
 
 
+def test_thumbs_counts_add_up_to_the_assets_stats_counts(library_root: Path) -> None:
+    for _ in range(2):  # a first run (generated) and a second (cached)
+        report = json.loads(run("thumbs", str(library_root), "--json"))
+        parts = ("generated", "cached", "failed", "skipped_failed", "unreadable")
+        assert sum(report[k] for k in parts) == report["assets"], report
+        assert report["unreadable"] == 1  # broken.jpg
+    stats = json.loads(run("stats", str(library_root), "--json"))
+    assert report["assets"] == stats["assets"]
+
+
 def test_thumbs_on_missing_root_is_an_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["thumbs", str(tmp_path / "nope")])
     assert result.exit_code == 2
