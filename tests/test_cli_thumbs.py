@@ -239,3 +239,39 @@ def test_thumbs_progress_moves_while_thumbnails_are_made(tmp_path: Path) -> None
     assert report.generated == total
     # one worker and a bounded queue: the first update comes after a handful of thumbnails
     assert made_at_first_call and made_at_first_call[0] < total // 2, made_at_first_call
+
+
+def test_thumbs_interrupted_says_so_and_the_next_run_finishes(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "many"
+    root.mkdir()
+    data = io.BytesIO()
+    marked_image(1600, 1200).save(data, "JPEG", quality=90)
+    for i in range(150):  # distinct content (a byte after the end-of-image marker) per file
+        (root / f"p{i:03d}.jpg").write_bytes(data.getvalue() + bytes([i]))
+    run("scan", str(root))
+    thumbs_dir = root / ".albumen" / "thumbs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "albumen.cli", "thumbs", str(root), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not any(thumbs_dir.rglob("*.jpg")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == [
+        "albumen: interrupted; the thumbnails made so far are kept: run it again to finish"
+    ]
+    again = json.loads(run("thumbs", str(root), "--json"))
+    assert again["cached"] >= 1 and again["generated"] + again["cached"] == 150

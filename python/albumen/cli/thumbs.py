@@ -119,29 +119,36 @@ def thumbs(
     from albumen.library_thumbnails import generate_library_thumbnails
 
     console = Console(stderr=True)
-    with _open_library(root, library) as lib:
-        if len(lib) == 0:
-            if not as_json:
-                console.print("library is empty: scanning first")
-            lib.scan()
-        if as_json:
-            report = generate_library_thumbnails(lib, size, workers=workers)
-            typer.echo(json.dumps(report.to_json()))
-            return
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task(f"thumbnails {size}px", total=None)
+    try:
+        with _open_library(root, library) as lib:
+            if len(lib) == 0:
+                if not as_json:
+                    console.print("library is empty: scanning first")
+                lib.scan()
+            if as_json:
+                report = generate_library_thumbnails(lib, size, workers=workers)
+                typer.echo(json.dumps(report.to_json()))
+                return
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task(f"thumbnails {size}px", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
 
-            report = generate_library_thumbnails(lib, size, workers=workers, progress=progress)
+                report = generate_library_thumbnails(lib, size, workers=workers, progress=progress)
+    except KeyboardInterrupt:
+        typer.echo(
+            "albumen: interrupted; the thumbnails made so far are kept: run it again to finish",
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
     out = Console()
     out.print(
         f"{report.assets} assets: [bold]{report.generated}[/] generated, "
