@@ -177,6 +177,12 @@ def test_thumbs_counts_add_up_to_the_assets_stats_counts(library_root: Path) -> 
     assert report["assets"] == stats["assets"]
 
 
+def test_every_json_summary_names_its_root(library_root: Path) -> None:
+    for command in ("scan", "thumbs", "stats"):
+        report = json.loads(run(command, str(library_root), "--json"))
+        assert report["root"] == str(library_root), command
+
+
 def test_thumbs_on_missing_root_is_an_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["thumbs", str(tmp_path / "nope")])
     assert result.exit_code == 2

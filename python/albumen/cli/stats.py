@@ -126,6 +126,7 @@ def stats(
 
     with _open_library(root, library, create=False) as lib:
         result: dict[str, Any] = {
+            "root": os.fspath(lib.root),  # as `scan --json` and `thumbs --json` name it
             "library": os.fspath(lib.library_dir),
             **library_stats(lib.repository.connection),
         }

@@ -127,7 +127,7 @@ def thumbs(
                 lib.scan()
             if as_json:
                 report = generate_library_thumbnails(lib, size, workers=workers)
-                typer.echo(json.dumps(report.to_json()))
+                typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
                 return
             with Progress(
                 "[progress.description]{task.description}",
