@@ -227,11 +227,12 @@ fn describe(err: &ignore::Error) -> (Option<PathBuf>, String) {
     }
 }
 
-/// A short reason for an I/O error, naming the common cases plainly.
+/// A short reason for an I/O error, naming the common cases plainly (once: the OS text of
+/// these two, "Permission denied (os error 13)", would only repeat it).
 pub fn io_message(e: &io::Error) -> String {
     match e.kind() {
-        io::ErrorKind::PermissionDenied => format!("permission denied ({e})"),
-        io::ErrorKind::NotFound => format!("vanished during the scan ({e})"),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        io::ErrorKind::NotFound => "vanished during the scan".to_owned(),
         _ => e.to_string(),
     }
 }
@@ -420,6 +421,19 @@ mod tests {
                     .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
             })
             .unwrap_or(false)
+    }
+
+    #[test]
+    fn io_message_says_the_common_reasons_once() {
+        assert_eq!(
+            io_message(&io::Error::from_raw_os_error(13)),
+            "permission denied"
+        );
+        assert_eq!(
+            io_message(&io::Error::from_raw_os_error(2)),
+            "vanished during the scan"
+        );
+        assert!(io_message(&io::Error::from_raw_os_error(5)).contains("os error 5"));
     }
 
     #[test]

@@ -18,7 +18,11 @@ from typer.testing import CliRunner
 
 runner = CliRunner()
 
-SCAN_KEYS = {"root", "files", "added", "updated", "unchanged", "removed", "errors", "seconds"}
+# the keys `albumen scan --help` and the README name, all of them and no others
+SCAN_KEYS = {
+    "root", "files", "added", "updated", "moved", "unchanged", "removed", "errors", "seconds",
+    "cancelled",
+}  # fmt: skip
 
 
 def scan_json(*args: str) -> dict[str, object]:
@@ -31,7 +35,7 @@ def scan_json(*args: str) -> dict[str, object]:
 def test_scan_json_shape(photo_tree: Path) -> None:
     write_file(photo_tree / "broken.jpg", b"")
     data = scan_json(str(photo_tree))
-    assert set(data) >= SCAN_KEYS
+    assert set(data) == SCAN_KEYS
     assert data["root"] == str(photo_tree)
     assert (data["files"], data["added"], data["unchanged"], data["removed"]) == (7, 7, 0, 0)
     errors = data["errors"]
@@ -49,6 +53,14 @@ def test_scan_prints_a_summary_table(photo_tree: Path) -> None:
     assert result.exit_code == 0, result.output
     for word in ("files", "added", "unchanged", "removed", "errors", "seconds"):
         assert word in result.stdout
+
+
+def test_scan_summary_names_the_root_unbroken(tmp_path: Path) -> None:
+    root = tmp_path / "a-rather-long-folder-name-for-the-photos"
+    write_file(root / "a.jpg", jpeg_bytes())
+    result = runner.invoke(app, ["scan", str(root)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"albumen scan of {root}"
 
 
 def test_scan_with_library_and_workers(photo_tree: Path, tmp_path: Path) -> None:
@@ -115,6 +127,37 @@ def test_ls_table(photo_tree: Path) -> None:
     assert "7 assets" in result.stdout
 
 
+@pytest.mark.parametrize("columns", [60, 80, 120, 160])
+def test_ls_table_fits_the_terminal(photo_tree: Path, columns: int) -> None:
+    # long folder names and error messages fold inside the table; nothing is cut off
+    write_file(photo_tree / "corpus/2014/2014-08/Wedding/DSCF2259-truncated.JPG", b"\xff\xd8")
+    write_file(photo_tree / "zero.jpg", b"")
+    write_file(photo_tree / "odd ones/text_named.mov", b"not a movie")
+    exposure = {0x829A: 1 / 250, 0x829D: 4.0, 0x8827: 400, 0x9003: "2024:05:01 10:11:12"}
+    camera = {0x010F: "Canon", 0x0110: "Canon EOS R5"}
+    write_file(
+        photo_tree / "DCIM/100CANON/IMG_0001.JPG", jpeg_bytes(exif=camera, exif_ifd=exposure)
+    )
+    scan_json(str(photo_tree))
+    result = runner.invoke(app, ["ls", str(photo_tree)], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()[:-1]  # the table, without the count below it
+    assert lines and all(len(line) <= columns for line in lines), result.stdout
+    assert all(line[-1] in "┓┃┩│┘" for line in lines), result.stdout
+    assert "error" in lines[1]
+
+
+def test_names_that_look_like_markup_print_as_they_are(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    write_file(root / "[red]x.jpg", jpeg_bytes())
+    write_file(root / "[2024] Trip/[bold]broken.jpg", b"x")
+    scan = runner.invoke(app, ["scan", str(root)], env={"COLUMNS": "200"})
+    assert scan.exit_code == 0, scan.output
+    assert "[2024] Trip/[bold]broken.jpg" in scan.stdout  # the errors table
+    table = runner.invoke(app, ["ls", str(root)], env={"COLUMNS": "200"})
+    assert "[red]x.jpg" in table.stdout and "[2024] Trip/[bold]broken.jpg" in table.stdout
+
+
 def test_non_utf8_names_in_ls(tmp_path: Path) -> None:
     write_file(os.fsencode(tmp_path) + b"/\xe9t\xe9.jpg", jpeg_bytes())
     scan_json(str(tmp_path))
@@ -139,11 +182,17 @@ def test_help_texts_explain() -> None:
     for command, words in (
         ("scan", ("--library", "--workers", "--json", "Index ROOT")),
         ("ls", ("--json", "--limit", "List")),
+        ("thumbs", ("--library  -l", "DIR", "{ROOT}", "scans first when the library is empty")),
+        ("thumb", ("--library  -l", "{ROOT} {PATH}", "--out", "through the library's caches")),
+        ("stats", ("--library  -l", "{ROOT}", "--memory")),
     ):
         result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0
         for word in words:
             assert word in result.stdout, (command, word)
+    scan_help = runner.invoke(app, ["scan", "--help"], env={"COLUMNS": "400"}).stdout
+    listed = scan_help.split("Print one JSON object (")[1].split(")")[0]
+    assert set(listed.split(", ")) == SCAN_KEYS
 
 
 def test_the_installed_command_runs(photo_tree: Path) -> None:
@@ -188,3 +237,61 @@ def test_unreadable_root_exits_2() -> None:
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "cannot read" in lines[0] and "permissions" in lines[0]
+
+
+def _as_another_user() -> list[str]:
+    """The command prefix that runs a process as an unprivileged user (none when not root)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv"):
+        return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    pytest.skip("running as root without setpriv: cannot test permissions")
+
+
+def test_library_of_another_user_is_not_called_damaged() -> None:
+    # a library this user may read but not write (made by someone else): say so, exit 2
+    cmd = _as_another_user()
+    base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
+    os.chmod(base, 0o755)
+    write_file(base / "a.jpg", jpeg_bytes())
+    scan_json(str(base))
+    lib = base / ".albumen"
+    os.chmod(lib, 0o555)
+    os.chmod(lib / "library.db", 0o444)
+    try:
+        out = subprocess.run(
+            [*cmd, sys.executable, "-m", "albumen.cli", "ls", str(base), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.chmod(lib, 0o755)
+        shutil.rmtree(base, ignore_errors=True)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "readonly" in lines[0] and "run as a user who may" in lines[0]
+    assert "damaged" not in lines[0]
+
+
+def test_root_inside_a_folder_the_user_cannot_enter_exits_2() -> None:
+    cmd = _as_another_user()
+    outer = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
+    (outer / "private" / "photos").mkdir(parents=True)
+    os.chmod(outer, 0o755)
+    os.chmod(outer / "private", 0o700 if cmd else 0)
+    try:
+        out = subprocess.run(
+            [*cmd, sys.executable, "-m", "albumen.cli", "scan", str(outer / "private/photos")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.chmod(outer / "private", 0o755)
+        shutil.rmtree(outer, ignore_errors=True)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "cannot read" in lines[0] and "photos" in lines[0]

@@ -157,6 +157,32 @@ def test_thumbs_human_output_and_scan_when_empty(library_root: Path) -> None:
     assert "generated" in text and "L1 memory" in text and "L3 generation" in text
 
 
+def test_thumbs_tables_fit_80_columns_with_every_number_whole(library_root: Path) -> None:
+    result = runner.invoke(app, ["thumbs", str(library_root)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "…" not in result.stdout
+    bound = next(line for line in lines if line.startswith("│ bound"))
+    assert "200.0 MiB" in bound and "2.0 GiB" in bound
+
+
+def test_thumbs_counts_add_up_to_the_assets_stats_counts(library_root: Path) -> None:
+    for _ in range(2):  # a first run (generated) and a second (cached)
+        report = json.loads(run("thumbs", str(library_root), "--json"))
+        parts = ("generated", "cached", "failed", "skipped_failed", "unreadable")
+        assert sum(report[k] for k in parts) == report["assets"], report
+        assert report["unreadable"] == 1  # broken.jpg
+    stats = json.loads(run("stats", str(library_root), "--json"))
+    assert report["assets"] == stats["assets"]
+
+
+def test_every_json_summary_names_its_root(library_root: Path) -> None:
+    for command in ("scan", "thumbs", "stats"):
+        report = json.loads(run(command, str(library_root), "--json"))
+        assert report["root"] == str(library_root), command
+
+
 def test_thumbs_on_missing_root_is_an_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["thumbs", str(tmp_path / "nope")])
     assert result.exit_code == 2
@@ -182,3 +208,76 @@ def test_library_folder_elsewhere(library_root: Path, tmp_path: Path) -> None:
     assert len(list((lib / "thumbs").rglob("*.jpg"))) == report["generated"]
     stats = json.loads(run("stats", str(library_root), "--library", str(lib), "--json"))
     assert stats["thumbnails"]["l2_disk_entries"] == report["generated"]
+
+
+def test_thumb_of_a_path_that_cannot_be_looked_at_fails_cleanly(
+    library_root: Path, tmp_path: Path
+) -> None:
+    # os.stat raises for it (as for a file in a folder the user may not enter): one line, exit 2
+    name = "x" * 300 + ".jpg"
+    result = runner.invoke(
+        app, ["thumb", str(library_root), name, "--out", str(tmp_path / "x.jpg")]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.strip() == f"albumen: error: cannot read {name} (File name too long)"
+
+
+def test_thumbs_progress_moves_while_thumbnails_are_made(tmp_path: Path) -> None:
+    # The bar must advance as results come in, not jump from 0 to the total at the end.
+    from albumen.library import Library
+    from albumen.library_thumbnails import generate_library_thumbnails
+
+    root = tmp_path / "many"
+    root.mkdir()
+    total = 24
+    for i in range(total):
+        save_jpeg(root / f"p{i:02d}.jpg", marked_image(64, 48))
+    made_at_first_call: list[int] = []
+
+    def progress(done: int, n: int) -> None:
+        if not made_at_first_call:
+            made_at_first_call.append(len(list((root / ".albumen" / "thumbs").rglob("*.jpg"))))
+
+    with Library.open(root) as lib:
+        lib.scan()
+        report = generate_library_thumbnails(lib, 64, workers=1, progress=progress)
+    assert report.generated == total
+    # one worker and a bounded queue: the first update comes after a handful of thumbnails
+    assert made_at_first_call and made_at_first_call[0] < total // 2, made_at_first_call
+
+
+def test_thumbs_interrupted_says_so_and_the_next_run_finishes(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "many"
+    root.mkdir()
+    data = io.BytesIO()
+    marked_image(1600, 1200).save(data, "JPEG", quality=90)
+    for i in range(150):  # distinct content (a byte after the end-of-image marker) per file
+        (root / f"p{i:03d}.jpg").write_bytes(data.getvalue() + bytes([i]))
+    run("scan", str(root))
+    thumbs_dir = root / ".albumen" / "thumbs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "albumen.cli", "thumbs", str(root), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not any(thumbs_dir.rglob("*.jpg")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == [
+        "albumen: interrupted; the thumbnails made so far are kept: run it again to finish"
+    ]
+    again = json.loads(run("thumbs", str(root), "--json"))
+    assert again["cached"] >= 1 and again["generated"] + again["cached"] == 150

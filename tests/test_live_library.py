@@ -117,3 +117,30 @@ def test_cli_ls_json_fields_hidden_and_live(tmp_path: Path) -> None:
     ]
     table = runner.invoke(app, ["ls", str(root), "--live"], env={"COLUMNS": "200"})
     assert "IMG_0001.HEIC" in table.stdout and "IMG_0001.MOV" in table.stdout
+
+
+def test_cli_ls_table_counts_what_it_lists(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    live_pair(root, "IMG_0001", LIVE_ID)
+    make_video(root / "clip.mp4", (64, 48), 0.5, 20, "libx264")
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", str(root), "--json"]).exit_code == 0
+    table = runner.invoke(app, ["ls", str(root)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "IMG_0001.MOV" not in table.stdout
+    last = table.stdout.strip().splitlines()[-1]
+    assert last.startswith("2 assets; 1 hidden") and "--all" in last, last
+    everything = runner.invoke(app, ["ls", str(root), "--all"], env={"COLUMNS": "200"})
+    assert "IMG_0001.MOV" in everything.stdout
+    assert everything.stdout.strip().splitlines()[-1] == "3 assets"
+    live = runner.invoke(app, ["ls", str(root), "--live"], env={"COLUMNS": "200"})
+    assert "1 Live Photo pair" in live.stdout and "pairs" not in live.stdout
+
+
+def test_cli_stats_counts_live_photos_as_pairs(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    live_pair(root, "IMG_0001", LIVE_ID)
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", str(root), "--json"]).exit_code == 0
+    stats = json.loads(runner.invoke(app, ["stats", str(root), "--json"]).stdout)
+    assert (stats["assets"], stats["hidden"], stats["live_photos"]) == (2, 1, 1)

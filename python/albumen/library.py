@@ -138,18 +138,20 @@ class Library:
         ``LibraryNotWritableError`` when the library folder or database cannot be written.
         """
         root_path = Path(root).expanduser().absolute()
-        if not root_path.exists():
-            raise RootNotFoundError(
-                f"{root_path} does not exist: pass the folder that holds your photos"
-            )
-        if not root_path.is_dir():
-            raise RootNotFoundError(
-                f"{root_path} is not a folder: pass the folder that holds your photos"
-            )
         try:
+            if not root_path.exists():
+                raise RootNotFoundError(
+                    f"{root_path} does not exist: pass the folder that holds your photos"
+                )
+            if not root_path.is_dir():
+                raise RootNotFoundError(
+                    f"{root_path} is not a folder: pass the folder that holds your photos"
+                )
             with os.scandir(root_path) as it:
                 next(it, None)
-        except PermissionError as exc:
+        except LibraryError:
+            raise
+        except PermissionError as exc:  # the root, or a folder above it, cannot be entered
             raise RootNotReadableError(
                 f"cannot read {root_path} ({exc.strerror}): check its permissions "
                 "or run as a user who can read it"
@@ -173,7 +175,12 @@ class Library:
             ) from exc
         try:
             repository = SQLiteAssetRepository(lib_dir / DB_FILENAME)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:  # read-only, locked, cannot be created
+            raise LibraryNotWritableError(
+                f"cannot open the library database {lib_dir / DB_FILENAME} ({exc}): albumen "
+                f"writes to its library, so run as a user who may, or {hint}"
+            ) from exc
+        except sqlite3.DatabaseError as exc:  # not a database, malformed
             raise LibraryNotWritableError(
                 f"cannot open the library database {lib_dir / DB_FILENAME} ({exc}): {hint}, "
                 "or move the damaged file away to rebuild the index"
@@ -215,6 +222,11 @@ class Library:
                 return
             n += 1
             yield row
+
+    def hidden_count(self) -> int:
+        """How many rows normal listings leave out (the motion halves of Live Photos)."""
+        with self.repository.transaction() as conn:
+            return int(conn.execute("SELECT count(*) FROM assets WHERE hidden <> 0").fetchone()[0])
 
     def live_pairs(self) -> list[tuple[bytes, bytes, float]]:
         """Live Photo pairs as ``(still path, motion path, confidence)``, ordered by still."""

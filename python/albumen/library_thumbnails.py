@@ -69,7 +69,7 @@ def error_tag(thumb_id: str) -> str:
 class ThumbsReport:
     """What one ``generate_library_thumbnails`` run did."""
 
-    assets: int = 0
+    assets: int = 0  # every asset of the library (the counts below add up to it)
     generated: int = 0
     cached: int = 0
     failed: int = 0
@@ -127,10 +127,13 @@ def generate_library_thumbnails(
             "SELECT count(*) FROM assets WHERE error IS NULL AND id IS NOT NULL"
         ).fetchone()[0]
     )
-    report = ThumbsReport(assets=total, size=size)
+    report = ThumbsReport(size=size)
     report.unreadable = int(
         conn.execute("SELECT count(*) FROM assets WHERE error IS NOT NULL").fetchone()[0]
     )
+    # every asset, as `albumen stats` counts them: generated + cached + failed +
+    # skipped_failed + unreadable add up to it (progress counts the readable ones)
+    report.assets = total + report.unreadable
     box = (size, size)
     disk = open_disk_cache(library.library_dir)
     memory = memory_cache if memory_cache is not None else MemoryThumbnailCache()
@@ -192,6 +195,7 @@ def generate_library_thumbnails(
 
     def request(rowid: int, tid: str, source: AssetSource, path: str) -> None:
         nonlocal outstanding
+        drain(block=False)  # report what finished meanwhile, so progress moves as work is done
 
         def on_done(asset_id: str, data: bytes) -> None:
             try:

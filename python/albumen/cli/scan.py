@@ -146,8 +146,8 @@ def scan(
         bool,
         typer.Option(
             "--json",
-            help="Print one JSON object (root, files, added, updated, unchanged, removed, "
-            "errors, seconds) instead of the progress bar and table.",
+            help="Print one JSON object (root, files, added, updated, moved, unchanged, "
+            "removed, errors, seconds, cancelled) instead of the progress bar and table.",
         ),
     ] = False,
 ) -> None:
@@ -207,8 +207,10 @@ def _print_summary(report: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    table = Table(title=f"albumen scan of {_display(str(report.root))}", show_header=False)
+    console = Console(markup=False)  # file names are text: "[red]x.jpg" prints as is
+    # the root on a line of its own: as the narrow table's title it broke mid-name
+    console.print(f"albumen scan of {_display(str(report.root))}", style="italic", soft_wrap=True)
+    table = Table(show_header=False)
     table.add_column("what", style="bold")
     table.add_column("count", justify="right")
     rows = [
@@ -292,7 +294,8 @@ def ls(
                 out.write("\n")
             out.flush()
             return
-        _print_table(rows, len(lib), limit)
+        hidden = 0 if show_all else lib.hidden_count()
+        _print_table(rows, len(lib) - hidden, limit, hidden)
 
 
 def _print_live(
@@ -312,7 +315,8 @@ def _print_live(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(pairs)} Live Photo pairs", title_justify="left")
+    noun = "pair" if len(pairs) == 1 else "pairs"
+    table = Table(title=f"{len(pairs)} Live Photo {noun}", title_justify="left")
     table.add_column("Still")
     table.add_column("Motion")
     table.add_column("Confidence", justify="right")
@@ -320,20 +324,20 @@ def _print_live(
         table.add_row(
             _display(os.fsdecode(still)), _display(os.fsdecode(motion)), f"{confidence:.1f}"
         )
-    Console().print(table)
+    Console(markup=False).print(table)
 
 
-def _print_table(rows: Any, total: int, limit: int | None) -> None:
+def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(markup=False)
     wide = console.width >= 120  # pixels and exposure only when there is room for them
     records = [ls_record(row) for row in rows]
     show_kind = any(r["kind"] != "photo" for r in records)
     show_error = any(r["error"] for r in records)
     table = Table()
-    table.add_column("path", overflow="fold", min_width=16)
+    table.add_column("path", overflow="fold")
     if show_kind:
         table.add_column("kind")
     table.add_column("size", justify="right", no_wrap=True)
@@ -374,7 +378,8 @@ def _print_table(rows: Any, total: int, limit: int | None) -> None:
         table.add_row(*cells)
     console.print(table)
     more = f" (showing {len(records)})" if limit is not None and len(records) < total else ""
-    console.print(f"{total} assets{more}")
+    extra = f"; {hidden} hidden (Live Photo motion halves: --all lists them)" if hidden else ""
+    console.print(f"{total} assets{more}{extra}")
 
 
 def _human_size(size: int | None) -> str:

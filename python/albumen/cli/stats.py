@@ -46,7 +46,8 @@ def library_stats(conn: sqlite3.Connection) -> dict[str, Any]:
         "videos": finder.count(AssetQuery(kind="video", include_hidden=True)),
         "hidden": finder.count(everything) - finder.count(AssetQuery()),
         "errors": finder.count(AssetQuery(errors_only=True, include_hidden=True)),
-        "live_photos": finder.count(AssetQuery(live_only=True, include_hidden=True)),
+        # one per pair (the visible still), as `albumen ls --live` counts them
+        "live_photos": finder.count(AssetQuery(live_only=True)),
         "located": finder.count(AssetQuery(has_gps=True, include_hidden=True)),
         "folders": int(folders),
         "total_bytes": int(size),
@@ -95,20 +96,37 @@ def memory_stats(db: Path, pages: int = 1, page_size: int = 200) -> dict[str, An
 
 @app.command("stats", help=STATS_HELP)
 def stats(
-    root: Annotated[Path, typer.Argument(help="The folder of photos and videos.")],
+    root: Annotated[
+        Path,
+        typer.Argument(
+            help="The folder of photos and videos.",
+            show_default=False,
+            metavar="ROOT",
+            readable=False,
+        ),
+    ],
     library: Annotated[
-        Path | None, typer.Option("--library", help="The library folder (default ROOT/.albumen).")
+        Path | None,
+        typer.Option(
+            "--library",
+            "-l",
+            help="The library folder (default ROOT/.albumen).",
+            show_default=False,
+            metavar="DIR",
+            readable=False,
+        ),
     ] = None,
     memory: Annotated[
         bool, typer.Option("--memory", help="Also measure memory while browsing.")
     ] = False,
-    pages: Annotated[int, typer.Option("--pages", help="Pages to load for --memory.")] = 1,
+    pages: Annotated[int, typer.Option("--pages", min=1, help="Pages to load for --memory.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     from albumen.cli.scan import _open_library
 
     with _open_library(root, library, create=False) as lib:
         result: dict[str, Any] = {
+            "root": os.fspath(lib.root),  # as `scan --json` and `thumbs --json` name it
             "library": os.fspath(lib.library_dir),
             **library_stats(lib.repository.connection),
         }

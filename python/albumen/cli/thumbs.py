@@ -16,6 +16,23 @@ from albumen.cli import app
 
 ROOT_HELP = "The folder of photos and videos (it is read, never written)."
 LIBRARY_HELP = "The library folder (default: ROOT/.albumen); thumbnails go to LIBRARY/thumbs/."
+THUMBS_HELP = (
+    "Make every missing thumbnail (and micro thumbnail) of the library; scans first when the "
+    "library is empty. A second run is served from the cache."
+)
+THUMB_HELP = (
+    "Write one thumbnail (upright, JPEG) to --out, through the library's caches when the file "
+    "is indexed."
+)
+RootArg = Annotated[
+    Path, typer.Argument(help=ROOT_HELP, show_default=False, metavar="ROOT", readable=False)
+]
+LibraryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--library", "-l", help=LIBRARY_HELP, show_default=False, metavar="DIR", readable=False
+    ),
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -33,6 +50,9 @@ def _open_library(root: Path, library: Path | None) -> Any:
 
 
 def _mib(n: float) -> str:
+    """Bytes as MiB, or GiB from 1 GiB on (short enough for an 80-column table)."""
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} GiB"
     return f"{n / 2**20:.1f} MiB"
 
 
@@ -41,35 +61,22 @@ def _pct(x: float) -> str:
 
 
 def _stats_table(stats: dict[str, Any], title: str) -> Any:
+    """One row per measure, one column per tier: it fits an 80-column terminal whole (one
+    column per measure cut the numbers short there, e.g. a 2 GiB bound shown as "2048…")."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
-    table.add_column("tier", no_wrap=True)
-    for col in (
-        "hit rate",
-        "of lookups",
-        "hits",
-        "misses",
-        "evictions",
-        "entries",
-        "size",
-        "bound",
-    ):
-        table.add_column(col, justify="right")
+    table.add_column("", no_wrap=True)
+    table.add_column("L1 memory", justify="right", no_wrap=True)
+    table.add_column("L2 disk", justify="right", no_wrap=True)
+    mem, disk = stats.get("memory") or {}, stats.get("disk") or {}
     hit = stats.get("hit_rate", {})
-    for tier, name in (("memory", "L1 memory"), ("disk", "L2 disk")):
-        s = stats.get(tier) or {}
-        table.add_row(
-            name,
-            _pct(s.get("hit_rate", 0.0)),
-            _pct(hit.get(tier, 0.0)),
-            str(s.get("hits", 0)),
-            str(s.get("misses", 0)),
-            str(s.get("evictions", 0)),
-            str(s.get("entries", 0)),
-            _mib(s.get("bytes", 0)),
-            _mib(s.get("max_bytes", 0)),
-        )
+    table.add_row("hit rate", _pct(mem.get("hit_rate", 0.0)), _pct(disk.get("hit_rate", 0.0)))
+    table.add_row("of lookups", _pct(hit.get("memory", 0.0)), _pct(hit.get("disk", 0.0)))
+    for key in ("hits", "misses", "evictions", "entries"):
+        table.add_row(key, str(mem.get(key, 0)), str(disk.get(key, 0)))
+    table.add_row("size", _mib(mem.get("bytes", 0)), _mib(disk.get("bytes", 0)))
+    table.add_row("bound", _mib(mem.get("max_bytes", 0)), _mib(disk.get("max_bytes", 0)))
     return table
 
 
@@ -95,47 +102,53 @@ def _generation_table(stats: dict[str, Any]) -> Any:
     return table
 
 
-@app.command("thumbs")
+@app.command("thumbs", help=THUMBS_HELP)
 def thumbs(
-    root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
+    root: RootArg,
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Worker threads (default: all cores).")
     ] = None,
-    library: Annotated[Path | None, typer.Option("--library", help=LIBRARY_HELP)] = None,
+    library: LibraryOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Make every missing thumbnail (and micro thumbnail) of the library; scans first when the
-    library is empty. A second run is served from the cache."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from albumen.library_thumbnails import generate_library_thumbnails
 
     console = Console(stderr=True)
-    with _open_library(root, library) as lib:
-        if len(lib) == 0:
-            if not as_json:
-                console.print("library is empty: scanning first")
-            lib.scan()
-        if as_json:
-            report = generate_library_thumbnails(lib, size, workers=workers)
-            typer.echo(json.dumps(report.to_json()))
-            return
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task(f"thumbnails {size}px", total=None)
+    try:
+        with _open_library(root, library) as lib:
+            if len(lib) == 0:
+                if not as_json:
+                    console.print("library is empty: scanning first")
+                lib.scan()
+            if as_json:
+                report = generate_library_thumbnails(lib, size, workers=workers)
+                typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
+                return
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task(f"thumbnails {size}px", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
 
-            report = generate_library_thumbnails(lib, size, workers=workers, progress=progress)
+                report = generate_library_thumbnails(lib, size, workers=workers, progress=progress)
+    except KeyboardInterrupt:
+        typer.echo(
+            "albumen: interrupted; the thumbnails made so far are kept: run it again to finish",
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
     out = Console()
     out.print(
         f"{report.assets} assets: [bold]{report.generated}[/] generated, "
@@ -146,23 +159,43 @@ def thumbs(
         + (f" ({report.generated / report.seconds:.1f}/s)" if report.generated else "")
     )
     for path, message in report.errors[:10]:
-        out.print(f"  [red]failed[/] {path}: {message}")
+        out.print(f"  [red]failed[/] {escape(path)}: {escape(message)}")
     if len(report.errors) > 10:
         out.print(f"  ... and {len(report.errors) - 10} more")
     out.print(_stats_table(report.stats, "cache tiers (this run)"))
     out.print(_generation_table(report.stats))
 
 
-@app.command("thumb")
+def _find_file(path: Path, root: Path) -> Path:
+    """``path`` as given (or relative to the current folder), else relative to ROOT; a file
+    that exists but cannot be looked at is an error that says so, not a traceback."""
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path, root / path]
+    for file in candidates:
+        try:
+            if file.is_file():
+                return file
+            if file.exists():
+                raise _fail(f"{path} is not a file")
+        except OSError as exc:
+            raise _fail(f"cannot read {path} ({exc.strerror or exc})") from None
+    raise _fail(f"{path} is not a file")
+
+
+@app.command("thumb", help=THUMB_HELP)
 def thumb(
-    root: Annotated[Path, typer.Argument(help=ROOT_HELP)],
-    path: Annotated[Path, typer.Argument(help="The photo or video (relative to ROOT or not).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the JPEG.")],
+    root: RootArg,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The photo or video (relative to ROOT or not).", metavar="PATH", readable=False
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the JPEG.", metavar="FILE")
+    ],
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
-    library: Annotated[Path | None, typer.Option("--library", help=LIBRARY_HELP)] = None,
+    library: LibraryOpt = None,
 ) -> None:
-    """Write one thumbnail (upright, JPEG) to --out, through the library's caches when the file
-    is indexed."""
     from albumen.library_thumbnails import open_disk_cache
     from albumen.thumbnail_generator import (
         AssetSource,
@@ -174,11 +207,7 @@ def thumb(
     )
 
     with _open_library(root, library) as lib:
-        file = path if path.is_absolute() else (Path.cwd() / path)
-        if not file.exists() and (lib.root / path).exists():
-            file = lib.root / path
-        if not file.is_file():
-            raise _fail(f"{path} is not a file")
+        file = _find_file(path, lib.root)
         try:
             rel = os.path.relpath(file.absolute(), lib.root)
         except ValueError:
