@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -314,14 +317,22 @@ def test_deferred_indexes_are_rebuilt_after_a_bulk_load(tmp_path: Path) -> None:
 
 
 def test_indexes_dropped_by_a_killed_bulk_load_come_back_on_the_next_open(tmp_path: Path) -> None:
-    repo = SQLiteAssetRepository(tmp_path / "library.db")
-    expected = _index_names(tmp_path / "library.db")
-    load = repo.indexes_deferred()
-    load.__enter__()  # the process dies inside the load: the context never exits
-    repo.batch_insert([record("a.jpg")])
-    repo._conn.close()
-    assert _index_names(tmp_path / "library.db") == set()
-    reopened = SQLiteAssetRepository(tmp_path / "library.db")
-    assert _index_names(tmp_path / "library.db") == expected
+    db = tmp_path / "library.db"
+    SQLiteAssetRepository(db).close()
+    expected = _index_names(db)
+    killed_mid_load = (
+        "import os, signal, sys\n"
+        "from albumen import SQLiteAssetRepository\n"
+        "repo = SQLiteAssetRepository(sys.argv[1])\n"
+        "with repo.indexes_deferred():\n"
+        "    repo.batch_insert([{'path': 'a.jpg', 'kind': 'photo', 'mime': 'image/jpeg',\n"
+        "                        'size': 1, 'mtime_ns': 1}])\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", killed_mid_load, str(db)], check=False)
+    assert done.returncode == -signal.SIGKILL
+    assert _index_names(db) == set()
+    reopened = SQLiteAssetRepository(db)
+    assert _index_names(db) == expected
     assert reopened.count() == 1
     reopened.close()
