@@ -6,17 +6,12 @@ import json
 import os
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from albumen.cli import app
-
-ROOT_HELP = "The folder of photos and videos (it is read, never written)."
-LIBRARY_HELP = (
-    "Keep the index in this folder instead of ROOT/.albumen (use it when ROOT is read-only)."
-)
+from albumen.cli.common import LibraryOpt, RootArg, open_library
 
 # Columns `albumen ls --json` prints, in order.
 LS_FIELDS = (
@@ -48,12 +43,6 @@ LS_FIELDS = (
     "live_partner",
     "error",
 )
-
-
-def _fail(message: str) -> typer.Exit:
-    """Print one line on stderr and return the exit (code 2) to raise."""
-    typer.echo(f"albumen: error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def _display(text: str) -> str:
@@ -99,19 +88,6 @@ def ls_record(row: dict[str, Any], partners: dict[int, bytes] | None = None) -> 
     return out
 
 
-def _open_library(root: Path, library: Path | None, *, create: bool = True) -> Any:
-    from albumen.library import DB_FILENAME, Library, LibraryError
-
-    if not create:
-        lib_dir = library if library is not None else root / ".albumen"
-        if root.is_dir() and not (lib_dir / DB_FILENAME).exists():
-            raise _fail(f"no library at {lib_dir}: run `albumen scan {root}` first")
-    try:
-        return Library.open(root, library)
-    except LibraryError as exc:
-        raise _fail(str(exc)) from None
-
-
 SCAN_HELP = (
     "Index ROOT: find every photo and video below it and store what they hold.\n\n"
     "The first scan reads every file; later scans read only new and changed files, drop "
@@ -128,16 +104,8 @@ LS_HELP = (
 
 @app.command(help=SCAN_HELP)
 def scan(
-    root: Annotated[
-        Path,
-        typer.Argument(help=ROOT_HELP, show_default=False, metavar="ROOT", readable=False),
-    ],
-    library: Annotated[
-        Path | None,
-        typer.Option(
-            "--library", "-l", help=LIBRARY_HELP, show_default=False, metavar="DIR", readable=False
-        ),
-    ] = None,
+    root: RootArg,
+    library: LibraryOpt = None,
     workers: Annotated[
         int | None,
         typer.Option("--workers", "-w", min=1, help="Probe threads (default: one per CPU core)."),
@@ -153,7 +121,7 @@ def scan(
 ) -> None:
     from rich.console import Console
 
-    lib = _open_library(root, library)
+    lib = open_library(root, library)
     console = Console(stderr=True)
     show_bar = not json_output and console.is_terminal
     try:
@@ -243,16 +211,8 @@ def _print_summary(report: Any) -> None:
 
 @app.command("ls", help=LS_HELP)
 def ls(
-    root: Annotated[
-        Path,
-        typer.Argument(help=ROOT_HELP, show_default=False, metavar="ROOT", readable=False),
-    ],
-    library: Annotated[
-        Path | None,
-        typer.Option(
-            "--library", "-l", help=LIBRARY_HELP, show_default=False, metavar="DIR", readable=False
-        ),
-    ] = None,
+    root: RootArg,
+    library: LibraryOpt = None,
     json_output: Annotated[
         bool,
         typer.Option(
@@ -280,7 +240,7 @@ def ls(
         ),
     ] = False,
 ) -> None:
-    lib = _open_library(root, library, create=False)
+    lib = open_library(root, library, create=False)
     with lib:
         if live:
             _print_live(lib.live_pairs(), json_output, limit)

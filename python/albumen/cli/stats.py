@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from albumen.cli import app
+from albumen.cli.common import LibraryOpt, RootArg, open_library
 
 STATS_HELP = (
     "Show what the library of ROOT holds: assets by kind, errors, hidden, Live Photos, "
@@ -96,35 +97,16 @@ def memory_stats(db: Path, pages: int = 1, page_size: int = 200) -> dict[str, An
 
 @app.command("stats", help=STATS_HELP)
 def stats(
-    root: Annotated[
-        Path,
-        typer.Argument(
-            help="The folder of photos and videos.",
-            show_default=False,
-            metavar="ROOT",
-            readable=False,
-        ),
-    ],
-    library: Annotated[
-        Path | None,
-        typer.Option(
-            "--library",
-            "-l",
-            help="The library folder (default ROOT/.albumen).",
-            show_default=False,
-            metavar="DIR",
-            readable=False,
-        ),
-    ] = None,
+    root: RootArg,
+    library: LibraryOpt = None,
     memory: Annotated[
         bool, typer.Option("--memory", help="Also measure memory while browsing.")
     ] = False,
     pages: Annotated[int, typer.Option("--pages", min=1, help="Pages to load for --memory.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    from albumen.cli.scan import _open_library
 
-    with _open_library(root, library, create=False) as lib:
+    with open_library(root, library, create=False) as lib:
         result: dict[str, Any] = {
             "root": os.fspath(lib.root),  # as `scan --json` and `thumbs --json` name it
             "library": os.fspath(lib.library_dir),

@@ -13,9 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from albumen.cli import app
+from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
 
-ROOT_HELP = "The folder of photos and videos (it is read, never written)."
-LIBRARY_HELP = "The library folder (default: ROOT/.albumen); thumbnails go to LIBRARY/thumbs/."
 THUMBS_HELP = (
     "Make every missing thumbnail (and micro thumbnail) of the library; scans first when the "
     "library is empty. A second run is served from the cache."
@@ -24,29 +23,6 @@ THUMB_HELP = (
     "Write one thumbnail (upright, JPEG) to --out, through the library's caches when the file "
     "is indexed."
 )
-RootArg = Annotated[
-    Path, typer.Argument(help=ROOT_HELP, show_default=False, metavar="ROOT", readable=False)
-]
-LibraryOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--library", "-l", help=LIBRARY_HELP, show_default=False, metavar="DIR", readable=False
-    ),
-]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"albumen: error: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-def _open_library(root: Path, library: Path | None) -> Any:
-    from albumen.library import Library, LibraryError
-
-    try:
-        return Library.open(root, library)
-    except LibraryError as exc:
-        raise _fail(str(exc)) from exc
 
 
 def _mib(n: float) -> str:
@@ -120,7 +96,7 @@ def thumbs(
 
     console = Console(stderr=True)
     try:
-        with _open_library(root, library) as lib:
+        with open_library(root, library) as lib:
             if len(lib) == 0:
                 if not as_json:
                     console.print("library is empty: scanning first")
@@ -175,10 +151,10 @@ def _find_file(path: Path, root: Path) -> Path:
             if file.is_file():
                 return file
             if file.exists():
-                raise _fail(f"{path} is not a file")
+                raise fail(f"{path} is not a file")
         except OSError as exc:
-            raise _fail(f"cannot read {path} ({exc.strerror or exc})") from None
-    raise _fail(f"{path} is not a file")
+            raise fail(f"cannot read {path} ({exc.strerror or exc})") from None
+    raise fail(f"{path} is not a file")
 
 
 @app.command("thumb", help=THUMB_HELP)
@@ -206,7 +182,7 @@ def thumb(
         thumbnail_asset_id,
     )
 
-    with _open_library(root, library) as lib:
+    with open_library(root, library) as lib:
         file = _find_file(path, lib.root)
         try:
             rel = os.path.relpath(file.absolute(), lib.root)
@@ -242,7 +218,7 @@ def thumb(
                 ) as service:
                     data = service.ensure_thumbnail(tid, box)
                     if data is None:
-                        raise _fail(f"cannot make a thumbnail of {path}: {service.failure(tid)}")
+                        raise fail(f"cannot make a thumbnail of {path}: {service.failure(tid)}")
             else:
                 from albumen._core import media_types
 
@@ -250,11 +226,11 @@ def thumb(
                 kinds = {e: k for e, k, _ in media_types()}
                 data = generator.generate_from(AssetSource(file, kind=kinds.get(ext, "photo")), box)
         except ThumbnailError as exc:
-            raise _fail(f"cannot make a thumbnail of {path}: {exc}") from exc
+            raise fail(f"cannot make a thumbnail of {path}: {exc}") from exc
     try:
         out.write_bytes(data)
     except OSError as exc:
-        raise _fail(f"cannot write {out}: {exc.strerror or exc}") from exc
+        raise fail(f"cannot write {out}: {exc.strerror or exc}") from exc
     from PIL import Image
 
     with Image.open(out) as im:
