@@ -39,11 +39,12 @@ build: $(VENV)/.deps ## build the Rust extension (release) into .venv
 	$(BIN)/maturin develop --release --skip-install -q 2>&1 | grep -v '^📦\|^🔗\|^🐍\|^💻' || true
 	@$(PY) -c 'import albumen._core as c; print("albumen._core", c.__version__, "built")'
 
-demo: build ## generate a sample library, scan it, show the summary and a few rows
+demo: build ## generate a sample library, scan it, show a few rows, make its thumbnails
 	rm -rf $(DEMO_DIR)
 	$(PY) -m albumen.testing.corpus $(DEMO_DIR) --count $(DEMO_COUNT)
 	$(BIN)/albumen scan $(DEMO_DIR)
 	$(BIN)/albumen ls $(DEMO_DIR) --limit 8
+	$(BIN)/albumen thumbs $(DEMO_DIR)
 
 test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates)
 	cargo test --no-default-features -q

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from albumen.cli import app
 from albumen.cli.scan import LS_FIELDS, format_captured, format_mtime
-from scan_helpers import jpeg_bytes, write_file
+from scan_helpers import hold_scan_lock, jpeg_bytes, write_file
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -88,6 +88,19 @@ def test_unwritable_library_exits_2(photo_tree: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan", str(photo_tree), "--library", str(tmp_path / "file/x")])
     assert result.exit_code == 2
     assert "--library" in result.stderr
+
+
+def test_scan_while_another_scan_runs_exits_2_with_one_line(photo_tree: Path) -> None:
+    (photo_tree / ".albumen").mkdir()
+    holder = hold_scan_lock(photo_tree / ".albumen")
+    try:
+        result = runner.invoke(app, ["scan", str(photo_tree)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another albumen scan is running" in lines[0]
 
 
 def test_ls_before_scan_says_what_to_do(photo_tree: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from albumen import EventBus, Library, LibraryError, ScanCompletedEvent, ScanProgressEvent, _core
 from albumen.library import LibraryNotWritableError, RootNotFoundError, RootNotReadableError
-from scan_helpers import jpeg_bytes, write_file
+from scan_helpers import hold_scan_lock, jpeg_bytes, write_file
 
 
 @pytest.fixture
@@ -418,3 +418,19 @@ def test_cancel_keeps_what_was_written_and_the_next_scan_finishes(tmp_path: Path
         rest = lib.scan()
         assert not rest.cancelled
         assert (rest.unchanged, rest.added) == (report.added, 1200 - report.added)
+
+
+def test_a_second_scan_of_the_same_library_is_refused_while_one_runs(
+    lib: Library, photo_tree: Path
+) -> None:
+    from albumen.library import LibraryBusyError
+
+    holder = hold_scan_lock(lib.library_dir)
+    try:
+        with pytest.raises(LibraryBusyError, match="another albumen scan is running"):
+            lib.scan()
+        assert len(lib) == 0  # nothing was probed or written
+    finally:
+        holder.kill()
+        holder.wait()
+    assert lib.scan().added > 0  # the lock went with the process

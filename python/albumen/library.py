@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DB_FILENAME",
     "Library",
+    "LibraryBusyError",
     "LibraryError",
     "LibraryNotWritableError",
     "RootNotFoundError",
@@ -62,6 +64,38 @@ class RootNotReadableError(LibraryError, PermissionError):
 
 class LibraryNotWritableError(LibraryError, PermissionError):
     """The library folder or its database cannot be created or written."""
+
+
+class LibraryBusyError(LibraryError):
+    """Another process is scanning the same library right now."""
+
+
+#: Held (an OS file lock, released by the OS if the process dies) while a scan runs.
+SCAN_LOCK_FILENAME = "scan.lock"
+
+
+@contextlib.contextmanager
+def _scan_lock(library_dir: Path) -> Iterator[None]:
+    """One scan of a library at a time: a second one would probe and report the same files."""
+    fd = os.open(library_dir / SCAN_LOCK_FILENAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise LibraryBusyError(
+                f"another albumen scan is running on {library_dir}: wait for it to finish, "
+                "then scan again"
+            ) from exc
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 @dataclass
@@ -292,8 +326,13 @@ class Library:
         batch (``total`` is the number of new or changed files; the last call has ``processed ==
         total`` unless the scan was cancelled); the same steps go to the event bus as
         ``ScanProgressEvent``. ``workers`` caps probe threads. ``cancel()`` from another thread
-        stops the scan after the batch in hand; vanished files are then not removed.
+        stops the scan after the batch in hand; vanished files are then not removed. Raises
+        ``LibraryBusyError`` while another scan of the same library runs.
         """
+        with _scan_lock(self.library_dir):
+            return self._scan(progress, workers)
+
+    def _scan(self, progress: ProgressCallback | None, workers: int | None) -> ScanReport:
         started = time.perf_counter()
         report = ScanReport(root=self.root)
         repo = self.repository

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from albumen.cli import app
-from albumen.cli.common import LibraryOpt, RootArg, open_library
+from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
+from albumen.library import LibraryBusyError
 
 # Columns `albumen ls --json` prints, in order.
 LS_FIELDS = (
@@ -130,6 +131,8 @@ def scan(
                 report = _scan_with_bar(lib, console, workers)
             else:
                 report = lib.scan(workers=workers)
+    except LibraryBusyError as exc:
+        raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo(
             "albumen: interrupted; what was indexed so far is kept: run the scan again to finish",
