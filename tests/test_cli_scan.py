@@ -308,3 +308,11 @@ def test_root_inside_a_folder_the_user_cannot_enter_exits_2() -> None:
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr
     assert "cannot read" in lines[0] and "photos" in lines[0]
+
+
+def test_ls_counts_one_asset_in_the_singular(tmp_path: Path) -> None:
+    write_file(tmp_path / "only.jpg", jpeg_bytes())
+    assert runner.invoke(app, ["scan", str(tmp_path), "--json"]).exit_code == 0
+    result = runner.invoke(app, ["ls", str(tmp_path)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    assert result.stdout.strip().splitlines()[-1] == "1 asset"

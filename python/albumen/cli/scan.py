@@ -342,7 +342,7 @@ def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> N
     console.print(table)
     more = f" (showing {len(records)})" if limit is not None and len(records) < total else ""
     extra = f"; {hidden} hidden (Live Photo motion halves: --all lists them)" if hidden else ""
-    console.print(f"{total} assets{more}{extra}")
+    console.print(f"{total} asset{'' if total == 1 else 's'}{more}{extra}")
 
 
 def _human_size(size: int | None) -> str:

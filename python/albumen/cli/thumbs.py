@@ -127,7 +127,8 @@ def thumbs(
         raise typer.Exit(code=130) from None
     out = Console()
     out.print(
-        f"{report.assets} assets: [bold]{report.generated}[/] generated, "
+        f"{report.assets} asset{'' if report.assets == 1 else 's'}: "
+        f"[bold]{report.generated}[/] generated, "
         f"{report.cached} cached, {report.failed} failed"
         + (f", {report.skipped_failed} failed before (unchanged)" if report.skipped_failed else "")
         + (f", {report.unreadable} unreadable (see `albumen scan`)" if report.unreadable else "")
