@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,16 @@ def hold_scan_lock(library_dir: Path) -> subprocess.Popen[str]:
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
+
+
+def as_unprivileged_user() -> list[str]:
+    """The command prefix that runs a process as an unprivileged user: none when the tests do
+    not run as root; `nobody` through setpriv when they do (root reads every folder, so
+    permission tests need another user); the test is skipped when that cannot be done."""
+    import pytest
+
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv"):
+        return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    pytest.skip("running as root without setpriv: cannot test permissions")

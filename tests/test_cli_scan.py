@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from albumen.cli import app
 from albumen.cli.scan import LS_FIELDS, format_captured, format_mtime
-from scan_helpers import hold_scan_lock, jpeg_bytes, write_file
+from scan_helpers import as_unprivileged_user, hold_scan_lock, jpeg_bytes, write_file
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -224,15 +224,9 @@ def test_the_installed_command_runs(photo_tree: Path) -> None:
 
 
 def test_unreadable_root_exits_2() -> None:
-    if os.geteuid() != 0:
-        base = Path(tempfile.mkdtemp())
-        cmd: list[str] = []
-    elif shutil.which("setpriv"):
-        base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
-        os.chmod(base, 0o777)
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    else:
-        pytest.skip("running as root without setpriv: cannot make a folder unreadable")
+    cmd = as_unprivileged_user()
+    base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
+    os.chmod(base, 0o777)
     root = base / "locked"
     root.mkdir()
     os.chmod(root, 0)
@@ -252,18 +246,9 @@ def test_unreadable_root_exits_2() -> None:
     assert "cannot read" in lines[0] and "permissions" in lines[0]
 
 
-def _as_another_user() -> list[str]:
-    """The command prefix that runs a process as an unprivileged user (none when not root)."""
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv"):
-        return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    pytest.skip("running as root without setpriv: cannot test permissions")
-
-
 def test_library_of_another_user_is_not_called_damaged() -> None:
     # a library this user may read but not write (made by someone else): say so, exit 2
-    cmd = _as_another_user()
+    cmd = as_unprivileged_user()
     base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
     os.chmod(base, 0o755)
     write_file(base / "a.jpg", jpeg_bytes())
@@ -289,7 +274,7 @@ def test_library_of_another_user_is_not_called_damaged() -> None:
 
 
 def test_root_inside_a_folder_the_user_cannot_enter_exits_2() -> None:
-    cmd = _as_another_user()
+    cmd = as_unprivileged_user()
     outer = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
     (outer / "private" / "photos").mkdir(parents=True)
     os.chmod(outer, 0o755)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from albumen import EventBus, Library, LibraryError, ScanCompletedEvent, ScanProgressEvent, _core
 from albumen.library import LibraryNotWritableError, RootNotFoundError, RootNotReadableError
-from scan_helpers import hold_scan_lock, jpeg_bytes, write_file
+from scan_helpers import as_unprivileged_user, hold_scan_lock, jpeg_bytes, write_file
 
 
 @pytest.fixture
@@ -309,17 +309,9 @@ def test_non_utf8_names_round_trip(tmp_path: Path) -> None:
         assert lib.scan().unchanged == 1
 
 
-NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-
-
-def _can_drop_privileges() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv") is not None
-
-
 def test_an_unreadable_folder_is_an_error_and_the_scan_goes_on(tmp_path: Path) -> None:
-    as_root = os.geteuid() == 0
-    if as_root and not _can_drop_privileges():
-        pytest.skip("running as root without setpriv: cannot make a folder unreadable")
+    nobody = as_unprivileged_user()
+    as_root = bool(nobody)
     # root reads everything, so then the scan runs as `nobody` in a world-readable folder
     base = Path(tempfile.mkdtemp(prefix="albumen-perm-")) if as_root else tmp_path
     try:
@@ -330,7 +322,7 @@ def test_an_unreadable_folder_is_an_error_and_the_scan_goes_on(tmp_path: Path) -
         os.chmod(root, 0o777)
         os.chmod(root / "locked", 0)
         if as_root:
-            report = _scan_as_nobody(root)
+            report = _scan_as(nobody, root)
         else:
             with Library.open(root) as lib:
                 report = lib.scan().to_json()
@@ -344,7 +336,7 @@ def test_an_unreadable_folder_is_an_error_and_the_scan_goes_on(tmp_path: Path) -
     assert "ermission" in report["errors"][0]["error"]
 
 
-def _scan_as_nobody(root: Path) -> Any:
+def _scan_as(user: list[str], root: Path) -> Any:
     import json
 
     code = textwrap.dedent(
@@ -356,7 +348,7 @@ def _scan_as_nobody(root: Path) -> Any:
         """
     )
     out = subprocess.run(
-        [*NOBODY, sys.executable, "-c", code, str(root)],
+        [*user, sys.executable, "-c", code, str(root)],
         capture_output=True,
         text=True,
         timeout=120,
