@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from albumen import AssetQuery, PaginatedAssetLoader, SQLiteAssetFinder
-from albumen.testing.synthetic import open_library_db
+from albumen.store.sqlite.bulk import connect as open_library_db
 
 from benches.browse_common import (
     PAGE_SIZE,
@@ -178,8 +178,8 @@ SESSION = textwrap.dedent(
     import json, sys, time
     t0 = time.perf_counter()
     from albumen import AssetQuery, PaginatedAssetLoader, SQLiteAssetFinder
-    from albumen.memory import peak_rss
-    from albumen.testing.synthetic import open_library_db
+    from albumen.browse.memory import peak_rss
+    from albumen.store.sqlite.bulk import connect as open_library_db
     conn = open_library_db(sys.argv[1])
     loader = PaginatedAssetLoader(SQLiteAssetFinder(conn), int(sys.argv[2]))
     loader.reset(AssetQuery())

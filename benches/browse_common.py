@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from albumen.schema import MIGRATIONS
+from albumen.store.sqlite.schema import MIGRATIONS
 
 from benches.conftest import measure
 

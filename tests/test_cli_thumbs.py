@@ -21,8 +21,8 @@ from _thumb_media import (
     size_of,
 )
 from albumen.cli import app
-from albumen.thumbnail_generator import thumbnail_asset_id
-from albumen.thumbnail_service import thumbnail_key
+from albumen.thumbnails.generator import thumbnail_asset_id
+from albumen.thumbnails.service import thumbnail_key
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -226,7 +226,6 @@ def test_thumb_of_a_path_that_cannot_be_looked_at_fails_cleanly(
 def test_thumbs_progress_moves_while_thumbnails_are_made(tmp_path: Path) -> None:
     # The bar must advance as results come in, not jump from 0 to the total at the end.
     from albumen.library import Library
-    from albumen.library_thumbnails import generate_library_thumbnails
 
     root = tmp_path / "many"
     root.mkdir()
@@ -241,7 +240,8 @@ def test_thumbs_progress_moves_while_thumbnails_are_made(tmp_path: Path) -> None
 
     with Library.open(root) as lib:
         lib.scan()
-        report = generate_library_thumbnails(lib, 64, workers=1, progress=progress)
+        with lib.thumbnails(workers=1) as pipeline:
+            report = pipeline.generate_all(64, progress)
     assert report.generated == total
     # one worker and a bounded queue: the first update comes after a handful of thumbnails
     assert made_at_first_call and made_at_first_call[0] < total // 2, made_at_first_call

@@ -79,7 +79,7 @@ def check_sound(db: Path) -> int:
 def test_sigkill_mid_scan_then_a_rescan_completes(big_tree: Path) -> None:
     db = big_tree / ".albumen" / "library.db"
     stored = 0
-    for kill_after in (2, 4, 7):
+    for kill_after in (2, 3, 3):  # at most 11 of the 12 batches land, whatever the timing
         printed = scan_and_kill(big_tree, kill_after)
         now = check_sound(db)
         # every batch reported before the kill was committed; the kill came before the end
@@ -95,6 +95,6 @@ def test_sigkill_mid_scan_then_a_rescan_completes(big_tree: Path) -> None:
         assert report.added == N_FILES - stored
         assert report.errors == []
         assert len(lib) == N_FILES
-        assert lib.repository.integrity_check() == "ok"
+        assert check_sound(lib.library_dir / "library.db") == N_FILES
         again = lib.scan()
         assert (again.unchanged, again.added, again.updated, again.removed) == (N_FILES, 0, 0, 0)

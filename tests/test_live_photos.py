@@ -1,43 +1,39 @@
-"""Live Photo pairing rules on a bare schema-v1 database (no scan needed)."""
+"""Live Photo pairing rules on records put straight into a store (no scan needed)."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from albumen.live_photos import update_live_pairs
-from albumen.schema import MIGRATIONS
+from albumen.scan.live_photos import update_live_pairs
+from albumen.store import AssetStore, open_store
 
 
 @pytest.fixture
-def conn() -> sqlite3.Connection:
-    c = sqlite3.connect(":memory:")
-    for script in MIGRATIONS:
-        c.executescript(script)
-    return c
+def conn(tmp_path: Path) -> Iterator[AssetStore]:
+    store = open_store(tmp_path)
+    yield store
+    store.close()
 
 
-def add(conn: sqlite3.Connection, path: str, **cols: Any) -> int:
+def add(store: AssetStore, path: str, **cols: Any) -> int:
     kind = "video" if path.lower().endswith((".mov", ".mp4")) else "photo"
-    folder = path.rsplit("/", 1)[0] if "/" in path else ""
-    row = {"path": path.encode(), "folder": folder.encode(), "kind": kind, "mime": "x",
-           "size": 1, "mtime_ns": 1, **cols}  # fmt: skip
-    names = ",".join(row)
-    cur = conn.execute(f"INSERT INTO assets ({names}) VALUES ({','.join('?' * len(row))})",
-                       tuple(row.values()))  # fmt: skip
-    return int(cur.lastrowid or 0)
+    store.upsert([{"path": path, "kind": kind, "mime": "x", "size": 1, "mtime_ns": 1, **cols}])
+    return store.known_files()[path.encode()].rowid
 
 
-def pairing(conn: sqlite3.Connection) -> dict[str, tuple[str | None, float | None, int]]:
-    rows = conn.execute(
-        "SELECT a.path, b.path, a.live_confidence, a.hidden FROM assets a "
-        "LEFT JOIN assets b ON b.rowid = a.live_partner ORDER BY a.path"
-    ).fetchall()
-    return {a.decode(): (b.decode() if b else None, c, h) for a, b, c, h in rows}
+def pairing(store: AssetStore) -> dict[str, tuple[str | None, float | None, int]]:
+    rows = list(store.iter_rows())
+    paths = {r["rowid"]: r["path"].decode() for r in rows}
+    return {
+        r["path"].decode(): (paths.get(r["live_partner"]), r["live_confidence"], r["hidden"])
+        for r in rows
+    }
 
 
-def test_content_identifier_pairs_across_folders(conn: sqlite3.Connection) -> None:
+def test_content_identifier_pairs_across_folders(conn: AssetStore) -> None:
     add(conn, "2023/IMG_0001.HEIC", content_id="AB-1", captured_at="2023-07-14T18:03:22")
     add(conn, "videos/clip.mov", content_id="AB-1", captured_at="2020-01-01T00:00:00")
     add(conn, "2023/IMG_0002.HEIC", content_id="OTHER")
@@ -49,7 +45,7 @@ def test_content_identifier_pairs_across_folders(conn: sqlite3.Connection) -> No
     assert p["2023/IMG_0002.HEIC"] == (None, None, 0)
 
 
-def test_stem_and_time_fallback(conn: sqlite3.Connection) -> None:
+def test_stem_and_time_fallback(conn: AssetStore) -> None:
     # Same stem, 2 s apart in UTC (offsets differ in how they are written): a pair.
     add(conn, "a/IMG_1.JPG", captured_at="2023-07-14T18:03:22", captured_offset=120)
     add(conn, "a/img_1.mov", captured_at="2023-07-14T16:03:24", captured_offset=0)
@@ -75,7 +71,7 @@ def test_stem_and_time_fallback(conn: sqlite3.Connection) -> None:
     assert (report.pairs, report.by_stem) == (2, 2)
 
 
-def test_content_identifier_beats_stem(conn: sqlite3.Connection) -> None:
+def test_content_identifier_beats_stem(conn: AssetStore) -> None:
     add(conn, "a/IMG_1.HEIC", content_id="X", captured_at="2023-07-14T18:03:22")
     add(conn, "a/IMG_1.MOV", captured_at="2023-07-14T18:03:22")
     add(conn, "a/other.MOV", content_id="X", captured_at="2023-07-14T18:03:22")
@@ -85,7 +81,7 @@ def test_content_identifier_beats_stem(conn: sqlite3.Connection) -> None:
     assert p["a/IMG_1.MOV"] == (None, None, 0)
 
 
-def test_incremental_update_and_removal(conn: sqlite3.Connection) -> None:
+def test_incremental_update_and_removal(conn: AssetStore) -> None:
     still = add(conn, "a/IMG_1.HEIC", content_id="X")
     add(conn, "a/IMG_1.MOV", content_id="X")
     add(conn, "z/IMG_9.HEIC", content_id="Y")
@@ -96,7 +92,7 @@ def test_incremental_update_and_removal(conn: sqlite3.Connection) -> None:
     assert update_live_pairs(conn).considered == 0
     assert pairing(conn) == before
     # The movie is deleted: its still is unpaired; folder z is not even looked at.
-    conn.execute("DELETE FROM assets WHERE path = ?", (b"a/IMG_1.MOV",))
+    conn.delete_paths([b"a/IMG_1.MOV"])
     report = update_live_pairs(conn, removed=[b"a/IMG_1.MOV"])
     assert report.considered == 1
     assert pairing(conn)["a/IMG_1.HEIC"] == (None, None, 0)
@@ -106,11 +102,11 @@ def test_incremental_update_and_removal(conn: sqlite3.Connection) -> None:
     update_live_pairs(conn, changed=[b"b/new.mov"])
     assert pairing(conn)["a/IMG_1.HEIC"] == ("b/new.mov", 1.0, 0)
     # Partner rowid survives as a real row id.
-    assert conn.execute("SELECT live_partner FROM assets WHERE path = ?",
-                        (b"b/new.mov",)).fetchone()[0] == still  # fmt: skip
+    new = conn.get(b"b/new.mov")
+    assert new is not None and new["live_partner"] == still
 
 
-def test_stable_across_runs(conn: sqlite3.Connection) -> None:
+def test_stable_across_runs(conn: AssetStore) -> None:
     for i in range(20):
         add(conn, f"f/IMG_{i}.HEIC", captured_at=f"2023-07-14T18:03:{i:02d}")
         add(conn, f"f/IMG_{i}.MOV", captured_at=f"2023-07-14T18:03:{i:02d}")
@@ -125,7 +121,7 @@ def test_stable_across_runs(conn: sqlite3.Connection) -> None:
     assert first["f/IMG_0.JPG"][0] is None
 
 
-def test_a_library_without_candidates_loads_nothing(conn: sqlite3.Connection) -> None:
+def test_a_library_without_candidates_loads_nothing(conn: AssetStore) -> None:
     for i in range(50):
         add(conn, f"2020/IMG_{i}.JPG", captured_at="2020-01-01T00:00:00")
     add(conn, "clips/IMG_1.MOV", captured_at="2020-01-01T00:00:00")  # other folder

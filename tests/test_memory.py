@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from albumen import MemoryMonitor, WeakAssetCache
-from albumen.memory import current_rss, peak_rss
+from albumen.browse.memory import current_rss, peak_rss
 
 
 class Asset:

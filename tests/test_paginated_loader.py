@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from albumen import PageResult, PaginatedAssetLoader
-from albumen.paging import LoadedItems
+from albumen.browse.paging import LoadedItems
 
 
 class ListFinder:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from albumen import EventBus, ParallelScanner, ScanProgressEvent, ScanResult
-from albumen.schema import RECORD_COLUMNS
+from albumen.store.records import RECORD_FIELDS
 from scan_helpers import jpeg_bytes, write_file
 
 
@@ -298,7 +298,7 @@ def test_builtin_probe_returns_records_keyed_like_the_table(photo_tree: Path) ->
     result = ParallelScanner().scan(photo_tree)
     assert result.errors == []
     assert len(result.assets) == 6
-    expected = set(RECORD_COLUMNS) - {"folder", "sort_time"}
+    expected = set(RECORD_FIELDS) - {"folder", "sort_time"}
     for rec in result.assets:
         assert expected <= set(rec), expected - set(rec)
         assert not os.path.isabs(os.fsdecode(rec["path"]))

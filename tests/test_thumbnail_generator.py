@@ -28,7 +28,7 @@ from albumen import (
     ThumbnailError,
     ThumbnailGenerator,
 )
-from albumen.thumbnail_generator import (
+from albumen.thumbnails.generator import (
     micro_thumbnail,
     parse_thumbnail_asset_id,
     thumbnail_asset_id,
@@ -294,19 +294,14 @@ def test_per_format_stats(tmp_path: Path) -> None:
 
 
 def test_sqlite_resolver_maps_thumbnail_ids_to_files(tmp_path: Path) -> None:
-    import sqlite3
-
-    from albumen import SQLiteAssetResolver
-    from albumen.schema import MIGRATIONS
+    from albumen import SQLiteAssetRepository, SQLiteAssetResolver
 
     db = tmp_path / "library.db"
-    with sqlite3.connect(db) as conn:
-        conn.executescript(MIGRATIONS[0])
-        conn.execute(
-            "INSERT INTO assets (id, path, folder, kind, mime, size, mtime_ns, orientation) "
-            "VALUES ('abc', ?, ?, 'photo', 'image/jpeg', 1, 42, 6)",
-            (b"sub/caf\xe9.jpg", b"sub"),
-        )
+    with SQLiteAssetRepository(db) as repo:
+        repo.upsert(
+            [{"id": "abc", "path": b"sub/caf\xe9.jpg", "kind": "photo", "mime": "image/jpeg",
+              "size": 1, "mtime_ns": 42, "orientation": 6}]
+        )  # fmt: skip
     (tmp_path / "sub").mkdir()
     save_jpeg(tmp_path / os.fsdecode(b"sub/caf\xe9.jpg"), marked_image(800, 400), 6)
     resolver = SQLiteAssetResolver(db, tmp_path)
@@ -318,3 +313,4 @@ def test_sqlite_resolver_maps_thumbnail_ids_to_files(tmp_path: Path) -> None:
     assert resolver.resolve("garbage") is None
     data = DefaultThumbnailGenerator(resolver).generate(thumbnail_asset_id("abc", 42), (64, 64))
     assert data is not None and size_of(data) == (32, 64)
+    resolver.close()

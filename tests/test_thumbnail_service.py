@@ -16,7 +16,7 @@ from albumen import (
     Priority,
     ThumbnailService,
 )
-from albumen.thumbnail_service import thumbnail_key
+from albumen.thumbnails.service import thumbnail_key
 
 
 class RecordingGenerator:

@@ -1,7 +1,9 @@
 """albumen: a fast, folder-native photo library engine with a Rust core.
 
 Importing the package is cheap: components are imported on first use, so ``import albumen``
-never pulls in Pillow, PySide6, moderngl or numpy.
+never pulls in Pillow, PySide6, moderngl or numpy. The sub-packages follow the data flow:
+``scan`` (walk and probe), ``store`` (the index), ``thumbnails``, ``browse``, and on top
+``library`` (the facade) and ``cli``.
 """
 
 from __future__ import annotations
@@ -13,42 +15,56 @@ from albumen._core import __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    # events
     "EventBus": "albumen.events",
     "ScanProgressEvent": "albumen.events",
     "ScanCompletedEvent": "albumen.events",
-    "ParallelScanner": "albumen.scanner",
-    "ScanResult": "albumen.scanner",
-    "SQLiteAssetRepository": "albumen.repository",
+    # every exception albumen raises on purpose
+    "LibraryError": "albumen.errors",
+    "LibraryBusyError": "albumen.errors",
+    "LibraryNotWritableError": "albumen.errors",
+    "RootNotFoundError": "albumen.errors",
+    "RootNotReadableError": "albumen.errors",
+    "ThumbnailError": "albumen.errors",
+    # the facade
     "Library": "albumen.library",
-    "LibraryError": "albumen.library",
-    "ScanReport": "albumen.library",
-    # browsing (issue 5): layouts, queries, paging, the view model, memory
+    # scan: finding and probing files
+    "ParallelScanner": "albumen.scan.scanner",
+    "ScanResult": "albumen.scan.scanner",
+    "ScanReport": "albumen.scan.incremental",
+    # store: the storage seam and its vocabulary
+    "AssetStore": "albumen.store.protocols",
+    "AssetFinder": "albumen.store.protocols",
+    "AssetQuery": "albumen.store.query",
+    "SortOrder": "albumen.store.query",
+    "AssetRow": "albumen.store.rows",
+    "AssetPage": "albumen.store.rows",
+    "SQLiteAssetRepository": "albumen.store.sqlite.repository",
+    "SQLiteAssetFinder": "albumen.store.sqlite.finder",
+    # the Rust core: layouts and the L1/L2 caches
     "VirtualAssetGrid": "albumen._core",
     "JustifiedLayout": "albumen._core",
-    "AssetQuery": "albumen.queries",
-    "SortOrder": "albumen.queries",
-    "AssetRow": "albumen.queries",
-    "AssetPage": "albumen.queries",
-    "SQLiteAssetFinder": "albumen.queries",
-    "PageResult": "albumen.paging",
-    "PaginatedAssetLoader": "albumen.paging",
-    "AssetListViewModel": "albumen.viewmodel",
-    "Signal": "albumen.viewmodel",
-    "WeakAssetCache": "albumen.memory",
-    "MemoryMonitor": "albumen.memory",
-    # thumbnails (issue 4)
     "MemoryThumbnailCache": "albumen._core",
     "DiskThumbnailCache": "albumen._core",
-    "ThumbnailService": "albumen.thumbnail_service",
-    "Priority": "albumen.thumbnail_service",
-    "ThumbnailGenerator": "albumen.thumbnail_generator",
-    "DefaultThumbnailGenerator": "albumen.thumbnail_generator",
-    "AssetSource": "albumen.thumbnail_generator",
-    "AssetResolver": "albumen.thumbnail_generator",
-    "MappingResolver": "albumen.thumbnail_generator",
-    "SQLiteAssetResolver": "albumen.thumbnail_generator",
-    "ThumbnailError": "albumen.thumbnail_generator",
-    "thumbnail_asset_id": "albumen.thumbnail_generator",
+    # browse: paging, the view model, memory
+    "PageResult": "albumen.browse.paging",
+    "PaginatedAssetLoader": "albumen.browse.paging",
+    "AssetListViewModel": "albumen.browse.viewmodel",
+    "Signal": "albumen.browse.viewmodel",
+    "WeakAssetCache": "albumen.browse.memory",
+    "MemoryMonitor": "albumen.browse.memory",
+    # thumbnails
+    "ThumbnailService": "albumen.thumbnails.service",
+    "Priority": "albumen.thumbnails.service",
+    "ThumbnailGenerator": "albumen.thumbnails.generator",
+    "DefaultThumbnailGenerator": "albumen.thumbnails.generator",
+    "AssetSource": "albumen.thumbnails.generator",
+    "AssetResolver": "albumen.thumbnails.generator",
+    "MappingResolver": "albumen.thumbnails.generator",
+    "StoreAssetResolver": "albumen.thumbnails.generator",
+    "SQLiteAssetResolver": "albumen.thumbnails.generator",
+    "thumbnail_asset_id": "albumen.thumbnails.generator",
+    "LibraryThumbnails": "albumen.thumbnails.batch",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -70,37 +86,43 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from albumen._core import DiskThumbnailCache as DiskThumbnailCache
     from albumen._core import JustifiedLayout as JustifiedLayout
-
-    # thumbnails (issue 4)
     from albumen._core import MemoryThumbnailCache as MemoryThumbnailCache
     from albumen._core import VirtualAssetGrid as VirtualAssetGrid
+    from albumen.browse.memory import MemoryMonitor as MemoryMonitor
+    from albumen.browse.memory import WeakAssetCache as WeakAssetCache
+    from albumen.browse.paging import PageResult as PageResult
+    from albumen.browse.paging import PaginatedAssetLoader as PaginatedAssetLoader
+    from albumen.browse.viewmodel import AssetListViewModel as AssetListViewModel
+    from albumen.browse.viewmodel import Signal as Signal
+    from albumen.errors import LibraryBusyError as LibraryBusyError
+    from albumen.errors import LibraryError as LibraryError
+    from albumen.errors import LibraryNotWritableError as LibraryNotWritableError
+    from albumen.errors import RootNotFoundError as RootNotFoundError
+    from albumen.errors import RootNotReadableError as RootNotReadableError
+    from albumen.errors import ThumbnailError as ThumbnailError
     from albumen.events import EventBus as EventBus
     from albumen.events import ScanCompletedEvent as ScanCompletedEvent
     from albumen.events import ScanProgressEvent as ScanProgressEvent
     from albumen.library import Library as Library
-    from albumen.library import LibraryError as LibraryError
-    from albumen.library import ScanReport as ScanReport
-    from albumen.memory import MemoryMonitor as MemoryMonitor
-    from albumen.memory import WeakAssetCache as WeakAssetCache
-    from albumen.paging import PageResult as PageResult
-    from albumen.paging import PaginatedAssetLoader as PaginatedAssetLoader
-    from albumen.queries import AssetPage as AssetPage
-    from albumen.queries import AssetQuery as AssetQuery
-    from albumen.queries import AssetRow as AssetRow
-    from albumen.queries import SortOrder as SortOrder
-    from albumen.queries import SQLiteAssetFinder as SQLiteAssetFinder
-    from albumen.repository import SQLiteAssetRepository as SQLiteAssetRepository
-    from albumen.scanner import ParallelScanner as ParallelScanner
-    from albumen.scanner import ScanResult as ScanResult
-    from albumen.thumbnail_generator import AssetResolver as AssetResolver
-    from albumen.thumbnail_generator import AssetSource as AssetSource
-    from albumen.thumbnail_generator import DefaultThumbnailGenerator as DefaultThumbnailGenerator
-    from albumen.thumbnail_generator import MappingResolver as MappingResolver
-    from albumen.thumbnail_generator import SQLiteAssetResolver as SQLiteAssetResolver
-    from albumen.thumbnail_generator import ThumbnailError as ThumbnailError
-    from albumen.thumbnail_generator import ThumbnailGenerator as ThumbnailGenerator
-    from albumen.thumbnail_generator import thumbnail_asset_id as thumbnail_asset_id
-    from albumen.thumbnail_service import Priority as Priority
-    from albumen.thumbnail_service import ThumbnailService as ThumbnailService
-    from albumen.viewmodel import AssetListViewModel as AssetListViewModel
-    from albumen.viewmodel import Signal as Signal
+    from albumen.scan.incremental import ScanReport as ScanReport
+    from albumen.scan.scanner import ParallelScanner as ParallelScanner
+    from albumen.scan.scanner import ScanResult as ScanResult
+    from albumen.store.protocols import AssetFinder as AssetFinder
+    from albumen.store.protocols import AssetStore as AssetStore
+    from albumen.store.query import AssetQuery as AssetQuery
+    from albumen.store.query import SortOrder as SortOrder
+    from albumen.store.rows import AssetPage as AssetPage
+    from albumen.store.rows import AssetRow as AssetRow
+    from albumen.store.sqlite.finder import SQLiteAssetFinder as SQLiteAssetFinder
+    from albumen.store.sqlite.repository import SQLiteAssetRepository as SQLiteAssetRepository
+    from albumen.thumbnails.batch import LibraryThumbnails as LibraryThumbnails
+    from albumen.thumbnails.generator import AssetResolver as AssetResolver
+    from albumen.thumbnails.generator import AssetSource as AssetSource
+    from albumen.thumbnails.generator import DefaultThumbnailGenerator as DefaultThumbnailGenerator
+    from albumen.thumbnails.generator import MappingResolver as MappingResolver
+    from albumen.thumbnails.generator import SQLiteAssetResolver as SQLiteAssetResolver
+    from albumen.thumbnails.generator import StoreAssetResolver as StoreAssetResolver
+    from albumen.thumbnails.generator import ThumbnailGenerator as ThumbnailGenerator
+    from albumen.thumbnails.generator import thumbnail_asset_id as thumbnail_asset_id
+    from albumen.thumbnails.service import Priority as Priority
+    from albumen.thumbnails.service import ThumbnailService as ThumbnailService

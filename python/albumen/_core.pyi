@@ -55,7 +55,7 @@ def walk(
 class ProbeStream(Iterator[list[dict[str, Any]]]):
     """Batches of probe records, produced on the shared rayon pool while Python consumes them.
 
-    Each record is a dict keyed like the ``assets`` table (see ``albumen.schema``):
+    Each record is a dict keyed like ``albumen.store.records.RECORD_FIELDS``:
     ``path`` (relative ``str``), ``id``, ``kind``, ``mime``, ``size``, ``mtime_ns``, ``width``,
     ``height``, ``display_width``, ``display_height``, ``orientation``, ``captured_at``,
     ``captured_offset``, ``captured_at_source``, ``make``, ``model``, ``lens``, ``iso``,

@@ -37,11 +37,13 @@ def fail(message: str) -> typer.Exit:
 def open_library(root: Path, library: Path | None, *, create: bool = True) -> Library:
     """Open ROOT's library, or fail with what to do. ``create=False`` refuses to make a new
     library (for commands that only read one)."""
-    from albumen.library import DB_FILENAME, Library, LibraryError
+    from albumen.errors import LibraryError
+    from albumen.library import Library, library_dir_of
+    from albumen.store import store_exists
 
     if not create:
-        lib_dir = library if library is not None else root / ".albumen"
-        if root.is_dir() and not (lib_dir / DB_FILENAME).exists():
+        lib_dir = library_dir_of(root, library)
+        if root.is_dir() and not store_exists(lib_dir):
             raise fail(f"no library at {lib_dir}: run `albumen scan {root}` first")
     try:
         return Library.open(root, library)

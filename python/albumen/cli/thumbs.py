@@ -1,6 +1,6 @@
 """``albumen thumbs`` and ``albumen thumb``: make every missing thumbnail, or one.
 
-``albumen stats`` shows the thumbnail caches per tier (``library_thumbnails.thumbnail_summary``).
+``albumen stats`` shows the thumbnail caches per tier.
 """
 
 # No `from __future__ import annotations`: typer reads the annotations at runtime.
@@ -92,8 +92,6 @@ def thumbs(
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from albumen.library_thumbnails import generate_library_thumbnails
-
     console = Console(stderr=True)
     try:
         with open_library(root, library) as lib:
@@ -102,23 +100,27 @@ def thumbs(
                     console.print("library is empty: scanning first")
                 lib.scan()
             if as_json:
-                report = generate_library_thumbnails(lib, size, workers=workers)
+                with lib.thumbnails(workers=workers) as pipeline:
+                    report = pipeline.generate_all(size)
                 typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
                 return
-            with Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
+            with (
+                lib.thumbnails(workers=workers) as pipeline,
+                Progress(
+                    "[progress.description]{task.description}",
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=console,
+                    transient=True,
+                ) as bar,
+            ):
                 task = bar.add_task(f"thumbnails {size}px", total=None)
 
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                report = generate_library_thumbnails(lib, size, workers=workers, progress=progress)
+                report = pipeline.generate_all(size, progress)
     except KeyboardInterrupt:
         typer.echo(
             "albumen: interrupted; the thumbnails made so far are kept: run it again to finish",
@@ -173,15 +175,8 @@ def thumb(
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
     library: LibraryOpt = None,
 ) -> None:
-    from albumen.library_thumbnails import open_disk_cache
-    from albumen.thumbnail_generator import (
-        AssetSource,
-        DefaultThumbnailGenerator,
-        MappingResolver,
-        ThumbnailError,
-        source_from_row,
-        thumbnail_asset_id,
-    )
+    from albumen.errors import ThumbnailError
+    from albumen.thumbnails.generator import AssetSource, DefaultThumbnailGenerator, MappingResolver
 
     with open_library(root, library) as lib:
         file = _find_file(path, lib.root)
@@ -189,43 +184,18 @@ def thumb(
             rel = os.path.relpath(file.absolute(), lib.root)
         except ValueError:
             rel = str(file)
-        row = None if rel.startswith("..") else lib.repository.get(rel)
-        box = (size, size)
-        resolver = MappingResolver()
-        generator = DefaultThumbnailGenerator(resolver)
+        target = None if rel.startswith("..") else lib.store.thumbnail_target_at(os.fsencode(rel))
         try:
-            if row is not None and row.get("id") is not None and row.get("error") is None:
-                from albumen._core import MemoryThumbnailCache
-                from albumen.thumbnail_service import ThumbnailService
-
-                tid = thumbnail_asset_id(row["id"], row["mtime_ns"])
-                resolver.add(
-                    tid,
-                    source_from_row(
-                        lib.root,
-                        row["path"],
-                        row["kind"],
-                        row["mime"],
-                        row["orientation"],
-                        row["preview_offset"],
-                        row["preview_length"],
-                    ),
-                )
-                with ThumbnailService(
-                    MemoryThumbnailCache(),
-                    open_disk_cache(lib.library_dir),
-                    generator,
-                    max_workers=1,
-                ) as service:
-                    data = service.ensure_thumbnail(tid, box)
-                    if data is None:
-                        raise fail(f"cannot make a thumbnail of {path}: {service.failure(tid)}")
-            else:
+            if target is not None:
+                with lib.thumbnails(workers=1) as pipeline:
+                    data = pipeline.thumbnail(target, size)
+            else:  # not indexed: made directly, not cached
                 from albumen._core import media_types
 
-                ext = file.suffix.lower().lstrip(".")
-                kinds = {e: k for e, k, _ in media_types()}
-                data = generator.generate_from(AssetSource(file, kind=kinds.get(ext, "photo")), box)
+                kinds = {ext: kind for ext, kind, *_ in media_types()}
+                kind = kinds.get(file.suffix.lower().lstrip("."), "photo")
+                generator = DefaultThumbnailGenerator(MappingResolver())
+                data = generator.generate_from(AssetSource(file, kind=kind), (size, size))
         except ThumbnailError as exc:
             raise fail(f"cannot make a thumbnail of {path}: {exc}") from exc
     try:

@@ -1,22 +1,21 @@
 """Synthetic library databases: rows that look like a camera roll, without any files.
 
-For tests and benchmarks of the data path (queries, paging, layouts): ``build_library`` fills
-a database built from ``schema.MIGRATIONS`` with ``count`` deterministic rows using
-``executemany``. ``python -m albumen.testing.synthetic OUT.db --count N`` writes one.
+For tests and benchmarks of the data path (queries, paging, layouts): ``build_library`` writes
+a library database of ``count`` deterministic rows (``albumen.store.sqlite.bulk``).
+``python -m albumen.testing.synthetic OUT.db --count N`` writes one.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from albumen.schema import apply_migrations
+from albumen.store.sqlite.bulk import create_database
 
-__all__ = ["COLUMNS", "build_library", "insert_rows", "open_library_db", "synthetic_rows"]
+__all__ = ["COLUMNS", "build_library", "synthetic_rows"]
 
 COLUMNS = (
     "id",
@@ -84,49 +83,13 @@ def synthetic_rows(
         )
 
 
-def insert_rows(conn: sqlite3.Connection, rows: Iterator[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` (``COLUMNS`` order) in one transaction."""
-    cols = ", ".join(COLUMNS)
-    marks = ", ".join("?" for _ in COLUMNS)
-    conn.execute("BEGIN")
-    try:
-        conn.executemany(f"INSERT INTO assets ({cols}) VALUES ({marks})", rows)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
 def build_library(
     path: str | Path, count: int, *, seed: int = 0, hidden_fraction: float = 0.005
 ) -> Path:
-    """Create (or replace) a library database at ``path`` with ``count`` rows: schema v1,
-    rows, then the later migrations (so indexes are built in bulk). Returns the path."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    conn = sqlite3.connect(tmp)
-    try:
-        conn.execute("PRAGMA journal_mode=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
-        apply_migrations(conn, upto=1)
-        insert_rows(conn, synthetic_rows(count, seed=seed, hidden_fraction=hidden_fraction))
-        apply_migrations(conn)
-        conn.execute("ANALYZE")
-        conn.commit()
-    finally:
-        conn.close()
-    tmp.replace(path)
-    return path
-
-
-def open_library_db(path: str | Path) -> sqlite3.Connection:
-    """Open a library database the way the library does (WAL, synchronous=NORMAL, migrated)."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    apply_migrations(conn)
-    return conn
+    """Create (or replace) a library database at ``path`` with ``count`` rows; returns the
+    path."""
+    rows = synthetic_rows(count, seed=seed, hidden_fraction=hidden_fraction)
+    return create_database(path, COLUMNS, rows)
 
 
 def main() -> None:

@@ -12,7 +12,8 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from albumen.paging import PageResult, PaginatedAssetLoader
+from albumen.browse.paging import PageResult, PaginatedAssetLoader
+from albumen.events import ScanCompletedEvent
 
 __all__ = ["AssetListViewModel", "Signal"]
 
@@ -112,11 +113,7 @@ class AssetListViewModel(Generic[T]):
         self._event_type: type | None = None
         if event_bus is not None:
             if scan_event_type is None:
-                import importlib
-
-                # albumen.events comes with the scan layer; imported only when needed
-                events = importlib.import_module("albumen.events")
-                scan_event_type = events.ScanCompletedEvent
+                scan_event_type = ScanCompletedEvent
             self._event_type = scan_event_type
             event_bus.subscribe(scan_event_type, self._on_scan_completed)
 

@@ -1,8 +1,10 @@
-"""Parallel discovery and probing of media files.
+"""Parallel discovery and probing of media files: the one scan path.
 
 ``ParallelScanner`` finds every supported file below a root with the Rust walker and probes
 them in parallel: by default with the Rust probe (``albumen._core.probe``, rayon, GIL released,
-records streamed in batches), or with an injected ``scan_file_fn`` run on a thread pool.
+records streamed in batches), or with an injected ``scan_file_fn`` run on a thread pool. A
+library scan runs through it too, choosing which files to probe (``select``; see
+``albumen.scan.incremental``); progress is published here and nowhere else.
 """
 
 from __future__ import annotations
@@ -19,13 +21,30 @@ from typing import Any
 from albumen import _core
 from albumen.events import EventBus, ScanProgressEvent
 
-__all__ = ["LIBRARY_DIRNAME", "ParallelScanner", "Record", "ScanResult"]
+__all__ = [
+    "LIBRARY_DIRNAME",
+    "ParallelScanner",
+    "ProgressCallback",
+    "Record",
+    "ScanResult",
+    "Selector",
+    "WalkedFile",
+]
 
 #: The library folder albumen keeps inside a root by default; never scanned.
 LIBRARY_DIRNAME = ".albumen"
 
-#: A probe record: a dict keyed like the ``assets`` columns (see ``albumen.schema``).
+#: A probe record: a dict keyed like ``albumen.store.records.RECORD_FIELDS``.
 Record = dict[str, Any]
+
+#: ``(path relative to the root, size, mtime_ns)`` of a file the walk found.
+WalkedFile = tuple[str, int, int]
+
+#: ``select(files, walk_errors) -> paths to probe`` (relative), given what the walk found.
+Selector = Callable[[list[WalkedFile], list[tuple[str, str]]], Sequence[str]]
+
+#: ``progress(processed, total)``, called where ``ScanProgressEvent`` is published.
+ProgressCallback = Callable[[int, int], object]
 
 StrPath = str | os.PathLike[str]
 
@@ -38,11 +57,14 @@ class ScanResult:
     keyed like the ``assets`` table, ``path`` relative to the root) or whatever an injected
     ``scan_file_fn`` returned. ``errors`` holds ``(path, message)`` pairs with the absolute
     ``pathlib.Path`` of every file that failed, and of every folder that could not be read.
+    ``records`` holds, for the built-in probe, every record of the batch in probe order, the
+    failed ones (``error`` set) included: what an index keeps.
     """
 
     assets: list[Any] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)
     cancelled: bool = False
+    records: list[Record] = field(default_factory=list)
 
     @property
     def total_processed(self) -> int:
@@ -53,6 +75,7 @@ class ScanResult:
         """Append ``other``'s assets and errors to this result."""
         self.assets.extend(other.assets)
         self.errors.extend(other.errors)
+        self.records.extend(other.records)
         self.cancelled = self.cancelled or other.cancelled
 
 
@@ -69,6 +92,7 @@ class ParallelScanner:
       becomes an error carrying the exception's message.
     * ``skip``: extra folders (absolute, or relative to the root) not to enter. Hidden entries
       and the ``.albumen`` library folder are always skipped.
+    * ``progress``: ``progress(processed, total)`` is called with every ``ScanProgressEvent``.
 
     ``cancel()`` may be called from any thread: the running scan stops soon and returns what it
     has (``ScanResult.cancelled`` is then true).
@@ -82,6 +106,7 @@ class ParallelScanner:
         scan_file_fn: Callable[[Path], Any] | None = None,
         *,
         skip: Sequence[StrPath] = (),
+        progress: ProgressCallback | None = None,
     ) -> None:
         if max_workers is not None and max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
@@ -92,6 +117,7 @@ class ParallelScanner:
         self.event_bus = event_bus
         self.scan_file_fn = scan_file_fn
         self.skip: tuple[StrPath, ...] = tuple(skip)
+        self.progress = progress
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self._stream: _core.ProbeStream | None = None
@@ -110,9 +136,9 @@ class ParallelScanner:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    # -- building blocks (also used by Library) --------------------------------------------------
+    # -- building blocks ---------------------------------------------------------------------
 
-    def discover(self, root: StrPath) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
+    def discover(self, root: StrPath) -> tuple[list[WalkedFile], list[tuple[str, str]]]:
         """Walk ``root``: ``([(relpath, size, mtime_ns)], [(relpath, message)])``, sorted by path.
 
         Raises ``FileNotFoundError`` / ``NotADirectoryError`` / ``PermissionError`` when the root
@@ -156,16 +182,22 @@ class ParallelScanner:
             result.extend(part)
         return result
 
-    def scan_streaming(self, root: StrPath) -> Iterator[ScanResult]:
+    def scan_streaming(
+        self, root: StrPath, *, select: Selector | None = None
+    ) -> Iterator[ScanResult]:
         """Scan ``root``, yielding a partial ``ScanResult`` per batch of probed files.
 
-        Folders that could not be read are reported in the first result yielded. A cancelled
-        scan yields a last (possibly empty) result with ``cancelled`` set.
+        ``select`` chooses which of the walked files to probe (default: all of them); progress
+        counts those. Folders that could not be read are reported in the first result yielded.
+        A cancelled scan yields a last (possibly empty) result with ``cancelled`` set.
         """
         self._cancel.clear()
         root_path = Path(root).absolute()
         files, walk_errors = self.discover(root_path)
-        paths = [rel for rel, _size, _mtime in files]
+        if select is None:
+            paths: Sequence[str] = [rel for rel, _size, _mtime in files]
+        else:
+            paths = select(files, walk_errors)
         total = len(paths)
         if walk_errors:
             yield ScanResult(errors=[(root_path / rel, msg) for rel, msg in walk_errors])
@@ -180,11 +212,12 @@ class ParallelScanner:
         next_mark = self.batch_size
         for part in batches:
             processed += part.total_processed
+            yield part
+            # published once the consumer is done with the batch (a library has stored it)
             if processed >= next_mark:  # every batch_size files (probe batches may be smaller)
                 self._publish(processed, total)
                 last_published = processed
                 next_mark = (processed // self.batch_size + 1) * self.batch_size
-            yield part
         if self._cancel.is_set() and processed < total:
             if last_published != processed:
                 self._publish(processed, total)
@@ -195,12 +228,14 @@ class ParallelScanner:
     # -- internals ------------------------------------------------------------------------------
 
     def _publish(self, processed: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(processed, total)
         if self.event_bus is not None:
             self.event_bus.publish(ScanProgressEvent(processed=processed, total=total))
 
-    def _probe_builtin(self, root: Path, paths: list[str]) -> Iterator[ScanResult]:
+    def _probe_builtin(self, root: Path, paths: Sequence[str]) -> Iterator[ScanResult]:
         for batch in self.probe_records(root, paths):
-            part = ScanResult()
+            part = ScanResult(records=batch)
             for record in batch:
                 error = record.get("error")
                 if error:
@@ -210,7 +245,7 @@ class ParallelScanner:
             yield part
 
     def _probe_injected(
-        self, root: Path, paths: list[str], fn: Callable[[Path], Any]
+        self, root: Path, paths: Sequence[str], fn: Callable[[Path], Any]
     ) -> Iterator[ScanResult]:
         """Run ``fn`` on a thread pool, keeping a bounded window of files in flight and handing
         results out in path order, ``batch_size`` at a time."""

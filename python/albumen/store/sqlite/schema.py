@@ -1,49 +1,12 @@
-"""The library database schema and its migrations.
+"""The SQLite library schema: ``MIGRATIONS``, applied by ``migrations.migrate``.
 
-Each entry of ``MIGRATIONS`` moves the database one version up; ``PRAGMA user_version`` records
-where a database stands. Append new migrations, never edit applied ones.
+Each entry moves the database one version up; ``PRAGMA user_version`` records where a database
+stands. Append new migrations, never edit applied ones. The ``assets`` columns are
+``albumen.store.records.RECORD_FIELDS`` plus the store's own (``rowid``, Live Photo pairing,
+``hidden``, thumbnail state).
 """
 
 from __future__ import annotations
-
-import sqlite3
-
-# Columns filled from a probe record (the dicts `albumen._core` returns), in table order.
-RECORD_COLUMNS: tuple[str, ...] = (
-    "id",
-    "path",
-    "folder",
-    "kind",
-    "mime",
-    "size",
-    "mtime_ns",
-    "width",
-    "height",
-    "display_width",
-    "display_height",
-    "orientation",
-    "captured_at",
-    "captured_offset",
-    "captured_at_source",
-    "sort_time",
-    "make",
-    "model",
-    "lens",
-    "iso",
-    "f_number",
-    "exposure_time",
-    "focal_length",
-    "gps_lat",
-    "gps_lon",
-    "gps_alt",
-    "duration",
-    "codec",
-    "frame_rate",
-    "content_id",
-    "preview_offset",
-    "preview_length",
-    "error",
-)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: assets. `path` and `folder` are raw OS bytes relative to the root (names need not be
@@ -100,7 +63,7 @@ MIGRATIONS: tuple[str, ...] = (
         message TEXT NOT NULL
     );
     """,
-    # 2: gallery queries (albumen.queries). `sort_time` is never NULL from here on (the
+    # 2: gallery queries (albumen.store.sqlite.finder). `sort_time` is never NULL from here on (the
     # repository's own rule: capture time, else mtime), so (sort_time, rowid) is a total order
     # for keyset paging. One index per sort order, led by `hidden` (an equality in every
     # query) so it delivers rows in key order; the filters that have their own index are kind
@@ -126,7 +89,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX assets_live_time ON assets(hidden, sort_time) WHERE live_partner IS NOT NULL;
     CREATE INDEX assets_error_time ON assets(hidden, sort_time) WHERE error IS NOT NULL;
     """,
-    # 3: Live Photo pairing (albumen.live_photos) looks rows up by Apple ContentIdentifier.
+    # 3: Live Photo pairing (albumen.scan.live_photos) looks rows up by Apple ContentIdentifier.
     """
     CREATE INDEX assets_content_id ON assets(content_id) WHERE content_id IS NOT NULL;
     """,
@@ -141,15 +104,3 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
 )
-
-
-def apply_migrations(conn: sqlite3.Connection, upto: int | None = None) -> int:
-    """Apply the migrations a database lacks (by ``PRAGMA user_version``), each in its own
-    transaction, up to version ``upto`` (default: all). Returns the resulting version."""
-    target = len(MIGRATIONS) if upto is None else min(upto, len(MIGRATIONS))
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    while version < target:
-        script = MIGRATIONS[version]
-        version += 1
-        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
-    return int(version)

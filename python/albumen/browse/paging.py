@@ -3,7 +3,7 @@
 
 A *finder* is anything with ``count(query) -> int`` and
 ``page(query, page_number, page_size) -> Sequence`` (page numbers start at 1); the library's
-is ``albumen.queries.SQLiteAssetFinder``, which serves keyset pages.
+is an ``albumen.store.AssetFinder``, which serves keyset pages.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, overload
 
-__all__ = ["AssetFinder", "LoadedItems", "PageResult", "PaginatedAssetLoader"]
+__all__ = ["LoadedItems", "PageResult", "PageSource", "PaginatedAssetLoader"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 
-class AssetFinder(Protocol[T_co]):
+class PageSource(Protocol[T_co]):
     """Where a loader gets its rows."""
 
     def count(self, query: Any) -> int: ...
@@ -128,7 +128,7 @@ class PaginatedAssetLoader(Generic[T]):
     ``current_page`` where it was.
     """
 
-    def __init__(self, finder: AssetFinder[T], page_size: int = 200) -> None:
+    def __init__(self, finder: PageSource[T], page_size: int = 200) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be positive, got {page_size}")
         self.finder = finder

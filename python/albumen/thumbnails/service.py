@@ -23,7 +23,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from albumen.thumbnail_generator import ThumbnailGenerator
+    from albumen.thumbnails.generator import ThumbnailGenerator
 
 __all__ = ["Priority", "ThumbnailService", "thumbnail_key"]
 

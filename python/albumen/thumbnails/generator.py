@@ -15,7 +15,8 @@ worker threads. :class:`DefaultThumbnailGenerator` is the built-in implementatio
 
 The generator knows assets only by id: an :class:`AssetResolver` maps an id to the file and the
 little the library knows about it (:class:`AssetSource`). :class:`MappingResolver` keeps the
-mapping in memory; :class:`SQLiteAssetResolver` reads it from a library database.
+mapping in memory; :class:`StoreAssetResolver` asks a library's store (and
+:class:`SQLiteAssetResolver` opens one from a database file).
 
 Pillow, pillow-heif and PyAV are imported on first use, so importing this module is cheap.
 """
@@ -24,13 +25,16 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from albumen.errors import ThumbnailError
+from albumen.store.protocols import AssetStore
+from albumen.store.records import ThumbnailTarget
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -41,6 +45,7 @@ __all__ = [
     "DefaultThumbnailGenerator",
     "MappingResolver",
     "SQLiteAssetResolver",
+    "StoreAssetResolver",
     "ThumbnailError",
     "ThumbnailGenerator",
     "micro_thumbnail",
@@ -94,10 +99,6 @@ _TRANSPOSE: dict[int, int] = {
     7: 6,  # TRANSVERSE
     8: 2,  # ROTATE_90
 }
-
-
-class ThumbnailError(Exception):
-    """A thumbnail could not be made; the message says why."""
 
 
 @runtime_checkable
@@ -183,60 +184,45 @@ def parse_thumbnail_asset_id(asset_id: str) -> tuple[str, int] | None:
     return content_id, int(mtime)
 
 
-class SQLiteAssetResolver:
-    """Resolves :func:`thumbnail_asset_id` ids through a library database (``assets`` table,
-    paths relative to ``root``). One read-only connection per thread."""
+class StoreAssetResolver:
+    """Resolves :func:`thumbnail_asset_id` ids through a library's store (paths relative to
+    ``root``)."""
 
-    def __init__(self, db_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> None:
-        self.db_path = Path(db_path)
+    def __init__(self, store: AssetStore, root: str | os.PathLike[str]) -> None:
+        self.store = store
         self.root = Path(root)
-        self._local = threading.local()
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                f"{self.db_path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-            )
-            self._local.conn = conn
-        return conn
 
     def resolve(self, asset_id: str) -> AssetSource | None:
         parsed = parse_thumbnail_asset_id(asset_id)
         if parsed is None:
             return None
-        row = (
-            self._conn()
-            .execute(
-                "SELECT path, kind, mime, orientation, preview_offset, preview_length "
-                "FROM assets WHERE id = ? AND mtime_ns = ? LIMIT 1",
-                parsed,
-            )
-            .fetchone()
-        )
-        if row is None:
-            return None
-        return source_from_row(self.root, *row)
+        target = self.store.thumbnail_target(*parsed)
+        return None if target is None else source_of(self.root, target)
 
 
-def source_from_row(
-    root: Path,
-    path: bytes | str,
-    kind: str,
-    mime: str | None,
-    orientation: int | None,
-    preview_offset: int | None,
-    preview_length: int | None,
-) -> AssetSource:
-    """An :class:`AssetSource` from the ``assets`` columns (``path`` relative, raw bytes)."""
-    rel = os.fsdecode(path) if isinstance(path, bytes) else path
+class SQLiteAssetResolver(StoreAssetResolver):
+    """A :class:`StoreAssetResolver` on a library database file (``LIBRARY/library.db``),
+    which it opens; ``close()`` closes it."""
+
+    def __init__(self, db_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> None:
+        from albumen.store.sqlite import SQLiteAssetRepository
+
+        self._repository = SQLiteAssetRepository(db_path)
+        super().__init__(self._repository, root)
+
+    def close(self) -> None:
+        self._repository.close()
+
+
+def source_of(root: Path, target: ThumbnailTarget) -> AssetSource:
+    """The :class:`AssetSource` of a stored asset."""
     return AssetSource(
-        path=root / rel,
-        kind=kind,
-        mime=mime,
-        orientation=orientation,
-        preview_offset=preview_offset,
-        preview_length=preview_length,
+        path=root / os.fsdecode(target.path),
+        kind=target.kind,
+        mime=target.mime,
+        orientation=target.orientation,
+        preview_offset=target.preview_offset,
+        preview_length=target.preview_length,
     )
 
 

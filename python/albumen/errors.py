@@ -1,0 +1,41 @@
+"""Every exception albumen raises on purpose, in one place (all exported at the top level).
+
+A ``LibraryError`` is fatal for the operation and its message says what to do; the CLI prints
+it as one line and exits with status 2. Per-file problems are never raised: they are stored
+with the file's record and reported.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LibraryBusyError",
+    "LibraryError",
+    "LibraryNotWritableError",
+    "RootNotFoundError",
+    "RootNotReadableError",
+    "ThumbnailError",
+]
+
+
+class LibraryError(Exception):
+    """A library cannot be opened or used; the message says why and what to do."""
+
+
+class RootNotFoundError(LibraryError, FileNotFoundError):
+    """The library root does not exist or is not a folder."""
+
+
+class RootNotReadableError(LibraryError, PermissionError):
+    """The library root exists but cannot be listed."""
+
+
+class LibraryNotWritableError(LibraryError, PermissionError):
+    """The library folder or its index cannot be created, written or read."""
+
+
+class LibraryBusyError(LibraryError):
+    """Another process is scanning the same library right now."""
+
+
+class ThumbnailError(Exception):
+    """A thumbnail could not be made; the message says why."""

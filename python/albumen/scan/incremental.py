@@ -1,0 +1,194 @@
+"""Incremental library scans: bring a store up to date with its folder.
+
+The walk's ``(path, size, mtime)`` is compared with what the store knows: unchanged files are
+not probed again, new and changed ones are, rows of vanished files are deleted, and a file that
+vanished from one path and appeared at another with the same content hash is a move: its row
+(its rowid, id and everything attached) is kept and pointed at the new path. Records are written
+batch by batch as the probe streams, each batch in one transaction, so a scan killed at any
+moment leaves a sound store and the next scan completes the work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from albumen.scan.live_photos import PairingReport, update_live_pairs
+from albumen.scan.scanner import ParallelScanner, Record, WalkedFile
+from albumen.store.protocols import AssetStore
+from albumen.store.records import KnownFile
+
+__all__ = [
+    "BULK_LOAD_MIN_FILES",
+    "SCAN_BATCH_SIZE",
+    "IncrementalScan",
+    "ScanReport",
+    "scan_library",
+]
+
+#: Files probed (and committed) per batch during a library scan.
+SCAN_BATCH_SIZE = 256
+
+#: A scan writing at least this many files, and at least as many as the store holds, is a bulk
+#: load (``AssetStore.bulk_load``).
+BULK_LOAD_MIN_FILES = 1000
+
+
+@dataclass
+class ScanReport:
+    """What one library scan did.
+
+    ``files`` media files were found; ``added`` new ones indexed, ``updated`` changed or moved
+    ones re-indexed (``moved`` of them matched to a vanished row by identity hash and kept it),
+    ``unchanged`` skipped without probing, ``removed`` rows of vanished files deleted.
+    ``errors`` lists ``(relative path, message)`` for every file or folder that is currently in
+    error (probe failures are stored with their record; unreadable folders separately).
+    """
+
+    root: Path
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    moved: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+    #: Live Photo pairing pass run after the scan (``albumen.scan.live_photos``).
+    live: PairingReport = field(default_factory=PairingReport)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the shape ``albumen scan --json`` prints)."""
+        return {
+            "root": str(self.root),
+            "files": self.files,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "moved": self.moved,
+            "errors": [{"path": p, "error": m} for p, m in self.errors],
+            "seconds": round(self.seconds, 4),
+            "cancelled": self.cancelled,
+        }
+
+
+class IncrementalScan:
+    """One scan's bookkeeping: which walked files to probe (``select``), how each probed batch
+    lands in the store (``write``), and which rows the folder no longer has (``settle``)."""
+
+    def __init__(self, store: AssetStore, report: ScanReport) -> None:
+        self.store = store
+        self.report = report
+        self.known: dict[bytes, KnownFile] = {}
+        #: paths written (and old paths of moved files), for Live Photo pairing
+        self.changed: set[bytes] = set()
+        self.bulk = False
+        self._retry: set[bytes] = set()
+        self._vanished: dict[bytes, KnownFile] = {}
+        self._vanished_by_id: dict[str, list[tuple[bytes, int]]] = {}
+
+    def select(self, files: list[WalkedFile], walk_errors: list[tuple[str, str]]) -> list[str]:
+        """The walked files to probe: new ones, changed ones (size or mtime), and ones that
+        could not be read last time."""
+        self.report.files = len(files)
+        self.known = self.store.known_files()
+        to_probe: list[str] = []
+        seen: set[bytes] = set()
+        for rel, size, mtime_ns in files:
+            key = os.fsencode(rel)
+            seen.add(key)
+            old = self.known.get(key)
+            if old is None or old.size != size or old.mtime_ns != mtime_ns:
+                to_probe.append(rel)
+            elif old.id is None:
+                # the file could not even be read last time (e.g. no permission): the cause
+                # may be gone without the mtime changing, so it is tried again
+                self._retry.add(key)
+                to_probe.append(rel)
+            else:
+                self.report.unchanged += 1
+        # Rows whose file is gone; kept back under folders the walk could not read.
+        unreadable = tuple(os.fsencode(rel).rstrip(b"/") + b"/" for rel, _m in walk_errors)
+        self._vanished = {
+            p: v for p, v in self.known.items() if p not in seen and not p.startswith(unreadable)
+        }
+        for p, old in self._vanished.items():
+            if old.id:
+                self._vanished_by_id.setdefault(old.id, []).append((p, old.rowid))
+        self.store.replace_scan_errors([(os.fsencode(p), m) for p, m in walk_errors])
+        self.bulk = len(to_probe) >= max(BULK_LOAD_MIN_FILES, len(self.known))
+        return to_probe
+
+    def write(self, batch: Sequence[Record]) -> None:
+        """Store one probed batch in one transaction: updates, moves and inserts."""
+        report = self.report
+        upserts: list[Record] = []
+        moves: list[tuple[int, Record]] = []
+        for record in batch:
+            key = os.fsencode(record["path"])
+            self.changed.add(key)
+            if key in self.known:
+                if key in self._retry and record.get("id") is None:
+                    report.unchanged += 1  # still unreadable: its error is refreshed
+                else:
+                    report.updated += 1
+                upserts.append(record)
+                continue
+            ident = record.get("id")
+            candidates = self._vanished_by_id.get(ident) if isinstance(ident, str) else None
+            if candidates:
+                old_path, rowid = candidates.pop()
+                if not candidates:
+                    del self._vanished_by_id[str(ident)]
+                self._vanished.pop(old_path, None)
+                self.changed.add(old_path)
+                moves.append((rowid, record))
+                report.updated += 1
+                report.moved += 1
+            else:
+                report.added += 1
+                upserts.append(record)
+        self.store.write_batch(upserts, moves)
+
+    def settle(self) -> set[bytes]:
+        """Delete the rows of files that vanished (not after a cancelled scan: it did not see
+        everything); returns their paths."""
+        if self.report.cancelled:
+            return set()
+        gone = set(self._vanished)
+        self.report.removed = self.store.delete_paths(sorted(gone))
+        return gone
+
+
+def scan_library(scanner: ParallelScanner, root: Path, store: AssetStore) -> ScanReport:
+    """Scan ``root`` into ``store`` through ``scanner`` (which publishes the progress and can be
+    cancelled meanwhile); returns what changed. The caller holds ``store.lock()``."""
+    started = time.perf_counter()
+    report = ScanReport(root=root)
+    plan = IncrementalScan(store, report)
+    with contextlib.ExitStack() as bulk:
+
+        def select(files: list[WalkedFile], walk_errors: list[tuple[str, str]]) -> list[str]:
+            paths = plan.select(files, walk_errors)
+            if plan.bulk:
+                bulk.enter_context(store.bulk_load())
+            return paths
+
+        for part in scanner.scan_streaming(root, select=select):
+            report.cancelled |= part.cancelled
+            if part.records:
+                plan.write(part.records)
+    gone = plan.settle()
+    # Live Photos: re-pair around what this scan wrote or removed (also after a cancel, for the
+    # files that were written).
+    report.live = update_live_pairs(store, plan.changed, gone)
+    report.errors = [(os.fsdecode(p), m) for p, m in store.scan_errors()]
+    report.seconds = time.perf_counter() - started
+    return report

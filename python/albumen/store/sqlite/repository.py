@@ -1,0 +1,473 @@
+"""``SQLiteAssetRepository``: the default ``AssetStore``, one SQLite file in the library folder.
+
+WAL with ``synchronous=NORMAL``: a committed batch survives a killed process, readers (a
+gallery, ``albumen ls``) run while a scan writes, and a write costs no fsync. One writer
+connection, serialised by a lock; finders read through connections of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import sys
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from albumen.errors import LibraryBusyError
+from albumen.store.records import (
+    RECORD_FIELDS,
+    KnownFile,
+    LibraryTotals,
+    LiveCandidate,
+    LivePairing,
+    Record,
+    ThumbnailCounts,
+    ThumbnailTarget,
+    derive_folder,
+    path_bytes,
+)
+from albumen.store.rows import RowCache
+from albumen.store.sqlite.finder import SQLiteAssetFinder
+from albumen.store.sqlite.migrations import migrate
+from albumen.store.times import sort_time_of
+
+__all__ = ["SCAN_LOCK_FILENAME", "SQLiteAssetRepository"]
+
+#: Held (an OS file lock, released by the OS if the process dies) while a scan runs; it sits
+#: beside the database.
+SCAN_LOCK_FILENAME = "scan.lock"
+
+# Column order of the write statements: the derived columns first, then the record's own
+# fields, taken straight from the record. NOT NULL columns get their defaults in SQL.
+_DERIVED = ("path", "folder", "sort_time")
+_PLAIN = tuple(c for c in RECORD_FIELDS if c not in _DERIVED)
+_ORDER = _DERIVED + _PLAIN
+_DEFAULTS = {"kind": "'photo'", "mime": "'application/octet-stream'", "size": "0", "mtime_ns": "0"}
+_VALUES = ", ".join(f"coalesce(?, {_DEFAULTS[c]})" if c in _DEFAULTS else "?" for c in _ORDER)
+# What was made from a file's pixels (its micro thumbnail, a thumbnail failure) is dropped when
+# the file's content or mtime changes, so an edited photo never keeps a stale placeholder.
+_SAME_FILE = (
+    "assets.id IS excluded.id AND assets.size = excluded.size "
+    "AND assets.mtime_ns = excluded.mtime_ns"
+)
+_UPSERT = (
+    f"INSERT INTO assets ({', '.join(_ORDER)}) VALUES ({_VALUES}) ON CONFLICT(path) DO UPDATE "
+    "SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ORDER if c != "path")
+    + "".join(
+        f", {c} = CASE WHEN {_SAME_FILE} THEN assets.{c} END"
+        for c in ("micro_thumb", "thumb_error")
+    )
+)
+_UPDATE_BY_ROWID = f"UPDATE assets SET ({', '.join(_ORDER)}) = ({_VALUES}) WHERE rowid = ?"
+
+_LIVE_COLUMNS = (
+    "rowid, path, folder, kind, content_id, captured_at, captured_offset, live_partner, "
+    "live_confidence, hidden"
+)
+_THUMB_COLUMNS = (
+    "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
+    "micro_thumb IS NOT NULL, thumb_error"
+)
+_READABLE = "error IS NULL AND id IS NOT NULL"
+_CHUNK = 500  # bound parameters per IN (...) list
+
+
+def _row(record: Record) -> tuple[Any, ...]:
+    """The values of a probe record in ``_ORDER``."""
+    get = record.get
+    path = path_bytes(record["path"])
+    folder = get("folder")
+    folder = derive_folder(path) if folder is None else path_bytes(folder)
+    sort_time = get("sort_time")
+    if sort_time is None:
+        sort_time = sort_time_of(get("captured_at"), get("captured_offset"), get("mtime_ns"))
+    return (path, folder, sort_time, *map(get, _PLAIN))
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class SQLiteAssetRepository:
+    """The asset index in one SQLite file (see the module docs).
+
+    Opening creates the file if needed, switches it to WAL and applies pending migrations. Every
+    write method commits its own transaction. Safe to share between threads (calls are
+    serialised); several processes may read, and ``lock()`` keeps scans to one at a time.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._finders: list[SQLiteAssetFinder] = []
+        self._conn = sqlite3.connect(
+            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            migrate(self._conn)
+            self._rebuild_deferred_indexes()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            for finder in self._finders:
+                finder.close()
+            self._finders.clear()
+            self._conn.close()
+
+    def __enter__(self) -> SQLiteAssetRepository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def finder(self, *, cache: RowCache | None = None) -> SQLiteAssetFinder:
+        """A gallery finder reading through a connection of its own, so pages are served while
+        a scan writes. Closed with the repository."""
+        finder = SQLiteAssetFinder.open(self.path, cache=cache)
+        with self._lock:
+            self._finders.append(finder)
+        return finder
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One scan at a time: an OS file lock beside the database (a killed holder's lock goes
+        with it). Raises ``LibraryBusyError`` while another process holds it."""
+        lock_path = self.path.parent / SCAN_LOCK_FILENAME
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                if sys.platform == "win32":
+                    import msvcrt
+
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                else:
+                    import fcntl
+
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                raise LibraryBusyError(
+                    f"another albumen scan is running on {self.path.parent}: wait for it to "
+                    "finish, then scan again"
+                ) from exc
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @property
+    def journal_mode(self) -> str:
+        with self._lock:
+            return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check``: ``"ok"`` for a sound database."""
+        with self._lock:
+            rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+        return "\n".join(str(r[0]) for r in rows)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- bulk loading ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Drop the secondary indexes of ``assets`` for a large load and build them again when
+        it ends (also on error): once over all keys is several times cheaper than row by row.
+        A process killed meanwhile has them rebuilt on the next open, from the definitions kept
+        in ``deferred_indexes`` (written in the same transaction as the drop)."""
+        with self._transaction() as conn:
+            indexes = conn.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = 'assets' AND sql IS NOT NULL"
+            ).fetchall()
+            conn.executemany("INSERT OR REPLACE INTO deferred_indexes VALUES (?, ?)", indexes)
+            for name, _sql in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+        try:
+            yield
+        finally:
+            self._rebuild_deferred_indexes()
+
+    def _rebuild_deferred_indexes(self) -> None:
+        with self._transaction() as conn:
+            for (sql,) in conn.execute("SELECT sql FROM deferred_indexes").fetchall():
+                conn.execute(sql)
+            conn.execute("DELETE FROM deferred_indexes")
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def upsert(self, records: Sequence[Record]) -> int:
+        """Insert or update (by ``path``) records in one transaction; returns how many.
+        ``folder`` and ``sort_time`` are derived when missing."""
+        if not records:
+            return 0
+        rows = [_row(r) for r in records]
+        with self._transaction() as conn:
+            conn.executemany(_UPSERT, rows)
+        return len(rows)
+
+    def batch_insert(self, assets: Sequence[Record], wal_mode: bool = True) -> int:
+        """The plan's bulk write: ``upsert`` with the journal mode chosen. ``wal_mode=False``
+        writes with a rollback journal instead of WAL (for file systems without shared memory);
+        the database stays in that mode until a later call with ``wal_mode=True``. An empty
+        list returns 0 without touching the database."""
+        if not assets:
+            return 0
+        wanted = "wal" if wal_mode else "delete"
+        with self._lock:
+            if self.journal_mode != wanted:
+                self._conn.execute(f"PRAGMA journal_mode={wanted}")
+            return self.upsert(assets)
+
+    def write_batch(self, upserts: Sequence[Record], moves: Sequence[tuple[int, Record]]) -> None:
+        if not upserts and not moves:
+            return
+        with self._transaction() as conn:
+            conn.executemany(_UPDATE_BY_ROWID, [(*_row(r), rowid) for rowid, r in moves])
+            conn.executemany(_UPSERT, [_row(r) for r in upserts])
+
+    def delete_paths(self, paths: Iterable[bytes]) -> int:
+        keys = [(path_bytes(p),) for p in paths]
+        if not keys:
+            return 0
+        with self._transaction() as conn:
+            before = conn.total_changes
+            conn.executemany("DELETE FROM assets WHERE path = ?", keys)
+            return conn.total_changes - before
+
+    def replace_scan_errors(self, errors: Iterable[tuple[bytes, str]]) -> None:
+        rows = [(path_bytes(p), str(m)) for p, m in errors]
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM scan_errors")
+            conn.executemany(
+                "INSERT OR REPLACE INTO scan_errors (path, message) VALUES (?, ?)", rows
+            )
+
+    def set_live_pairs(self, pairings: Sequence[LivePairing]) -> None:
+        if not pairings:
+            return
+        with self._transaction() as conn:
+            conn.executemany(
+                "UPDATE assets SET live_partner = ?, live_confidence = ?, hidden = ? "
+                "WHERE rowid = ?",
+                [(p.partner, p.confidence, int(p.hidden), p.rowid) for p in pairings],
+            )
+
+    def set_thumbnail_state(
+        self, micro: Sequence[tuple[int, bytes]], errors: Sequence[tuple[int, str]]
+    ) -> None:
+        if not micro and not errors:
+            return
+        with self._transaction() as conn:
+            conn.executemany(
+                "UPDATE assets SET micro_thumb = ?, thumb_error = NULL WHERE rowid = ?",
+                [(data, rowid) for rowid, data in micro],
+            )
+            conn.executemany(
+                "UPDATE assets SET thumb_error = ? WHERE rowid = ?",
+                [(message, rowid) for rowid, message in errors],
+            )
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def _scalar(self, sql: str, *args: Any) -> Any:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchone()[0]
+
+    def count(self) -> int:
+        return int(self._scalar("SELECT count(*) FROM assets"))
+
+    def hidden_count(self) -> int:
+        return int(self._scalar("SELECT count(*) FROM assets WHERE hidden <> 0"))
+
+    def known_files(self) -> dict[bytes, KnownFile]:
+        with self._lock:
+            cur = self._conn.execute("SELECT path, size, mtime_ns, rowid, id FROM assets")
+            return {row[0]: KnownFile(*row[1:]) for row in cur}
+
+    def scan_errors(self) -> list[tuple[bytes, str]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT path, message FROM scan_errors "
+                "UNION ALL SELECT path, error FROM assets WHERE error IS NOT NULL "
+                "ORDER BY 1"
+            ).fetchall()
+        return [(bytes(p), str(m)) for p, m in rows]
+
+    def _dicts(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            cur = self._conn.execute(sql, args)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def get(self, path: bytes) -> dict[str, Any] | None:
+        rows = self._dicts("SELECT rowid, * FROM assets WHERE path = ?", (path_bytes(path),))
+        return rows[0] if rows else None
+
+    def iter_rows(self, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every row ordered by path, fetched in keyset pages (each costs the same however
+        deep it is)."""
+        page = self._dicts("SELECT rowid, * FROM assets ORDER BY path LIMIT ?", (page_size,))
+        while page:
+            yield from page
+            if len(page) < page_size:
+                return
+            page = self._dicts(
+                "SELECT rowid, * FROM assets WHERE path > ? ORDER BY path LIMIT ?",
+                (page[-1]["path"], page_size),
+            )
+
+    def live_candidates(
+        self, changed: Collection[bytes], removed: Collection[bytes], *, full: bool = False
+    ) -> list[LiveCandidate]:
+        # Candidate discovery runs in SQL, so a library without Live Photos costs a few index
+        # lookups.
+        pool: dict[int, LiveCandidate] = {}
+        with self._lock:
+            conn = self._conn
+
+            def add(where: str, args: Sequence[Any]) -> None:
+                for r in conn.execute(f"SELECT {_LIVE_COLUMNS} FROM assets WHERE {where}", args):
+                    pool[r[0]] = LiveCandidate(
+                        r[0], bytes(r[1]), bytes(r[2]), r[3], r[4] or None, r[5], r[6], r[7],
+                        r[8], bool(r[9]),
+                    )  # fmt: skip
+
+            dangling = "live_partner IS NOT NULL AND live_partner NOT IN (SELECT rowid FROM assets)"
+            if not full and not changed and not removed:
+                if conn.execute(f"SELECT 1 FROM assets WHERE {dangling} LIMIT 1").fetchone():
+                    add(dangling, ())
+                    self._add_partners(pool, add)
+                return list(pool.values())
+            if full:
+                scopes: list[tuple[str, Sequence[Any]]] = [("1", ())]
+            else:
+                folders = sorted({derive_folder(p) for p in (*changed, *removed)})
+                scopes = [(f"folder IN ({_marks(len(c))})", c) for c in _chunks(folders)]
+            for scope, args in scopes:
+                # folders holding both a still and a clip: rows there can pair by name
+                mixed = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT folder FROM assets WHERE {scope} AND kind IN ('photo', 'video') "
+                        "GROUP BY folder HAVING count(DISTINCT kind) = 2",
+                        args,
+                    )
+                ]
+                for chunk in _chunks(mixed):
+                    add(f"folder IN ({_marks(len(chunk))})", chunk)
+                add(f"{scope} AND live_partner IS NOT NULL", args)
+                ids = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT DISTINCT content_id FROM assets "
+                        f"WHERE {scope} AND content_id IS NOT NULL",
+                        args,
+                    )
+                ]
+                for chunk in _chunks(ids):
+                    add(f"content_id IN ({_marks(len(chunk))})", chunk)
+            add(dangling, ())  # rows whose partner is gone (removed or moved away)
+            self._add_partners(pool, add)
+        return list(pool.values())
+
+    @staticmethod
+    def _add_partners(
+        pool: dict[int, LiveCandidate], add: Callable[[str, Sequence[Any]], None]
+    ) -> None:
+        partners = sorted({r.partner for r in pool.values() if r.partner is not None})
+        for chunk in _chunks(partners):
+            add(f"rowid IN ({_marks(len(chunk))})", chunk)
+
+    def live_pairs(self) -> list[tuple[bytes, bytes, float]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT s.path, m.path, s.live_confidence FROM assets s "
+                "JOIN assets m ON m.rowid = s.live_partner "
+                "WHERE s.live_partner IS NOT NULL AND m.hidden <> 0 AND s.hidden = 0 "
+                "ORDER BY s.path"
+            ).fetchall()
+        return [(bytes(a), bytes(b), float(c)) for a, b, c in rows]
+
+    def partner_paths(self) -> dict[int, bytes]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT rowid, path FROM assets WHERE rowid IN "
+                "(SELECT live_partner FROM assets WHERE live_partner IS NOT NULL)"
+            ).fetchall()
+        return {int(r): bytes(p) for r, p in rows}
+
+    def thumbnail_targets(self, after_rowid: int, limit: int) -> list[ThumbnailTarget]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND rowid > ? "
+                "ORDER BY rowid LIMIT ?",
+                (after_rowid, limit),
+            ).fetchall()
+        return [_target(r) for r in rows]
+
+    def thumbnail_target(self, content_id: str, mtime_ns: int) -> ThumbnailTarget | None:
+        return self._one_target("id = ? AND mtime_ns = ?", (content_id, mtime_ns))
+
+    def thumbnail_target_at(self, path: bytes) -> ThumbnailTarget | None:
+        return self._one_target("path = ?", (path_bytes(path),))
+
+    def _one_target(self, where: str, args: Sequence[Any]) -> ThumbnailTarget | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND {where} LIMIT 1", args
+            ).fetchone()
+        return None if row is None else _target(row)
+
+    def thumbnail_counts(self) -> ThumbnailCounts:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT count(CASE WHEN {_READABLE} THEN 1 END), count(error), "
+                "count(micro_thumb), coalesce(sum(length(micro_thumb)), 0), count(thumb_error) "
+                "FROM assets"
+            ).fetchone()
+        return ThumbnailCounts(*(int(v) for v in row))
+
+    def totals(self) -> LibraryTotals:
+        with self._lock:
+            size, folders, first, last = self._conn.execute(
+                "SELECT coalesce(sum(size), 0), count(DISTINCT folder), min(sort_time), "
+                "max(sort_time) FROM assets"
+            ).fetchone()
+        return LibraryTotals(int(size), int(folders), first, last)
+
+
+def _target(row: Sequence[Any]) -> ThumbnailTarget:
+    return ThumbnailTarget(
+        row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
+        bool(row[9]), row[10],
+    )  # fmt: skip

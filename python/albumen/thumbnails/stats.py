@@ -1,0 +1,61 @@
+"""Thumbnail cache statistics of a library, per tier: L2 as it is on disk, the store's micro
+thumbnails and recorded failures, and the counters of the last ``albumen thumbs`` run (L1 lives
+in a process, so its numbers are those of that run), saved in ``LIBRARY/thumbs-stats.json``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from albumen.store.protocols import AssetStore
+from albumen.thumbnails.disk import DEFAULT_DISK_BYTES, THUMBS_DIRNAME, open_disk_cache
+
+__all__ = ["STATS_FILENAME", "cache_stats", "load_last_run", "save_last_run"]
+
+log = logging.getLogger(__name__)
+
+STATS_FILENAME = "thumbs-stats.json"
+_SAVED_ERRORS = 100
+
+
+def save_last_run(library_dir: Path, run: dict[str, Any]) -> None:
+    """Keep a run's report (atomically: temp file + rename); a failure is logged, not raised:
+    statistics are not worth failing the run for."""
+    payload = {"finished_at": time.time(), **run}
+    payload["errors"] = payload.get("errors", [])[:_SAVED_ERRORS]
+    tmp = library_dir / (STATS_FILENAME + ".tmp")
+    try:
+        tmp.write_text(json.dumps(payload, indent=1))
+        tmp.replace(library_dir / STATS_FILENAME)
+    except OSError:
+        log.warning("could not save thumbnail statistics", exc_info=True)
+
+
+def load_last_run(library_dir: Path) -> dict[str, Any] | None:
+    """The last saved run, or None (never run, or the file is unreadable or damaged)."""
+    try:
+        run = json.loads((library_dir / STATS_FILENAME).read_text())
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) else None
+
+
+def cache_stats(library_dir: Path, store: AssetStore) -> dict[str, Any]:
+    """Every tier's numbers (reading L2 without creating anything)."""
+    thumbs_dir = library_dir / THUMBS_DIRNAME
+    if thumbs_dir.is_dir():
+        d = open_disk_cache(library_dir).stats()
+        disk = {"entries": d["entries"], "bytes": d["bytes"], "max_bytes": d["max_bytes"]}
+    else:
+        disk = {"entries": 0, "bytes": 0, "max_bytes": DEFAULT_DISK_BYTES}
+    counts = store.thumbnail_counts()
+    return {
+        "dir": str(thumbs_dir),
+        "disk": disk,
+        "micro": {"entries": counts.micro, "bytes": counts.micro_bytes},
+        "thumb_errors": counts.failed,
+        "last_run": load_last_run(library_dir),
+    }
