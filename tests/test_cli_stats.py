@@ -32,7 +32,10 @@ def test_stats_text_output(tmp_path: Path) -> None:
     build_library(lib / "library.db", 100)
     result = CliRunner().invoke(app, ["stats", str(tmp_path), "--library", str(lib)])
     assert result.exit_code == 0, result.output
-    assert "assets" in result.output and "100" in result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["root", str(tmp_path)]
+    assert "assets                         100" in lines  # one aligned line per figure
+    assert any(line.startswith("thumbnails:") for line in lines)
 
 
 def test_stats_without_a_library_fails_cleanly(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import inspect
 import json
 import os
 import shutil
@@ -314,18 +315,40 @@ def test_cancel_from_another_thread(tmp_path: Path) -> None:
     make_jpeg(tmp_path / "one.jpg")
     # One worker, batches of 50,000 files (a quarter of its share): each takes a while.
     stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, workers=1, batch_size=200_000)
-    threading.Timer(0.05, stream.cancel).start()
-    # The batch in hand is cut short: iteration ends with fewer records.
+    canceller = threading.Thread(target=stream.cancel)
+    canceller.start()  # whether it lands before or during the wait, the stream is cut short
     assert len(drain(stream)) < 200_000
+    canceller.join()
+
+
+def _interrupt_when_waiting_on(line: int) -> threading.Thread:
+    """Interrupt the main thread (as Ctrl-C does) once it is inside the call on ``line``.
+
+    The helper thread runs only while the main thread has released the GIL. CPython checks for
+    thread switches only at certain instructions (a function's start, a backward jump, after a
+    call returns), none of them between the start of the line ``call()`` and the call itself;
+    so once the main thread's frame is seen on that line, it is waiting in Rust."""
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def watch() -> None:
+        while sys._current_frames()[main].f_lineno != line:
+            os.sched_yield()
+        _thread.interrupt_main()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
 
 
 def test_ctrl_c_interrupts_a_waiting_stream(tmp_path: Path) -> None:
     make_jpeg(tmp_path / "one.jpg")
     # Batches of 50,000 files on one worker: __next__ waits in Rust with the GIL released.
     stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, workers=1, batch_size=200_000)
-    timer = threading.Timer(0.02, _thread.interrupt_main)
-    timer.start()
+    call = stream.__next__
     with pytest.raises(KeyboardInterrupt):
-        next(stream)
-    timer.join()
+        watcher = _interrupt_when_waiting_on(inspect.currentframe().f_lineno + 1)  # type: ignore[union-attr]
+        call()
+    watcher.join()
+    assert "cancelled" in repr(stream)
     assert "cancelled" in repr(stream)

@@ -15,16 +15,15 @@ from albumen.testing.corpus import generate_corpus
 
 N_FILES = 3000
 
-# Scans ROOT and prints each progress step; `delay` seconds per batch stand in for a slow disk so
-# the kill lands while batches are still being written.
+# Scans ROOT and prints each progress step (published once a batch is committed), then waits
+# for a line on stdin before it goes on: the test decides, step by step, where the kill lands.
 SCAN = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from albumen import Library
-    delay = float(sys.argv[2])
     def progress(done, total):
         print(done, total, flush=True)
-        time.sleep(delay)
+        sys.stdin.readline()
     with Library.open(sys.argv[1]) as lib:
         lib.scan(progress=progress, workers=1)
     print("finished", flush=True)
@@ -39,29 +38,31 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def scan_and_kill(root: Path, kill_after_lines: int, delay: float = 0.02) -> int:
-    """Start a scan, SIGKILL it after it reported ``kill_after_lines`` progress steps; return
-    the last ``processed`` count it printed."""
+def scan_and_kill(root: Path, kill_after_lines: int) -> int:
+    """Start a scan, SIGKILL it while it waits after its ``kill_after_lines``-th progress step;
+    return the last ``processed`` count it printed."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SCAN, str(root), str(delay)],
+        [sys.executable, "-c", SCAN, str(root)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     last = 0
     try:
-        for _ in range(kill_after_lines):
+        for step in range(1, kill_after_lines + 1):
             line = proc.stdout.readline()
-            assert proc.stderr is not None
             assert line and line != "finished\n", f"scan ended early: {proc.stderr.read()}"
             last = int(line.split()[0])
+            if step < kill_after_lines:
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
-        proc.stdout.close()
-        if proc.stderr:
-            proc.stderr.close()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            stream.close()
     assert proc.returncode == -signal.SIGKILL
     return last
 
@@ -79,12 +80,11 @@ def check_sound(db: Path) -> int:
 def test_sigkill_mid_scan_then_a_rescan_completes(big_tree: Path) -> None:
     db = big_tree / ".albumen" / "library.db"
     stored = 0
-    for kill_after in (2, 3, 3):  # at most 11 of the 12 batches land, whatever the timing
+    for kill_after in (2, 3, 4):
         printed = scan_and_kill(big_tree, kill_after)
         now = check_sound(db)
-        # every batch reported before the kill was committed; the kill came before the end
-        assert printed <= now < N_FILES or now == N_FILES
-        assert now >= stored
+        # exactly the batches reported before the kill were committed
+        assert now == stored + printed
         stored = now
     assert 0 < stored < N_FILES, "the kills should have landed mid-scan"
 

@@ -4,7 +4,6 @@ merging of duplicate requests, priorities, cancellation, shutdown and statistics
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,10 +26,12 @@ class RecordingGenerator:
         self.lock = threading.Lock()
         self.gate = threading.Event()
         self.gate.set()
+        self.entered = threading.Event()  # set when a call starts (before the gate)
         self.fail: set[str] = set()
         self.none: set[str] = set()
 
     def generate(self, asset_id: str, size: tuple[int, int]) -> bytes | None:
+        self.entered.set()
         self.gate.wait(10)
         with self.lock:
             self.calls.append((asset_id, size))
@@ -183,7 +184,7 @@ def test_priorities_visible_first(
         gen.gate.clear()
         done = Waiter()
         svc.request_thumbnail("blocker", (8, 8), done)
-        time.sleep(0.1)  # the single worker is now inside generate("blocker")
+        assert gen.entered.wait(10)  # the single worker is now inside generate("blocker")
         for i in range(5):
             svc.request_thumbnail(f"bg{i}", (8, 8), done, priority=Priority.BACKGROUND)
         for i in range(3):
@@ -219,7 +220,7 @@ def test_cancel_pending_requests(
         gen.gate.clear()
         w = Waiter()
         svc.request_thumbnail("running", (8, 8), w)
-        time.sleep(0.1)
+        assert gen.entered.wait(10)
         for i in range(6):
             svc.request_thumbnail(f"s{i}", (8, 8), w)
         svc.request_thumbnail("s0", (16, 16), w)
@@ -230,8 +231,7 @@ def test_cancel_pending_requests(
         assert svc.stats()["requests"]["pending"] == 4
         assert svc.cancel_all() == 4
         gen.gate.set()
-        assert svc.wait_idle(5)
-        time.sleep(0.05)
+        assert svc.wait_idle(5)  # callbacks included: none were due
         assert w.results == []
         assert [a for a, _ in gen.calls] == ["running"]
         assert disk.get("running_8x8") == b"running@8x8"  # the work done is kept
@@ -267,11 +267,8 @@ def test_shutdown_stops_owned_workers_and_refuses_requests(
     w = Waiter()
     for i in range(10):
         svc.request_thumbnail(f"x{i}", (8, 8), w)
-    svc.shutdown()
+    svc.shutdown()  # joins the workers it owns
     assert svc.request_thumbnail("late", (8, 8), w) is False
-    deadline = time.monotonic() + 5
-    while threading.active_count() > before and time.monotonic() < deadline:
-        time.sleep(0.01)
     assert threading.active_count() == before
     assert not any(t.name.startswith("albumen-thumbs") for t in threading.enumerate())
 
@@ -305,7 +302,7 @@ def test_stats_hit_rate_per_tier_bytes_evictions_generation(service: ThumbnailSe
     assert s["hit_rate"]["miss"] == pytest.approx(0.25)
     assert s["memory"]["bytes"] == len(b"a@8x8") and "evictions" in s["memory"]
     assert s["disk"]["bytes"] == len(b"a@8x8") + 16 and "evictions" in s["disk"]
-    assert s["generation"]["count"] == 1 and s["generation"]["seconds"] >= 0
+    assert s["generation"]["count"] == 1 and s["generation"]["seconds"] > 0
 
 
 def test_many_threads_requesting_the_same_keys(
@@ -334,3 +331,22 @@ def test_many_threads_requesting_the_same_keys(
         assert sorted(generated) == sorted(set(generated)) and len(generated) == 20
         assert all(data == f"{a}@8x8".encode() for a, data in w.results)
         assert all(svc.get_thumbnail(f"k{i}", (8, 8)) for i in range(20))
+
+
+def test_wait_idle_returns_only_after_every_callback_has_run(
+    service: ThumbnailService,
+) -> None:
+    in_callback, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_callback(asset_id: str, data: bytes) -> None:
+        in_callback.set()
+        release.wait(10)
+        finished.set()
+
+    service.request_thumbnail("a", (8, 8), slow_callback)
+    assert in_callback.wait(10)
+    assert service.pending_count == 0  # the job itself is done
+    assert service.wait_idle(timeout=0) is False  # but its callback still runs
+    release.set()
+    assert service.wait_idle(10)
+    assert finished.is_set()

@@ -97,6 +97,7 @@ class ThumbnailService:
         self._failures: dict[str, str] = {}
         self._closed = False
         self._running = 0
+        self._delivering = 0  # jobs whose callbacks are running
         # counters
         self._lookups = 0
         self._l1_hits = 0
@@ -229,10 +230,11 @@ class ThumbnailService:
             return len(self._jobs)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until no job is queued or running; False on timeout."""
+        """Block until no job is queued or running and every callback has returned; False on
+        timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._idle:
-            while self._jobs:
+            while self._jobs or self._delivering:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
@@ -281,20 +283,35 @@ class ThumbnailService:
                 job.state = "done"
                 callbacks = list(job.callbacks)
                 error_callbacks = list(job.error_callbacks)
+                self._delivering += 1  # idle only once these callbacks have run
+        try:
+            self._deliver(job.asset_id, data, error, callbacks, error_callbacks)
+        finally:
+            with self._lock:
+                self._delivering -= 1
                 self._idle.notify_all()
+
+    @staticmethod
+    def _deliver(
+        asset_id: str,
+        data: bytes | None,
+        error: str | None,
+        callbacks: list[Callback],
+        error_callbacks: list[ErrorCallback],
+    ) -> None:
         if data is not None:
             for cb in callbacks:
                 try:
-                    cb(job.asset_id, data)
+                    cb(asset_id, data)
                 except Exception:
-                    log.exception("thumbnail callback failed for %s", job.asset_id)
+                    log.exception("thumbnail callback failed for %s", asset_id)
         else:
             message = error or "unknown error"
             for ecb in error_callbacks:
                 try:
-                    ecb(job.asset_id, message)
+                    ecb(asset_id, message)
                 except Exception:
-                    log.exception("thumbnail error callback failed for %s", job.asset_id)
+                    log.exception("thumbnail error callback failed for %s", asset_id)
 
     def _produce(self, job: _Job) -> tuple[bytes | None, str | None]:
         """Serve from L2 or generate; fill L2 then L1. Returns ``(data, error)``."""
