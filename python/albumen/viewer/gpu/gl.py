@@ -96,6 +96,8 @@ _SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "glFramebufferTexture2D": (None, (_GLenum, _GLenum, _GLenum, _GLuint, _GLint)),
     "glCheckFramebufferStatus": (_GLenum, (_GLenum,)),
     "glViewport": (None, (_GLint, _GLint, _GLsizei, _GLsizei)),
+    "glIsFramebuffer": (ctypes.c_ubyte, (_GLuint,)),
+    "glIsTexture": (ctypes.c_ubyte, (_GLuint,)),
 }
 
 

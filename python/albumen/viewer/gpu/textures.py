@@ -122,13 +122,24 @@ class StreamerStats:
 
 
 class _Speed:
-    """Seconds per byte of one kind of work, a moving average of measured bands."""
+    """Seconds per byte of one kind of work, a moving average of measured pieces. A piece
+    of unknown cost runs only as the first piece of a step (it cannot overrun another's)."""
 
     def __init__(self) -> None:
         self.seconds_per_byte: float | None = None
 
-    def predict(self, nbytes: int) -> float:
-        return 0.0 if self.seconds_per_byte is None else self.seconds_per_byte * nbytes
+    def fits(self, nbytes: int, seconds: float, *, first: bool) -> bool:
+        if first:
+            return True
+        if self.seconds_per_byte is None:
+            return False
+        return self.seconds_per_byte * nbytes <= seconds * _SAFETY
+
+    def rows_within(self, seconds: float, row_bytes: int, *, first: bool) -> int:
+        if self.seconds_per_byte is None:
+            return max(1, _FIRST_BAND_BYTES // row_bytes) if first else 0
+        rows = int(seconds * _SAFETY / (self.seconds_per_byte * row_bytes))
+        return max(rows, 1) if first else max(rows, 0)
 
     def record(self, nbytes: int, seconds: float) -> None:
         measured = seconds / max(1, nbytes)
@@ -136,11 +147,6 @@ class _Speed:
             self.seconds_per_byte = measured
         else:
             self.seconds_per_byte = 0.5 * self.seconds_per_byte + 0.5 * measured
-
-    def rows_within(self, seconds: float, row_bytes: int) -> int:
-        if self.seconds_per_byte is None:
-            return max(1, _FIRST_BAND_BYTES // row_bytes)
-        return int(seconds * _SAFETY / (self.seconds_per_byte * row_bytes))
 
 
 class TextureStreamer:
@@ -153,12 +159,14 @@ class TextureStreamer:
         *,
         shaders: ShaderCache | None = None,
         tile_size: int = 2048,
+        max_band_rows: int | None = None,
     ) -> None:
         ensure_alive(ctx)
         if tile_size < 1 or tile_size & (tile_size - 1):
             raise ValueError(f"tile_size must be a power of two, got {tile_size}")
         self.ctx = ctx
         self.budget = budget_ms / 1000.0
+        self.max_band_rows = max_band_rows  # a cap on the adaptive height (None: none)
         self.max_texture_size = int(ctx.info["GL_MAX_TEXTURE_SIZE"])
         # a power of two, so every tile's mip levels line up with the whole image's
         self.tile_size = min(tile_size, 1 << (self.max_texture_size.bit_length() - 1))
@@ -405,7 +413,7 @@ class _Allocate(_Work):
         self.nbytes = tile.width * tile.height * 4
 
     def plan(self, seconds_left: float, *, first: bool) -> bool:
-        return first or self.streamer._alloc_speed.predict(self.nbytes) <= seconds_left * _SAFETY
+        return self.streamer._alloc_speed.fits(self.nbytes, seconds_left, first=first)
 
     def run(self) -> None:
         s = self.streamer
@@ -428,8 +436,10 @@ class _Band(_Work):
         self.rows = 0
 
     def plan(self, seconds_left: float, *, first: bool) -> bool:
-        rows = self.streamer._upload_speed.rows_within(seconds_left, self.row_bytes)
-        self.rows = min(max(rows, 1 if first else 0), self.tile.height - self.row)
+        s = self.streamer
+        rows = s._upload_speed.rows_within(seconds_left, self.row_bytes, first=first)
+        rows = min(rows, self.tile.height - self.row)
+        self.rows = rows if s.max_band_rows is None else min(rows, s.max_band_rows)
         return self.rows > 0
 
     def run(self) -> None:
@@ -467,8 +477,10 @@ class _MipBand(_Work):
         self.rows = 0
 
     def plan(self, seconds_left: float, *, first: bool) -> bool:
-        rows = self.streamer._mip_speed.rows_within(seconds_left, self.row_bytes)
-        self.rows = min(max(rows, 1 if first else 0), self.height - self.row)
+        s = self.streamer
+        rows = s._mip_speed.rows_within(seconds_left, self.row_bytes, first=first)
+        rows = min(rows, self.height - self.row)
+        self.rows = rows if s.max_band_rows is None else min(rows, s.max_band_rows)
         return self.rows > 0
 
     def run(self) -> None:
