@@ -352,6 +352,24 @@ def test_steady_state_frame_pool_vs_new_framebuffer(
                 frame()
                 times[name].append(time.perf_counter() - t0)
         per_frame_allocations = (pool.stats().allocations - allocations) / FRAMES
+        # the framebuffer's own cost, apart from the drawing: get one, clear it, give it back
+        overhead: dict[str, list[float]] = {"pool": [], "new": []}
+        for _ in range(10 * FRAMES):
+            t0 = time.perf_counter()
+            framebuffer = pool.acquire(viewport)
+            framebuffer.clear()
+            ctx.finish()
+            pool.release(framebuffer)
+            t1 = time.perf_counter()
+            texture = ctx.texture(viewport, 4)
+            framebuffer = ctx.framebuffer(color_attachments=[texture])
+            framebuffer.clear()
+            ctx.finish()
+            framebuffer.release()
+            texture.release()
+            t2 = time.perf_counter()
+            overhead["pool"].append(t1 - t0)
+            overhead["new"].append(t2 - t1)
         benchmark.pedantic(pooled, rounds=5, iterations=1)
     finally:
         renderer.close()
@@ -359,6 +377,15 @@ def test_steady_state_frame_pool_vs_new_framebuffer(
         pool.close()
         shaders.close()
     pool_s, new_s = statistics.median(times["pool"]), statistics.median(times["new"])
+    pool_fb, new_fb = statistics.median(overhead["pool"]), statistics.median(overhead["new"])
+    measure(GROUP, "new framebuffer + clear", new_fb, unit="frame")
+    measure(
+        GROUP,
+        "pooled framebuffer + clear",
+        pool_fb,
+        vs={"new framebuffer + clear": None},
+        unit="frame",
+    )
     measure(GROUP, "frame with a new framebuffer", new_s, unit="frame", allocations_per_frame=1)
     measure(
         GROUP,
@@ -373,8 +400,9 @@ def test_steady_state_frame_pool_vs_new_framebuffer(
         capsys,
         f"steady-state {viewport[0]}x{viewport[1]} frame on {driver} (median of {FRAMES}):"
         f" pool {pool_s * 1e3:.2f} ms, new framebuffer per frame {new_s * 1e3:.2f} ms"
-        f" ({new_s / pool_s:.2f}x); allocations per frame with the pool:"
-        f" {per_frame_allocations:g}",
+        f" ({new_s / pool_s:.2f}x); the framebuffer alone (get, clear, give back):"
+        f" pool {pool_fb * 1e3:.3f} ms, new {new_fb * 1e3:.3f} ms ({new_fb / pool_fb:.1f}x);"
+        f" allocations per frame with the pool: {per_frame_allocations:g}",
     )
     assert per_frame_allocations == 0
 
