@@ -5,8 +5,8 @@
 use super::container::ContainerMeta;
 use super::source::Source;
 use super::{add_error, cr3, gif, heif, jpeg, mp4, png, raf, tiff, webp, FormatProbe, Input};
-use crate::exif::apply_exif;
-use crate::record::Record;
+use crate::probe::exif::apply_exif;
+use crate::probe::record::Record;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Container {

@@ -32,6 +32,8 @@ use md5::{Digest, Md5};
 use parking_lot::Mutex;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::error::{Error, Result};
+
 /// Bytes appended to every stored value.
 pub const TRAILER_LEN: usize = 16;
 const MAGIC: &[u8; 4] = b"ALB1";
@@ -70,9 +72,9 @@ fn parse_hex(s: &str) -> Option<Digest16> {
 }
 
 /// The trailer for `payload`.
-pub fn trailer(payload: &[u8]) -> io::Result<[u8; TRAILER_LEN]> {
+pub fn trailer(payload: &[u8]) -> Result<[u8; TRAILER_LEN]> {
     let len = u32::try_from(payload.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "value larger than 4 GiB"))?;
+        .map_err(|_| Error::invalid("a cached value must be smaller than 4 GiB"))?;
     let mut t = [0u8; TRAILER_LEN];
     t[..8].copy_from_slice(&xxh3_64(payload).to_le_bytes());
     t[8..12].copy_from_slice(&len.to_le_bytes());
@@ -161,8 +163,8 @@ fn remove_quietly(path: &Path) -> io::Result<()> {
 
 impl DiskCache {
     /// Open (creating `root` and its parents) and rebuild the index from the files present.
-    pub fn open(root: &Path, max_bytes: u64, fsync: bool) -> io::Result<Self> {
-        fs::create_dir_all(root)?;
+    pub fn open(root: &Path, max_bytes: u64, fsync: bool) -> Result<Self> {
+        fs::create_dir_all(root).map_err(|e| Error::io(e, root))?;
         let cache = Self {
             root: root.to_path_buf(),
             max_bytes,
@@ -200,10 +202,11 @@ impl DiskCache {
     }
 
     /// `(digest, size, mtime)` of every cache file; stale temporary files are removed.
-    fn scan(&self) -> io::Result<Vec<(Digest16, u64, SystemTime)>> {
+    fn scan(&self) -> Result<Vec<(Digest16, u64, SystemTime)>> {
         let mut out = Vec::new();
         let now = SystemTime::now();
-        for bucket in fs::read_dir(&self.root)? {
+        let buckets = fs::read_dir(&self.root).map_err(|e| Error::io(e, &self.root))?;
+        for bucket in buckets {
             let Ok(bucket) = bucket else { continue };
             let name = bucket.file_name();
             let Some(name) = name.to_str() else { continue };
@@ -293,23 +296,21 @@ impl DiskCache {
 
     /// Store `value` under `key` atomically, replacing any previous value, then evict least
     /// recently used files until the cache fits in `max_bytes`.
-    pub fn put(&self, key: &str, value: &[u8]) -> io::Result<()> {
+    pub fn put(&self, key: &str, value: &[u8]) -> Result<()> {
+        let tail = trailer(value)?;
         let d = key_digest(key);
         let path = self.path_for_digest(&d);
-        let dir = path
-            .parent()
-            .ok_or_else(|| io::Error::other("cache path has no parent"))?;
-        let tail = trailer(value)?;
+        let dir = path.parent().unwrap_or(&self.root);
         let seq = self.tmp_seq.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{}.{}.{seq}.tmp", hex(&d), std::process::id()));
-        let written = Self::write_file(&tmp, value, &tail, self.fsync).or_else(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                fs::create_dir_all(dir)?;
-                Self::write_file(&tmp, value, &tail, self.fsync)
-            } else {
-                Err(e)
-            }
-        });
+        let written = match Self::write_file(&tmp, value, &tail, self.fsync) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir_all(dir)
+                .map_err(|e| Error::io(e, dir))
+                .and_then(|()| {
+                    Self::write_file(&tmp, value, &tail, self.fsync).map_err(|e| Error::io(e, &tmp))
+                }),
+            other => other.map_err(|e| Error::io(e, &tmp)),
+        };
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
             return Err(e);
@@ -319,7 +320,7 @@ impl DiskCache {
         if let Err(e) = fs::rename(&tmp, &path) {
             drop(idx);
             let _ = fs::remove_file(&tmp);
-            return Err(e);
+            return Err(Error::rename(e, &tmp, &path));
         }
         idx.puts += 1;
         idx.insert(d, size);
@@ -356,18 +357,20 @@ impl DiskCache {
     }
 
     /// Remove the value of `key`; a missing key is fine.
-    pub fn invalidate(&self, key: &str) -> io::Result<()> {
+    pub fn invalidate(&self, key: &str) -> Result<()> {
         let d = key_digest(key);
         let mut idx = self.index.lock();
         idx.remove(&d);
-        remove_quietly(&self.path_for_digest(&d))
+        let path = self.path_for_digest(&d);
+        remove_quietly(&path).map_err(|e| Error::io(e, path))
     }
 
     /// Remove every cached file (and temporary files), keeping the counters.
-    pub fn clear(&self) -> io::Result<()> {
+    pub fn clear(&self) -> Result<()> {
         let mut idx = self.index.lock();
         for (d, _, _) in self.scan()? {
-            remove_quietly(&self.path_for_digest(&d))?;
+            let path = self.path_for_digest(&d);
+            remove_quietly(&path).map_err(|e| Error::io(e, path))?;
         }
         idx.lru.clear();
         idx.bytes = 0;
