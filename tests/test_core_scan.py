@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import errno
 import json
 import os
 import shutil
@@ -113,12 +114,20 @@ def test_walk_finds_media_sorted_skipping_hidden_library_and_other_files(tmp_pat
 
 
 def test_walk_root_errors(tmp_path: Path) -> None:
+    """The root's errors are the OSError subclasses Python's own os.listdir() raises."""
     with pytest.raises(FileNotFoundError) as missing:
         _core.walk(tmp_path / "missing")
+    assert missing.value.errno == errno.ENOENT
+    assert missing.value.strerror == os.strerror(errno.ENOENT)
     assert missing.value.filename == str(tmp_path / "missing")
     (tmp_path / "file.jpg").write_bytes(b"x")
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(NotADirectoryError) as not_a_dir:
         _core.walk(tmp_path / "file.jpg")
+    assert not_a_dir.value.errno == errno.ENOTDIR
+    assert not_a_dir.value.filename == str(tmp_path / "file.jpg")
+    with pytest.raises(NotADirectoryError) as listdir:
+        os.listdir(tmp_path / "file.jpg")
+    assert (type(listdir.value), listdir.value.errno) == (type(not_a_dir.value), errno.ENOTDIR)
 
 
 def test_walk_never_follows_symlinks(tmp_path: Path) -> None:
@@ -292,9 +301,9 @@ def test_probe_streams_batches(tmp_path: Path) -> None:
 
 
 def test_probe_argument_checks(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="batch_size"):
         _core.probe(tmp_path, [], batch_size=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="workers"):
         _core.probe(tmp_path, [], workers=0)
     assert list(_core.probe(tmp_path, [])) == []
 

@@ -1,13 +1,19 @@
-//! `DiskThumbnailCache`: the L2 cache of [`crate::cache::disk`] for Python. File I/O runs
-//! with the GIL released.
+//! `DiskThumbnailCache`: the L2 cache of [`crate::cache::disk`] for Python.
+//!
+//! Every method that touches the index lock or the file system runs with the GIL released
+//! (`py.detach`), so a thread waiting for the cache never holds up other Python threads, and
+//! the core never does file I/O under its index lock (see its module docs), so a slow write
+//! never holds up readers of other keys.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use super::cache_stats::counters_dict;
 use crate::cache::disk::DiskCache;
+use crate::error::Error;
 
 /// L2: md5-bucketed files with a checksummed trailer, atomic writes, LRU eviction by bytes.
 #[pyclass(name = "DiskThumbnailCache", module = "albumen._core", frozen)]
@@ -96,5 +102,33 @@ impl PyDiskThumbnailCache {
             s.bytes,
             s.max_bytes
         )
+    }
+
+    // --- test hooks (private; see `_core.pyi`) ---------------------------------------------
+
+    /// Hold every `put` of `key` right before it renames its file into place.
+    fn _pause_writes(&self, py: Python<'_>, key: &str) {
+        py.detach(|| self.inner.pause_writes(key));
+    }
+
+    /// Let held `put`s go on.
+    fn _resume_writes(&self, py: Python<'_>) {
+        py.detach(|| self.inner.resume_writes());
+    }
+
+    /// Wait (GIL released) until `count` `put`s are held; False if `timeout` seconds passed.
+    #[pyo3(signature = (count = 1, timeout = None))]
+    fn _wait_for_paused_writes(
+        &self,
+        py: Python<'_>,
+        count: usize,
+        timeout: Option<f64>,
+    ) -> PyResult<bool> {
+        let timeout = match timeout {
+            None => Duration::MAX,
+            Some(t) => Duration::try_from_secs_f64(t)
+                .map_err(|_| Error::invalid("timeout must be a non-negative number of seconds"))?,
+        };
+        Ok(py.detach(|| self.inner.wait_for_paused_writes(count, timeout)))
     }
 }
