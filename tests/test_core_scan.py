@@ -113,6 +113,19 @@ def test_walk_finds_media_sorted_skipping_hidden_library_and_other_files(tmp_pat
     assert "my-library/cached.jpg" in [f[0] for f in _core.walk(str(tmp_path))[0]]
 
 
+def test_walk_keeps_exactly_the_extensions_of_the_table(tmp_path: Path) -> None:
+    table = _core.media_types()
+    for ext, _, _, _ in table:
+        (tmp_path / f"lower.{ext}").write_bytes(b"x")
+        (tmp_path / f"upper.{ext.upper()}").write_bytes(b"x")
+    for other in ("txt", "xmp", "json", "jpg~"):
+        (tmp_path / f"other.{other}").write_bytes(b"x")
+    files, errors = _core.walk(tmp_path)
+    assert errors == []
+    assert len(files) == 2 * len(table)
+    assert not [f for f in files if f[0].startswith("other.")]
+
+
 def test_walk_root_errors(tmp_path: Path) -> None:
     """The root's errors are the OSError subclasses Python's own os.listdir() raises."""
     with pytest.raises(FileNotFoundError) as missing:

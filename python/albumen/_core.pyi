@@ -36,10 +36,14 @@ __all__ = [
 
 __version__: str
 
-def media_types() -> list[tuple[str, str, str]]:
-    """The extension table: ``(extension, kind, mime)`` with lower-case extensions, no dot.
+def media_types() -> list[tuple[str, str, str, str]]:
+    """The one extension table: ``(extension, kind, mime, family)``, sorted by extension, with
+    lower-case extensions without the dot.
 
-    ``kind`` is ``"photo"`` or ``"video"``.
+    ``kind`` is ``"photo"`` or ``"video"``. ``family`` says how the file is decoded, the key a
+    thumbnail generator dispatches on: ``"jpeg"``, ``"heif"``, ``"avif"``, ``"raw"`` (camera
+    raw files; most carry an embedded JPEG preview whose range the probe reports),
+    ``"tiff"``, ``"png"``, ``"webp"``, ``"gif"`` or ``"video"`` (every video).
     """
 
 # --- scanning ------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ pub(crate) fn guarded(rel: &Path, f: impl FnOnce() -> Record) -> Record {
 
 fn new_record(rel: &Path) -> Record {
     let (kind, mime) = media_types::lookup_path(rel)
-        .map_or((UNKNOWN_KIND, UNKNOWN_MIME), |(k, m)| (k.as_str(), m));
+        .map_or((UNKNOWN_KIND, UNKNOWN_MIME), |t| (t.kind.as_str(), t.mime));
     Record {
         path: path_bytes(rel).into_owned(),
         kind,

@@ -4,11 +4,12 @@ use pyo3::prelude::*;
 
 use crate::scan::media_types::MEDIA_TYPES;
 
-/// The extension table as `[(extension, kind, mime)]`, extensions lower-case without the dot.
+/// The extension table as `[(extension, kind, mime, family)]`, extensions lower-case without
+/// the dot.
 #[pyfunction(name = "media_types")]
-pub fn py_media_types() -> Vec<(&'static str, &'static str, &'static str)> {
+pub fn py_media_types() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
     MEDIA_TYPES
         .iter()
-        .map(|(ext, kind, mime)| (*ext, kind.as_str(), *mime))
+        .map(|t| (t.ext, t.kind.as_str(), t.mime, t.family.as_str()))
         .collect()
 }

@@ -224,7 +224,7 @@ def thumb(
                 from albumen._core import media_types
 
                 ext = file.suffix.lower().lstrip(".")
-                kinds = {e: k for e, k, _ in media_types()}
+                kinds = {e: k for e, k, _, _ in media_types()}
                 data = generator.generate_from(AssetSource(file, kind=kinds.get(ext, "photo")), box)
         except ThumbnailError as exc:
             raise fail(f"cannot make a thumbnail of {path}: {exc}") from exc
