@@ -332,22 +332,58 @@ def test_cancel_stops_the_stream(tmp_path: Path) -> None:
     assert "cancelled" in repr(stream)
 
 
+def stuck_pool(root: Path) -> _core.ProbeStream:
+    """Hold the one thread of the one-worker probe pool: this stream is never read, so its
+    worker blocks on its full channel (a few batches deep) and the pool runs nothing else
+    until the stream is released (``release``). A stream started on that pool afterwards
+    therefore waits in ``__next__`` for as long as the test wants: no timing involved."""
+    make_jpeg(root / "one.jpg")
+    return _core.probe(root, ["one.jpg"] * 1000, workers=1, batch_size=1)
+
+
+def release(blocker: _core.ProbeStream) -> None:
+    blocker.cancel()
+    drain(blocker)  # frees its channel: its worker sees the cancel and stops
+
+
 def test_cancel_from_another_thread(tmp_path: Path) -> None:
-    make_jpeg(tmp_path / "one.jpg")
-    # One worker, batches of 50,000 files (a quarter of its share): each takes a while.
-    stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, workers=1, batch_size=200_000)
-    threading.Timer(0.05, stream.cancel).start()
-    # The batch in hand is cut short: iteration ends with fewer records.
-    assert len(drain(stream)) < 200_000
+    blocker = stuck_pool(tmp_path)
+    stream = _core.probe(tmp_path, ["one.jpg"] * 10, workers=1, batch_size=1)
+    waited: list[bool] = []
+
+    def cancel() -> None:
+        waited.append(stream._wait_for_consumer(timeout=60))  # a hang detector, not a timing
+        stream.cancel()
+        release(blocker)
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    # Waits in Rust with the GIL released; the other thread's cancel() ends the stream.
+    assert drain(stream) == []
+    canceller.join(timeout=60)
+    assert waited == [True]
+    assert "cancelled" in repr(stream)
 
 
 def test_ctrl_c_interrupts_a_waiting_stream(tmp_path: Path) -> None:
-    make_jpeg(tmp_path / "one.jpg")
-    # Batches of 50,000 files on one worker: __next__ waits in Rust with the GIL released.
-    stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, workers=1, batch_size=200_000)
-    timer = threading.Timer(0.02, _thread.interrupt_main)
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        next(stream)
-    timer.join()
+    blocker = stuck_pool(tmp_path)
+    stream = _core.probe(tmp_path, ["one.jpg"] * 10, workers=1, batch_size=1)
+    waited: list[bool] = []
+
+    def interrupt() -> None:
+        # Once the main thread is inside __next__ (waiting in Rust, GIL released: the stream
+        # cannot get a batch), Ctrl-C reaches it there and nowhere else.
+        waited.append(stream._wait_for_consumer(timeout=60))  # a hang detector, not a timing
+        _thread.interrupt_main()
+
+    interrupter = threading.Thread(target=interrupt)
+    interrupter.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            next(stream)
+    finally:
+        interrupter.join(timeout=60)
+        release(blocker)
+    assert waited == [True]
     assert "cancelled" in repr(stream)
+    assert drain(stream) == []

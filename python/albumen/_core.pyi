@@ -96,6 +96,9 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
         """Stop soon; callable from any thread. Iteration then ends after the batches in hand."""
     def __iter__(self) -> ProbeStream: ...
     def __next__(self) -> list[dict[str, Any]]: ...
+    def _wait_for_consumer(self, timeout: float | None = None) -> bool:
+        """Test only (private, not part of the API): wait, GIL released, until a thread is
+        inside ``__next__``; False if ``timeout`` seconds pass first."""
 
 def probe(
     root: str | PathLike[str],

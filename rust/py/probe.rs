@@ -3,12 +3,15 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
+use parking_lot::{Condvar, Mutex};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::interrupt::wait_interruptibly;
 use super::records::record_to_dict;
+use crate::error::Error;
 use crate::probe::probe_path;
 use crate::scan::stream::{Next, ScanJob};
 
@@ -21,6 +24,26 @@ use crate::scan::stream::{Next, ScanJob};
 pub struct ProbeStream {
     job: ScanJob,
     processed: AtomicUsize,
+    /// Threads inside `__next__` right now, for the test hook `_wait_for_consumer`.
+    consumers: Mutex<usize>,
+    consumer_came: Condvar,
+}
+
+/// Counts a thread in [`ProbeStream::consumers`] while it lives.
+struct Consuming<'a>(&'a ProbeStream);
+
+impl<'a> Consuming<'a> {
+    fn new(stream: &'a ProbeStream) -> Self {
+        *stream.consumers.lock() += 1;
+        stream.consumer_came.notify_all();
+        Self(stream)
+    }
+}
+
+impl Drop for Consuming<'_> {
+    fn drop(&mut self) {
+        *self.0.consumers.lock() -= 1;
+    }
 }
 
 #[pymethods]
@@ -45,6 +68,7 @@ impl ProbeStream {
 
     /// The next batch; waits with the GIL released, and Ctrl-C cancels the stream.
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        let consuming = Consuming::new(self);
         let next = wait_interruptibly(
             py,
             |timeout| match self.job.next_batch(timeout) {
@@ -53,6 +77,7 @@ impl ProbeStream {
             },
             || self.job.cancel(),
         )?;
+        drop(consuming);
         let Next::Batch(batch) = next else {
             return Ok(None);
         };
@@ -62,6 +87,34 @@ impl ProbeStream {
             list.append(record_to_dict(py, rec)?)?;
         }
         Ok(Some(list))
+    }
+
+    /// Test hook: wait (GIL released) until a thread is inside `__next__`; false if
+    /// `timeout` seconds passed first.
+    #[pyo3(signature = (timeout = None))]
+    fn _wait_for_consumer(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+        let deadline = match timeout {
+            None => None,
+            Some(t) => {
+                Instant::now().checked_add(Duration::try_from_secs_f64(t).map_err(|_| {
+                    Error::invalid("timeout must be a non-negative number of seconds")
+                })?)
+            }
+        };
+        Ok(py.detach(|| {
+            let mut consumers = self.consumers.lock();
+            while *consumers == 0 {
+                match deadline {
+                    Some(d) => {
+                        if self.consumer_came.wait_until(&mut consumers, d).timed_out() {
+                            return *consumers > 0;
+                        }
+                    }
+                    None => self.consumer_came.wait(&mut consumers),
+                }
+            }
+            true
+        }))
     }
 
     fn __repr__(&self) -> String {
@@ -92,6 +145,8 @@ pub fn py_probe(
     Ok(ProbeStream {
         job,
         processed: AtomicUsize::new(0),
+        consumers: Mutex::new(0),
+        consumer_came: Condvar::new(),
     })
 }
 
