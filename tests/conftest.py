@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import postgres_server
 import pytest
 from scan_helpers import jpeg_bytes, write_file
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_server_removed_at_the_end() -> Iterator[None]:
+    """The throwaway PostgreSQL cluster (started by the first test that needs it) goes when
+    the session ends."""
+    yield
+    postgres_server.stop()
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     # every exception albumen raises on purpose
     "LibraryError": "albumen.errors",
     "LibraryBusyError": "albumen.errors",
+    "DatabaseUnavailableError": "albumen.errors",
+    "ClusterUnavailableError": "albumen.errors",
     "LibraryNotWritableError": "albumen.errors",
     "RootNotFoundError": "albumen.errors",
     "RootNotReadableError": "albumen.errors",
