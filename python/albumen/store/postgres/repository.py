@@ -53,12 +53,17 @@ _PLAIN = tuple(c for c in RECORD_FIELDS if c not in _DERIVED)
 _ORDER = _DERIVED + _PLAIN
 _TYPES = ["integer", *(RECORD_TYPES[c] for c in _ORDER)]
 _DEFAULTS = (("kind", "photo"), ("mime", "application/octet-stream"), ("size", 0), ("mtime_ns", 0))
+# The staging table of COPY. Not ON COMMIT DELETE ROWS: PostgreSQL then truncates it (and its
+# TOAST table) at every commit of a transaction touching any temporary table, a few ms each;
+# rows are deleted after each merge instead, and the table truncated now and then, since a
+# temporary table is never vacuumed.
 _TEMP = "albumen_incoming"
 _CREATE_TEMP = (
     f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP} (ord integer, "
     + ", ".join(f"{c} {RECORD_TYPES[c]}" for c in _ORDER)
-    + ") ON COMMIT DELETE ROWS"
+    + ")"
 )
+_TRUNCATE_EVERY = 200  # merges
 _COPY = f"COPY {_TEMP} (ord, {', '.join(_ORDER)}) FROM STDIN (FORMAT BINARY)"
 # What was made from a file's pixels (its micro thumbnail, a thumbnail failure) is dropped when
 # the file's content or mtime changes, so an edited photo never keeps a stale placeholder.
@@ -154,6 +159,7 @@ class PostgresAssetStore:
         self.root = root
         self._lock = threading.RLock()
         self._finders: list[PostgresAssetFinder] = []
+        self._merges = 0
         self._conn = connect(url)
         try:
             with translate_errors(self._conn, url):
@@ -271,6 +277,11 @@ class PostgresAssetStore:
                 for i, row in enumerate(rows):
                     copy.write_row((i, *row))
             cur.execute(_MERGE, {"library": self.library_id})
+            self._merges += 1
+            if self._merges % _TRUNCATE_EVERY:
+                cur.execute(f"DELETE FROM {_TEMP}")
+            else:
+                cur.execute(f"TRUNCATE {_TEMP}")
 
     # -- writes ---------------------------------------------------------------------------------
 
