@@ -19,6 +19,26 @@ def _postgres_server_removed_at_the_end() -> Iterator[None]:
     postgres_server.stop()
 
 
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """A real Dask cluster for the session: 2 single-threaded worker processes."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
 @pytest.fixture
 def make_jpeg() -> Callable[..., Path]:
     """``make_jpeg(path, color=..., exif=...)`` writes a small real JPEG and returns its path."""

@@ -46,12 +46,13 @@ ProgressCallback = Callable[[int, int], object]
 
 @dataclass
 class ClusterScanReport(ScanReport):
-    """A ``ScanReport`` with what the cluster did: ``chunks`` sent, ``chunks_resumed``
-    (committed by an earlier, interrupted scan and skipped), ``chunks_retried`` (found
-    committed by an earlier attempt of the same task), and the seconds the tasks took on the
-    workers, in all and probing."""
+    """A ``ScanReport`` with what the cluster did: ``chunks`` sent holding ``files_sent``
+    files, ``chunks_resumed`` (committed by an earlier, interrupted scan and skipped),
+    ``chunks_retried`` (found committed by an earlier attempt of the same task), and the
+    seconds the tasks took on the workers, in all and probing."""
 
     chunks: int = 0
+    files_sent: int = 0
     chunks_resumed: int = 0
     chunks_retried: int = 0
     task_seconds: float = 0.0
@@ -61,6 +62,7 @@ class ClusterScanReport(ScanReport):
         data = super().to_json()
         data["cluster"] = {
             "chunks": self.chunks,
+            "files_sent": self.files_sent,
             "chunks_resumed": self.chunks_resumed,
             "chunks_retried": self.chunks_retried,
             "task_seconds": round(self.task_seconds, 4),
@@ -150,6 +152,7 @@ class _DistributedScan:
                 report.chunks_resumed += 1
                 report.unchanged += len(chunk)
         report.chunks = len(todo)
+        report.files_sent = sum(len(c) for c in todo)
         landed = self._send(todo, report)
         # Moves: a new path whose content hash is a vanished row's keeps that row, as in the
         # single-process scan (the records are placed in path order, so the pairing is the
