@@ -76,23 +76,27 @@ class ScanChunkResult:
 # -- worker-process state -------------------------------------------------------------------
 
 _state_lock = threading.Lock()
-_stores: dict[tuple[str, bytes, int], PostgresAssetStore] = {}
+_stores: dict[int, tuple[tuple[str, bytes], PostgresAssetStore]] = {}  # by thread
 _thumb_caches: dict[str, DiskThumbnailCache] = {}
 
 
 def worker_store(url: str, library: bytes) -> PostgresAssetStore:
-    """This thread's connection to the library, opened again when it no longer answers (the
-    server restarted since the last task)."""
-    key = (url, library, threading.get_ident())
+    """This thread's connection to the library: kept between tasks, opened again when it no
+    longer answers (the server restarted since) and replaced when a task names another
+    library or database."""
+    thread = threading.get_ident()
     with _state_lock:
-        store = _stores.pop(key, None)
-    if store is not None and not store.ping():
-        store.close()
-        store = None
+        held = _stores.pop(thread, None)
+    store: PostgresAssetStore | None = None
+    if held is not None:
+        key, store = held
+        if key != (url, library) or not store.ping():
+            store.close()
+            store = None
     if store is None:
         store = PostgresAssetStore(url, library, create=False)
     with _state_lock:
-        _stores[key] = store
+        _stores[thread] = ((url, library), store)
     return store
 
 
@@ -183,10 +187,11 @@ def scan_chunk(job: ScanJob, chunk: ScanChunk) -> ScanChunkResult:
     paths = [os.fsencode(rel) for rel in chunk.paths]
     if store.chunk_committed(chunk.id):
         return _stored_result(store, chunk, paths, started)
+    probe_started = time.perf_counter()
     records = probe_chunk(
         local_path(job.root), chunk, _probe_threads(job.threads_by_host), job.probe_file
     )
-    probe_seconds = time.perf_counter() - started
+    probe_seconds = time.perf_counter() - probe_started
     if job.hook is not None:
         job.hook("probed", chunk)
     if not store.write_chunk(chunk.id, records, probe_seconds=probe_seconds, worker=_worker_name()):
