@@ -12,6 +12,8 @@ DEMO_COUNT ?= 2000
 # benchmark gates in `make test` run at this fraction of the full scale
 GATE_SCALE ?= 0.2
 APT_PACKAGES := libimage-exiftool-perl
+# the scale-out tests run a throwaway PostgreSQL server (albumen.testing.postgres)
+APT_PACKAGES += postgresql
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test bench lint wheel build apt clean

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from albumen.distributed.chunks import CHUNK_FILES, ScanChunk, plan_chunks
@@ -48,8 +48,10 @@ ProgressCallback = Callable[[int, int], object]
 class ClusterScanReport(ScanReport):
     """A ``ScanReport`` with what the cluster did: ``chunks`` sent holding ``files_sent``
     files, ``chunks_resumed`` (committed by an earlier, interrupted scan and skipped),
-    ``chunks_retried`` (found committed by an earlier attempt of the same task), and the
-    seconds the tasks took on the workers, in all and probing."""
+    ``chunks_retried`` (found committed by an earlier attempt of the same task), the seconds
+    the tasks took on the workers, in all and probing, and the driver's wall-clock seconds
+    per phase (``walk``: walking and comparing with the store; ``chunks``: from the first
+    chunk sent to the last one back; ``settle``: moves, removals, Live Photos)."""
 
     chunks: int = 0
     files_sent: int = 0
@@ -57,6 +59,7 @@ class ClusterScanReport(ScanReport):
     chunks_retried: int = 0
     task_seconds: float = 0.0
     probe_seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
@@ -67,6 +70,7 @@ class ClusterScanReport(ScanReport):
             "chunks_retried": self.chunks_retried,
             "task_seconds": round(self.task_seconds, 4),
             "probe_seconds": round(self.probe_seconds, 4),
+            "phases": {k: round(v, 4) for k, v in self.phases.items()},
         }
         return data
 
@@ -153,7 +157,9 @@ class _DistributedScan:
                 report.unchanged += len(chunk)
         report.chunks = len(todo)
         report.files_sent = sum(len(c) for c in todo)
+        report.phases["walk"] = time.perf_counter() - started
         landed = self._send(todo, report)
+        report.phases["chunks"] = time.perf_counter() - started - report.phases["walk"]
         # Moves: a new path whose content hash is a vanished row's keeps that row, as in the
         # single-process scan (the records are placed in path order, so the pairing is the
         # same whatever order the chunks finished in).
@@ -169,6 +175,7 @@ class _DistributedScan:
         self.store.clear_ledger()
         report.errors = [(os.fsdecode(p), m) for p, m in self.store.scan_errors()]
         report.seconds = time.perf_counter() - started
+        report.phases["settle"] = report.seconds - report.phases["walk"] - report.phases["chunks"]
         return report
 
     def _send(

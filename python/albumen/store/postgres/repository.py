@@ -55,8 +55,8 @@ _TYPES = ["integer", *(RECORD_TYPES[c] for c in _ORDER)]
 _DEFAULTS = (("kind", "photo"), ("mime", "application/octet-stream"), ("size", 0), ("mtime_ns", 0))
 # The staging table of COPY. Not ON COMMIT DELETE ROWS: PostgreSQL then truncates it (and its
 # TOAST table) at every commit of a transaction touching any temporary table, a few ms each;
-# rows are deleted after each merge instead, and the table truncated now and then, since a
-# temporary table is never vacuumed.
+# the merge deletes the rows it takes instead, and the table is truncated now and then, since
+# a temporary table is never vacuumed.
 _TEMP = "albumen_incoming"
 _CREATE_TEMP = (
     f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP} (ord integer, "
@@ -73,8 +73,10 @@ _SAME_FILE = (
 )
 _UPDATED = [c for c in _ORDER if c != "path"]
 _MERGE = (
+    # the staging rows are taken (deleted) and upserted in one statement
+    f"WITH incoming AS (DELETE FROM {_TEMP} RETURNING *) "
     f"INSERT INTO assets AS a (library_id, {', '.join(_ORDER)}) "
-    f"SELECT %(library)s, {', '.join(_ORDER)} FROM {_TEMP} ORDER BY ord "
+    f"SELECT %(library)s, {', '.join(_ORDER)} FROM incoming ORDER BY ord "
     "ON CONFLICT (library_id, path) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _UPDATED)
     + "".join(
@@ -83,6 +85,22 @@ _MERGE = (
     # unchanged rows are not rewritten (no dead tuple, no index churn, no WAL)
     + f" WHERE ({', '.join(f'a.{c}' for c in _UPDATED)}) "
     f"IS DISTINCT FROM ({', '.join(f'excluded.{c}' for c in _UPDATED)})"
+)
+# The end of every write transaction, in one statement: the library's data_version goes up and
+# its listeners are told (a NOTIFY is delivered at commit, never for a rollback).
+_VERSION_CTE = (
+    "v AS (UPDATE libraries SET data_version = data_version + 1 WHERE id = %(library)s "
+    "RETURNING data_version)"
+)
+_BUMP = f"WITH {_VERSION_CTE} SELECT pg_notify(%(channel)s, data_version::text) FROM v"
+# ... and for a distributed scan's chunk, its ledger row: none inserted means an earlier
+# attempt committed the chunk (this one then rolls back).
+_BUMP_AND_LEDGER = (
+    "WITH chunk AS (INSERT INTO scan_chunks "
+    "(library_id, chunk_id, files, errors, probe_seconds, worker) VALUES "
+    "(%(library)s, %(chunk)s, %(files)s, %(errors)s, %(seconds)s, %(worker)s) "
+    f"ON CONFLICT DO NOTHING RETURNING 1), {_VERSION_CTE} "
+    "SELECT (SELECT count(*) FROM chunk), pg_notify(%(channel)s, data_version::text) FROM v"
 )
 _UPDATE_BY_ROWID = (
     f"UPDATE assets SET ({', '.join(_ORDER)}) = ({', '.join(['%s'] * len(_ORDER))}) "
@@ -256,32 +274,32 @@ class PostgresAssetStore:
             yield self._conn
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One write transaction; as it commits, the library's ``data_version`` goes up and
-        listeners are notified (the NOTIFY is delivered at commit, never for a rollback).
-        The version row is touched last, so concurrent writers queue on it only to commit."""
+    def _write(self, chunk: dict[str, Any] | None = None) -> Iterator[Connection]:
+        """One write transaction, ended by bumping the library's ``data_version`` and
+        notifying its listeners; with ``chunk`` (a distributed scan's ledger row) it rolls
+        back with ``_AlreadyCommitted`` when the ledger holds the chunk already. The version
+        row is touched last, so concurrent writers queue on it only to commit."""
         with self._session() as conn, conn.transaction():
             yield conn
-            row = conn.execute(
-                "UPDATE libraries SET data_version = data_version + 1 WHERE id = %s "
-                "RETURNING data_version",
-                (self.library_id,),
-            ).fetchone()
-            conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(row[0] if row else 0)))
+            params = {"library": self.library_id, "channel": self.channel}
+            if chunk is None:
+                conn.execute(_BUMP, params)
+                return
+            row = conn.execute(_BUMP_AND_LEDGER, {**params, **chunk}).fetchone()
+            if row is None or not row[0]:
+                raise _AlreadyCommitted
 
     def _merge(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-        """COPY ``rows`` into the temporary table, then upsert them all in one statement."""
+        """COPY ``rows`` into the staging table, then upsert them all in one statement."""
         with conn.cursor() as cur:
+            self._merges += 1
+            if self._merges % _TRUNCATE_EVERY == 0:
+                cur.execute(f"TRUNCATE {_TEMP}")  # drops the dead rows of earlier merges
             with cur.copy(_COPY) as copy:
                 copy.set_types(_TYPES)
                 for i, row in enumerate(rows):
                     copy.write_row((i, *row))
             cur.execute(_MERGE, {"library": self.library_id})
-            self._merges += 1
-            if self._merges % _TRUNCATE_EVERY:
-                cur.execute(f"DELETE FROM {_TEMP}")
-            else:
-                cur.execute(f"TRUNCATE {_TEMP}")
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -379,19 +397,15 @@ class PostgresAssetStore:
         nothing written) when the ledger already holds the chunk (an earlier attempt
         committed it)."""
         rows = _unique_rows(records)
-        errors = sum(1 for r in records if r.get("error"))
+        ledger = {
+            "chunk": chunk_id,
+            "files": len(rows),
+            "errors": sum(1 for r in records if r.get("error")),
+            "seconds": probe_seconds,
+            "worker": worker,
+        }
         try:
-            with self._write() as conn:
-                # the ledger row first: a concurrent attempt at the same chunk waits here for
-                # this one to end, then finds the row and writes nothing
-                inserted = conn.execute(
-                    "INSERT INTO scan_chunks "
-                    "(library_id, chunk_id, files, errors, probe_seconds, worker) "
-                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-                    (self.library_id, chunk_id, len(rows), errors, probe_seconds, worker),
-                ).fetchone()
-                if inserted is None:
-                    raise _AlreadyCommitted
+            with self._write(ledger) as conn:
                 if rows:
                     self._merge(conn, rows)
         except _AlreadyCommitted:
