@@ -12,8 +12,6 @@ DEMO_COUNT ?= 2000
 # benchmark gates in `make test` run at this fraction of the full scale
 GATE_SCALE ?= 0.2
 APT_PACKAGES := libimage-exiftool-perl
-# the scale-out tests run a throwaway PostgreSQL server (albumen.testing.postgres)
-APT_PACKAGES += postgresql
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test bench lint wheel build apt clean
@@ -28,6 +26,9 @@ $(VENV)/.deps: pyproject.toml
 	# installs the runtime and dev dependencies from PyPI, then builds the extension in place
 	$(BIN)/maturin develop --release --extras dev
 	touch $@
+
+# the scale-out tests run a throwaway PostgreSQL server (albumen.testing.postgres)
+APT_PACKAGES += postgresql
 
 apt: ## install the Debian packages the tests need (only those missing)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
