@@ -5,7 +5,7 @@ Needs the ``postgres`` extra (psycopg 3): ``pip install 'albumen[postgres]'``.""
 
 from __future__ import annotations
 
-from albumen.store.postgres.connect import connect, is_store_url, translate_errors
+from albumen.store.postgres.connect import connect, translate_errors
 from albumen.store.postgres.finder import PostgresAssetFinder
 from albumen.store.postgres.repository import ChangeListener, PostgresAssetStore
 
@@ -13,7 +13,6 @@ __all__ = [
     "ChangeListener",
     "PostgresAssetFinder",
     "PostgresAssetStore",
-    "is_store_url",
     "library_exists",
     "open_postgres_store",
 ]

@@ -19,12 +19,9 @@ from psycopg.rows import TupleRow
 
 from albumen.errors import DatabaseUnavailableError
 
-__all__ = ["Connection", "connect", "describe", "is_store_url", "translate_errors"]
+__all__ = ["Connection", "connect", "describe", "translate_errors"]
 
 Connection = psycopg.Connection[TupleRow]
-
-#: URL schemes that name a PostgreSQL store.
-SCHEMES = ("postgresql://", "postgres://")
 
 #: Seconds to wait for a server before giving up (unless the URL says otherwise).
 CONNECT_TIMEOUT = 10
@@ -36,11 +33,6 @@ _LOST = (
     pg_errors.CannotConnectNow,
     pg_errors.ConnectionException,
 )
-
-
-def is_store_url(store: str) -> bool:
-    """Whether ``store`` names a PostgreSQL store."""
-    return store.startswith(SCHEMES)
 
 
 def describe(url: str) -> str:
