@@ -34,7 +34,7 @@ def run_bounded(
         raise ValueError(f"window must be at least 1, got {window}")
     todo = iter(items)
     in_flight: dict[Future[Result], Item] = {}
-    finished: as_completed = as_completed()
+    finished: as_completed = as_completed(loop=client.loop)
 
     def submit_next() -> None:
         for item in todo:
@@ -45,6 +45,8 @@ def run_bounded(
 
     for _ in range(window):
         submit_next()
+    if not in_flight:  # nothing to do
+        return
     try:
         for future in finished:
             item = in_flight.pop(future)
