@@ -96,10 +96,14 @@ class PostgresAssetFinder(KeysetFinder):
         *,
         after: Key | None,
         reverse: bool = False,
-        tail: str = "",
+        limit: int | None = None,
+        offset: int = 0,
     ) -> tuple[str, list[Any]]:
         """``SELECT columns, key`` in the query's order (or reversed), strictly after
-        ``after``: one arm per ``hidden`` value, merged in key order."""
+        ``after``, rows ``offset`` to ``offset + limit``: one arm per ``hidden`` value, each
+        read in index order and (when there are two) cut at ``offset + limit`` rows, then
+        merged. (Without the cut in each arm the planner may sort the whole of the
+        ``hidden = 0`` arm to merge it with the other.)"""
         where, params = where_clause(query)
         key = query.sort.key
         desc = query.sort.descending != reverse
@@ -113,14 +117,24 @@ class PostgresAssetFinder(KeysetFinder):
             params = [*params, *after]
         hidden_values = (0, 1) if query.include_hidden else (0,)
         keys = ", ".join(f"{c} AS _k{i}" for i, c in enumerate(key))
+        direction = "DESC" if desc else "ASC"
+        order = " ORDER BY " + ", ".join(f"_k{i} {direction}" for i in range(len(key)))
+        cut = limit is not None and len(hidden_values) > 1
+        arm_tail = order + " LIMIT %s" if cut else ""
         arms = [
-            f"(SELECT {columns}, {keys} FROM assets WHERE library_id = %s AND hidden = {h}{where})"
+            f"(SELECT {columns}, {keys} FROM assets WHERE library_id = %s AND hidden = {h}"
+            f"{where}{arm_tail})"
             for h in hidden_values
         ]
-        direction = "DESC" if desc else "ASC"
-        order = ", ".join(f"_k{i} {direction}" for i in range(len(key)))
-        sql = " UNION ALL ".join(arms) + f" ORDER BY {order}{tail}"
-        return sql, [self.library_id, *params] * len(hidden_values)
+        arm_params = [self.library_id, *params]
+        if cut:
+            arm_params.append(offset + (limit or 0))
+        sql = " UNION ALL ".join(arms) + order
+        tail: list[Any] = []
+        if limit is not None:
+            sql += " LIMIT %s OFFSET %s"
+            tail = [limit, offset]
+        return sql, arm_params * len(hidden_values) + tail
 
     # -- KeysetFinder ------------------------------------------------------------------------
 
@@ -138,16 +152,14 @@ class PostgresAssetFinder(KeysetFinder):
         return int(rows[0][0])
 
     def _rows_after(self, query: AssetQuery, after: Key | None, limit: int) -> list[Sequence[Any]]:
-        sql, params = self._select(query, _ROW_SQL, after=after, tail=" LIMIT %s")
-        return list(self._fetch(sql, [*params, limit]))
+        sql, params = self._select(query, _ROW_SQL, after=after, limit=limit)
+        return list(self._fetch(sql, params))
 
     def _key_after(
         self, query: AssetQuery, after: Key | None, steps: int, *, reverse: bool
     ) -> Key | None:
-        sql, params = self._select(
-            query, "1", after=after, reverse=reverse, tail=" LIMIT 1 OFFSET %s"
-        )
-        rows = self._fetch(sql, [*params, steps])
+        sql, params = self._select(query, "1", after=after, reverse=reverse, limit=1, offset=steps)
+        rows = self._fetch(sql, params)
         return tuple(rows[0][1:]) if rows else None
 
     def _layout_rows(self, query: AssetQuery, group_by: str | None) -> Iterator[list[Any]]:
