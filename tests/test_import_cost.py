@@ -5,8 +5,6 @@ import subprocess
 import sys
 
 HEAVY = ("PySide6", "moderngl", "PIL", "numpy", "av", "pillow_heif", "rich", "typer")
-# the scale-out extras are imported only when a PostgreSQL store or a cluster is used
-SCALE_OUT = ("psycopg", "dask", "distributed")
 
 PROBE = """
 import json, sys, time
@@ -32,8 +30,7 @@ def test_import_pulls_in_no_heavy_dependency() -> None:
     modules = _import_once()["modules"]
     assert isinstance(modules, list)
     loaded = {name.split(".")[0] for name in modules}
-    heavy = set(HEAVY) | set(SCALE_OUT)
-    assert not loaded & heavy, f"import albumen loaded {sorted(loaded & heavy)}"
+    assert not loaded & set(HEAVY), f"import albumen loaded {sorted(loaded & set(HEAVY))}"
 
 
 def test_import_takes_at_most_50_ms() -> None:
