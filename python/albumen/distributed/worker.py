@@ -139,7 +139,7 @@ def _worker_name() -> str | None:
 def _error_record(rel: str, size: int, mtime_ns: int, exc: BaseException) -> dict[str, Any]:
     """The record of a file whose probe raised: what the walk knows, and the error."""
     ext = rel.rpartition(".")[2].lower() if "." in rel.rpartition("/")[2] else ""
-    kinds = {e: (kind, mime) for e, kind, mime in _core.media_types()}
+    kinds = {e: (kind, mime) for e, kind, mime, _family in _core.media_types()}
     kind, mime = kinds.get(ext, ("other", "application/octet-stream"))
     message = f"probe failed: {str(exc) or type(exc).__name__}"
     return {
