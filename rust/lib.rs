@@ -57,6 +57,32 @@ fn path_to_str<'py>(py: Python<'py>, raw: &[u8]) -> PyResult<Bound<'py, PyString
     Ok(s.into_pyobject(py)?)
 }
 
+/// A path argument: `str`, `bytes` (the OS's own, so names that are not UTF-8 round-trip) or
+/// `os.PathLike` of either.
+fn fs_path(ob: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    #[cfg(unix)]
+    use std::os::unix::ffi::OsStrExt;
+    let ob = if ob.is_instance_of::<PyString>() || ob.is_instance_of::<PyBytes>() {
+        ob.clone()
+    } else {
+        ob.py().import("os")?.call_method1("fspath", (ob,))?
+    };
+    match ob.cast::<PyBytes>() {
+        #[cfg(unix)]
+        Ok(raw) => Ok(PathBuf::from(std::ffi::OsStr::from_bytes(raw.as_bytes()))),
+        #[cfg(not(unix))]
+        Ok(raw) => Ok(PathBuf::from(
+            String::from_utf8_lossy(raw.as_bytes()).into_owned(),
+        )),
+        Err(_) => ob.extract(),
+    }
+}
+
+/// A sequence of path arguments (see `fs_path`).
+fn fs_paths(ob: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
+    ob.try_iter()?.map(|item| fs_path(&item?)).collect()
+}
+
 /// Turn a record into a dict keyed like the `assets` table. `path` is a `str` relative to the
 /// root, decoded like `os.fsdecode` (so `os.fsencode(path)` gives the raw name back).
 fn record_to_dict<'py>(py: Python<'py>, r: &Record) -> PyResult<Bound<'py, PyDict>> {
@@ -132,7 +158,11 @@ type WalkOutput = (Vec<(OsString, u64, i64)>, Vec<(OsString, String)>);
 /// `walk(root, *, skip=())`: see `_core.pyi`.
 #[pyfunction(name = "walk")]
 #[pyo3(signature = (root, *, skip = Vec::new()), text_signature = "(root, *, skip=())")]
-fn py_walk(py: Python<'_>, root: PathBuf, skip: Vec<PathBuf>) -> PyResult<WalkOutput> {
+fn py_walk(
+    py: Python<'_>,
+    #[pyo3(from_py_with = fs_path)] root: PathBuf,
+    #[pyo3(from_py_with = fs_paths)] skip: Vec<PathBuf>,
+) -> PyResult<WalkOutput> {
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, rx) = crossbeam_channel::bounded(1);
     let stop = Arc::clone(&cancel);
@@ -248,8 +278,8 @@ impl ProbeStream {
 #[pyo3(signature = (root, paths, *, workers = None, batch_size = 100))]
 fn py_probe(
     py: Python<'_>,
-    root: PathBuf,
-    paths: Vec<PathBuf>,
+    #[pyo3(from_py_with = fs_path)] root: PathBuf,
+    #[pyo3(from_py_with = fs_paths)] paths: Vec<PathBuf>,
     workers: Option<usize>,
     batch_size: usize,
 ) -> PyResult<ProbeStream> {
@@ -270,7 +300,11 @@ fn py_probe(
 
 /// `probe_file(root, path) -> dict`: see `_core.pyi`.
 #[pyfunction(name = "probe_file")]
-fn py_probe_file(py: Python<'_>, root: PathBuf, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
+fn py_probe_file<'py>(
+    py: Python<'py>,
+    #[pyo3(from_py_with = fs_path)] root: PathBuf,
+    #[pyo3(from_py_with = fs_path)] path: PathBuf,
+) -> PyResult<Bound<'py, PyDict>> {
     let rec = py.detach(move || probe::probe_path(&root, &path));
     record_to_dict(py, &rec)
 }
@@ -827,7 +861,7 @@ impl PyDiskThumbnailCache {
     #[pyo3(signature = (cache_dir, max_bytes = 2 * 1024 * 1024 * 1024, *, fsync = false))]
     fn new(
         py: Python<'_>,
-        cache_dir: std::path::PathBuf,
+        #[pyo3(from_py_with = fs_path)] cache_dir: std::path::PathBuf,
         max_bytes: u64,
         fsync: bool,
     ) -> PyResult<Self> {

@@ -2,16 +2,20 @@
 
 Paths handed back by the core are ``str`` relative to the scan root; bytes that are not valid
 UTF-8 come back as surrogate escapes, exactly as ``os.fsdecode`` would give them, so
-``os.fsencode(path)`` recovers the original name. Long work releases the GIL and checks for
+``os.fsencode(path)`` recovers the original name. Paths passed in may be ``str``, ``bytes``
+(the OS's own) or ``os.PathLike`` of either. Long work releases the GIL and checks for
 Ctrl-C (``KeyboardInterrupt``).
 """
 
 from collections.abc import Iterator, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import Any, final
+from typing import Any, TypeAlias, final
 
 from typing_extensions import Buffer, Self
+
+#: What a path argument may be: ``str``, ``bytes`` or ``os.PathLike`` of either.
+_Path: TypeAlias = str | bytes | PathLike[str] | PathLike[bytes]
 
 __all__ = [
     "DiskThumbnailCache",
@@ -37,7 +41,7 @@ def media_types() -> list[tuple[str, str, str]]:
 # --- scanning ------------------------------------------------------------------------------
 
 def walk(
-    root: str | PathLike[str], *, skip: Sequence[str | PathLike[str]] = ()
+    root: _Path, *, skip: Sequence[_Path] = ()
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
     """Find every supported media file below ``root``, in parallel.
 
@@ -85,8 +89,8 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     def __next__(self) -> list[dict[str, Any]]: ...
 
 def probe(
-    root: str | PathLike[str],
-    paths: Sequence[str],
+    root: _Path,
+    paths: Sequence[_Path],
     *,
     workers: int | None = None,
     batch_size: int = 100,
@@ -98,7 +102,7 @@ def probe(
     ``batch_size`` is below 1.
     """
 
-def probe_file(root: str | PathLike[str], path: str) -> dict[str, Any]:
+def probe_file(root: _Path, path: _Path) -> dict[str, Any]:
     """Probe one file (``path`` relative to ``root``) and return its record (see
     ``ProbeStream``); never raises for a bad file."""
 
@@ -302,7 +306,7 @@ class DiskThumbnailCache:
 
     def __new__(
         cls,
-        cache_dir: str | PathLike[str],
+        cache_dir: _Path,
         max_bytes: int = 2 * 1024 * 1024 * 1024,
         *,
         fsync: bool = False,

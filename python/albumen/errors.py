@@ -8,6 +8,8 @@ with the file's record and reported.
 from __future__ import annotations
 
 __all__ = [
+    "AssetNotFoundError",
+    "FolderNotFoundError",
     "LibraryBusyError",
     "LibraryError",
     "LibraryNotWritableError",
@@ -35,6 +37,14 @@ class LibraryNotWritableError(LibraryError, PermissionError):
 
 class LibraryBusyError(LibraryError):
     """Another process is scanning the same library right now."""
+
+
+class FolderNotFoundError(LibraryError, LookupError):
+    """A query names a folder the library does not hold (folders are relative to the root)."""
+
+
+class AssetNotFoundError(LibraryError, LookupError):
+    """A path names no indexed file of the library (paths are relative to the root)."""
 
 
 class ThumbnailError(Exception):

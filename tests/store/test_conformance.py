@@ -292,7 +292,7 @@ def reference(store: AssetStore, q: AssetQuery) -> list[int]:
         if q.kind and r["kind"] != q.kind:
             return False
         if q.folder is not None:
-            f = (q.folder if isinstance(q.folder, bytes) else q.folder.encode()).strip(b"/")
+            f = os.fsencode(q.folder).strip(b"/")
             if q.include_subfolders:
                 if f and not (r["folder"] == f or r["folder"].startswith(f + b"/")):
                     return False
@@ -388,7 +388,7 @@ def test_page_rows_carry_the_stored_values(filled: AssetStore) -> None:
     by_rowid = {r["rowid"]: r for r in filled.iter_rows()}
     for row in page:
         r = by_rowid[row.rowid]
-        assert (row.id, row.path, row.kind, row.size, row.sort_time, row.duration) == (
+        assert (row.id, row.path_bytes, row.kind, row.size, row.sort_time, row.duration) == (
             r["id"], r["path"], r["kind"], r["size"], r["sort_time"], r["duration"],
         )  # fmt: skip
         assert (row.display_width, row.display_height) == (r["display_width"], r["display_height"])
@@ -402,7 +402,7 @@ def test_weak_cache_gives_one_object_per_row(filled: AssetStore) -> None:
     finder = filled.finder(cache=cache)
     a = finder.page(AssetQuery(), 1, 10)[3]
     assert finder.page(AssetQuery(), 1, 10)[3] is a and len(cache) == 1
-    filled.upsert([{**(filled.get(a.path) or {}), "duration": 99.5}])
+    filled.upsert([{**(filled.get(a.path_bytes) or {}), "duration": 99.5}])
     c = finder.page(AssetQuery(), 1, 10)[3]
     assert c is not a and c.duration == 99.5 and finder.page(AssetQuery(), 1, 10)[3] is c
 

@@ -34,9 +34,11 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def open_library(root: Path, library: Path | None, *, create: bool = True) -> Library:
+def open_library(
+    root: Path, library: Path | None, *, create: bool = True, workers: int | None = None
+) -> Library:
     """Open ROOT's library, or fail with what to do. ``create=False`` refuses to make a new
-    library (for commands that only read one)."""
+    library (for commands that only read one); ``workers`` caps its thumbnail threads."""
     from albumen.errors import LibraryError
     from albumen.library import Library, library_dir_of
     from albumen.store import store_exists
@@ -46,6 +48,6 @@ def open_library(root: Path, library: Path | None, *, create: bool = True) -> Li
         if root.is_dir() and not store_exists(lib_dir):
             raise fail(f"no library at {lib_dir}: run `albumen scan {root}` first")
     try:
-        return Library.open(root, library)
+        return Library.open(root, library, thumbnail_workers=workers)
     except LibraryError as exc:
         raise fail(str(exc)) from None
