@@ -300,11 +300,11 @@ fn py_probe(
 
 /// `probe_file(root, path) -> dict`: see `_core.pyi`.
 #[pyfunction(name = "probe_file")]
-fn py_probe_file<'py>(
-    py: Python<'py>,
+fn py_probe_file(
+    py: Python<'_>,
     #[pyo3(from_py_with = fs_path)] root: PathBuf,
     #[pyo3(from_py_with = fs_path)] path: PathBuf,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'_, PyDict>> {
     let rec = py.detach(move || probe::probe_path(&root, &path));
     record_to_dict(py, &rec)
 }

@@ -10,12 +10,9 @@ Ctrl-C (``KeyboardInterrupt``).
 from collections.abc import Iterator, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import Any, TypeAlias, final
+from typing import Any, final
 
 from typing_extensions import Buffer, Self
-
-#: What a path argument may be: ``str``, ``bytes`` or ``os.PathLike`` of either.
-_Path: TypeAlias = str | bytes | PathLike[str] | PathLike[bytes]
 
 __all__ = [
     "DiskThumbnailCache",
@@ -41,7 +38,9 @@ def media_types() -> list[tuple[str, str, str]]:
 # --- scanning ------------------------------------------------------------------------------
 
 def walk(
-    root: _Path, *, skip: Sequence[_Path] = ()
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    *,
+    skip: Sequence[str | bytes | PathLike[str] | PathLike[bytes]] = (),
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
     """Find every supported media file below ``root``, in parallel.
 
@@ -89,8 +88,8 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     def __next__(self) -> list[dict[str, Any]]: ...
 
 def probe(
-    root: _Path,
-    paths: Sequence[_Path],
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    paths: Sequence[str | bytes | PathLike[str] | PathLike[bytes]],
     *,
     workers: int | None = None,
     batch_size: int = 100,
@@ -102,7 +101,10 @@ def probe(
     ``batch_size`` is below 1.
     """
 
-def probe_file(root: _Path, path: _Path) -> dict[str, Any]:
+def probe_file(
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    path: str | bytes | PathLike[str] | PathLike[bytes],
+) -> dict[str, Any]:
     """Probe one file (``path`` relative to ``root``) and return its record (see
     ``ProbeStream``); never raises for a bad file."""
 
@@ -306,7 +308,7 @@ class DiskThumbnailCache:
 
     def __new__(
         cls,
-        cache_dir: _Path,
+        cache_dir: str | bytes | PathLike[str] | PathLike[bytes],
         max_bytes: int = 2 * 1024 * 1024 * 1024,
         *,
         fsync: bool = False,
