@@ -331,6 +331,7 @@ class _Done(NamedTuple):
     asset: Asset
     thumb_id: str
     data: bytes | None  # None: failed
+    micro: bytes | None
     message: str | None
 
 
@@ -393,11 +394,16 @@ class _Run:
             return None
         self.owner.resolver.hold(tid, source_of(self.owner.root, target))
 
-        def on_done(_asset_id: str, data: bytes) -> None:
-            self.finished.put(_Done(asset, tid, data, None))
+        def on_done(_asset_id: str, data: bytes) -> None:  # on a worker: micro made there too
+            try:
+                micro = micro_thumbnail(data)
+            except Exception as exc:  # a thumbnail we just made should always decode
+                self.finished.put(_Done(asset, tid, None, None, f"micro thumbnail: {exc}"))
+            else:
+                self.finished.put(_Done(asset, tid, data, micro, None))
 
         def on_error(_asset_id: str, message: str) -> None:
-            self.finished.put(_Done(asset, tid, None, message))
+            self.finished.put(_Done(asset, tid, None, None, message))
 
         self.outstanding[tid] = (on_done, on_error)
 
@@ -417,19 +423,12 @@ class _Run:
             block = False
             if self.outstanding.pop(done.thumb_id, None) is not None:
                 self.owner.resolver.release(done.thumb_id)
-            micro: bytes | None = None
-            message = done.message
-            if done.data is not None:
-                try:
-                    micro = micro_thumbnail(done.data)
-                except Exception as exc:  # a thumbnail we just made should always decode
-                    message = f"micro thumbnail: {exc}"
             for asset in self.waiting.pop(done.thumb_id, [done.asset]):
-                if micro is not None:
-                    self.micro.append((asset.rowid, micro))
+                if done.micro is not None:
+                    self.micro.append((asset.rowid, done.micro))
                     result = ThumbnailResult(asset, "generated", done.data, None)
                 else:
-                    message = message or "unknown error"
+                    message = done.message or "unknown error"
                     self.errors.append((asset.rowid, _error_tag(done.thumb_id) + message))
                     result = ThumbnailResult(asset, "failed", None, message)
                 yield self._advance(result)
