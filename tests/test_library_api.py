@@ -237,6 +237,13 @@ def test_thumbnails_of_a_query_come_as_they_complete(lib: Library) -> None:
     assert all(a.micro_thumbnail for a in lib.assets(AssetQuery(folder="2018")) if not a.error)
 
 
+def test_thumbnails_of_chosen_records(lib: Library) -> None:
+    chosen = [a for a in lib.assets() if a.folder.startswith("2017")]
+    results = list(lib.thumbnails(chosen, size=20))
+    assert sorted(r.asset.path for r in results) == ["2017/b.jpg", "2017/sub/c.jpg"]
+    assert all(r.ok and r.data is not None and _longest_side(r.data) == 20 for r in results)
+
+
 def test_thumbnails_run_in_parallel(tree: Path) -> None:
     # two workers: the first two generations can only both pass the gate if they overlap
     with Library.open(tree, thumbnail_workers=2) as lib:

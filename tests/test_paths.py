@@ -98,3 +98,17 @@ def test_relative_bytes_normalises_and_keeps_paths_inside_the_root(tmp_path: Pat
         relative_bytes("/elsewhere/x.jpg", tmp_path)
     with pytest.raises(ValueError, match="relative to the library root"):
         relative_bytes("/elsewhere/x.jpg")
+
+
+def test_store_and_thumbnail_parts_take_any_path(odd_tree: Path) -> None:
+    from albumen import AssetSource, SQLiteAssetFinder, SQLiteAssetRepository
+
+    with Library.open(odd_tree) as lib:
+        lib.scan()
+    db = os.fsencode(odd_tree / ".albumen" / "library.db")
+    with SQLiteAssetRepository(db) as repo:
+        assert repo.count() == 3
+    with SQLiteAssetFinder.open(db) as finder:
+        assert finder.count(AssetQuery(include_hidden=True)) == 3
+    source = AssetSource(str(odd_tree / "plain.jpg"))  # type: ignore[arg-type]
+    assert isinstance(source.path, Path) and source.extension == "jpg"

@@ -10,7 +10,6 @@ relative to the root, accepted as ``str``, ``bytes`` or ``os.PathLike``.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import threading
@@ -387,6 +386,8 @@ class Library:
     async def thumbnail_async(self, asset_or_path: AssetLike, size: int = 256) -> bytes:
         """``thumbnail`` for asyncio: made on the library's thumbnail workers while the event
         loop runs on. Cancelling the awaiting task withdraws the request."""
+        import asyncio  # here: importing the library stays cheap
+
         target = self._target(asset_or_path)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bytes] = loop.create_future()

@@ -35,6 +35,7 @@ from datetime import timedelta
 from typing import Any
 
 from albumen.errors import FolderNotFoundError
+from albumen.paths import AnyPath, fs_path
 from albumen.store.assets import ASSET_COLUMNS, Asset, asset_of
 from albumen.store.query import AssetQuery, folder_bytes, moment_ms
 from albumen.store.rows import AssetPage, LayoutData, RowCache
@@ -137,14 +138,16 @@ class SQLiteAssetFinder:
     @classmethod
     def open(
         cls,
-        path: str | os.PathLike[str],
+        path: AnyPath,
         *,
         cache: RowCache | None = None,
         timeout: float = 30.0,
     ) -> SQLiteAssetFinder:
         """A finder reading ``path`` through a connection of its own (closed by ``close``):
         with WAL, pages are served while another connection writes (a scan)."""
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            fs_path(path), timeout=timeout, isolation_level=None, check_same_thread=False
+        )
         finder = cls(conn, cache=cache)
         finder._owns_connection = True
         return finder
