@@ -138,8 +138,7 @@ class Library:
         self.event_bus = event_bus
         self.thumbnail_workers = thumbnail_workers
         self._lock = threading.Lock()
-        self._scanner: ParallelScanner | None = None
-        self._cancel_requested = False
+        self._switch = _ScanSwitch()  # cancel(): the running scan, else the next one
         self._finder: AssetFinder | None = None
         self._thumbs: LibraryThumbnails | None = None
 
@@ -198,10 +197,8 @@ class Library:
         """Stop the running ``scan`` soon, or the next one at once if none runs; what was
         written stays. Safe from any thread (and from a progress callback)."""
         with self._lock:
-            self._cancel_requested = True
-            scanner = self._scanner
-        if scanner is not None:
-            scanner.cancel()
+            switch = self._switch
+        switch.cancel()
 
     # -- queries --------------------------------------------------------------------------------
 
@@ -449,18 +446,17 @@ class Library:
             progress=progress,
         )
         with self._lock:
-            self._scanner = scanner
-            if self._cancel_requested:  # cancelled before it started
-                scanner.cancel()
-        if switch is not None:
+            library_switch = self._switch
+        library_switch.attach(scanner)
+        if switch is not None:  # this scan's own (an async caller's)
             switch.attach(scanner)
         try:
             with self.store.lock():
                 report = scan_library(scanner, self.root, self.store, on_batch=on_batch)
         finally:
-            with self._lock:
-                self._scanner = None
-                self._cancel_requested = False  # the request is used up by this scan
+            with self._lock:  # a cancel() from now on is for the next scan
+                if self._switch is library_switch:
+                    self._switch = _ScanSwitch()
         if self.event_bus is not None:
             self.event_bus.publish(
                 ScanCompletedEvent(

@@ -7,17 +7,17 @@ hashable). Paths follow albumen's convention (``albumen.paths``): ``path`` and `
 ``datetime``: aware (with its UTC offset) when the file states the offset, naive local
 wall-clock time otherwise.
 
-Every store selects rows in ``ASSET_COLUMNS`` order and builds records with ``asset_of``.
+Every store selects rows in ``ASSET_COLUMNS`` order and builds records with ``assets_of``.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
-__all__ = ["ASSET_COLUMNS", "Asset", "asset_of", "capture_datetime"]
+__all__ = ["ASSET_COLUMNS", "Asset", "asset_of", "assets_of", "capture_datetime"]
 
 #: What a store selects for an ``Asset``, in this order (its own names for the fields).
 ASSET_COLUMNS: tuple[str, ...] = (
@@ -157,14 +157,17 @@ class Asset(NamedTuple):
         return f"Asset(rowid={self.rowid}, path={self.path!r}, kind={self.kind!r})"
 
 
-_ZONES: dict[int, timezone] = {}
+_SUFFIXES: dict[int, str] = {}
 
 
-def _zone(offset_minutes: int) -> timezone:
-    zone = _ZONES.get(offset_minutes)
-    if zone is None:
-        zone = _ZONES[offset_minutes] = timezone(timedelta(minutes=offset_minutes))
-    return zone
+def _suffix(offset_minutes: int) -> str:
+    """``+HH:MM`` of a UTC offset in minutes (cached: a library has a handful)."""
+    suffix = _SUFFIXES.get(offset_minutes)
+    if suffix is None:
+        sign = "-" if offset_minutes < 0 else "+"
+        hours, minutes = divmod(abs(offset_minutes), 60)
+        suffix = _SUFFIXES[offset_minutes] = f"{sign}{hours:02d}:{minutes:02d}"
+    return suffix
 
 
 _parse_iso = datetime.fromisoformat
@@ -176,12 +179,18 @@ def capture_datetime(captured_at: str | None, offset_minutes: int | None) -> dat
     not ISO 8601, which a store never holds)."""
     if not captured_at:
         return None
-    try:
+    try:  # one parse, offset included: the common case
+        return _parse_iso(
+            captured_at if offset_minutes is None else captured_at + _suffix(offset_minutes)
+        )
+    except ValueError:
+        pass
+    try:  # the text carries an offset of its own (it wins), or is not ISO 8601
         when = _parse_iso(captured_at)
     except ValueError:
         return None
     if offset_minutes is not None and when.tzinfo is None:
-        return when.replace(tzinfo=_zone(offset_minutes))
+        return when.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
     return when
 
 
@@ -195,21 +204,44 @@ def asset_of(row: Sequence[Any]) -> Asset:
     """An ``Asset`` from a row in ``ASSET_COLUMNS`` order (paths as OS bytes, the capture time
     as stored text, ``hidden`` as a number). Extra trailing values (a keyset key) are
     ignored."""
-    raw = bytes(row[2])
-    folder = row[3]
-    return _new(
-        Asset,
-        (
-            row[0],
-            row[1],
-            raw.decode(_ENCODING, _ERRORS),
-            raw,
-            bytes(folder).decode(_ENCODING, _ERRORS) if folder else "",
-            *row[4:13],
-            capture_datetime(row[13], row[14]),
-            *row[14:36],
-            bool(row[36]),
-            row[37],
-            row[38],
-        ),
-    )
+    return assets_of([row])[0]
+
+
+def assets_of(rows: Iterable[Sequence[Any]]) -> list[Asset]:
+    """``asset_of`` of many rows: the loop of ``Library.assets``, kept tight (locals, one
+    tuple per record, the capture time parsed in one call)."""
+    enc, err, new, cls, parse, suffixes = _ENCODING, _ERRORS, _new, Asset, _parse_iso, _SUFFIXES
+    out: list[Asset] = []
+    append = out.append
+    for row in rows:
+        raw = bytes(row[2])
+        folder = row[3]
+        text = row[13]
+        offset = row[14]
+        when: datetime | None = None
+        if text:
+            try:
+                when = parse(
+                    text if offset is None else text + (suffixes.get(offset) or _suffix(offset))
+                )
+            except ValueError:
+                when = capture_datetime(text, offset)
+        append(
+            new(
+                cls,
+                (
+                    row[0],
+                    row[1],
+                    raw.decode(enc, err),
+                    raw,
+                    bytes(folder).decode(enc, err) if folder else "",
+                    *row[4:13],
+                    when,
+                    *row[14:36],
+                    bool(row[36]),
+                    row[37],
+                    row[38],
+                ),
+            )
+        )
+    return out

@@ -36,7 +36,7 @@ from typing import Any
 
 from albumen.errors import FolderNotFoundError
 from albumen.paths import AnyPath, fs_path
-from albumen.store.assets import ASSET_COLUMNS, Asset, asset_of
+from albumen.store.assets import ASSET_COLUMNS, Asset, assets_of
 from albumen.store.query import AssetQuery, folder_bytes, moment_ms
 from albumen.store.rows import AssetPage, LayoutData, RowCache
 from albumen.store.times import EPOCH
@@ -294,7 +294,7 @@ class SQLiteAssetFinder:
                     self._check_folder(query, self._stamp())
                 sql, params = self._select(query, _ASSET_SQL, after=after, tail=" LIMIT ?")
                 rows = self._conn.execute(sql, [*params, batch_size]).fetchall()
-            yield from map(asset_of, rows)
+            yield from assets_of(rows)
             if len(rows) < batch_size:
                 return
             after = tuple(rows[-1][-key_width:])
