@@ -364,6 +364,37 @@ def test_counts_and_pages_match_the_reference(filled: AssetStore, query: AssetQu
         assert got == expected
 
 
+@pytest.mark.parametrize("query", QUERIES, ids=repr)
+def test_assets_match_the_reference_with_every_field(filled: AssetStore, query: AssetQuery) -> None:
+    expected = reference(filled, query)
+    finder = filled.finder()
+    for batch_size in (97, 2000):
+        assert rowids(finder.assets(query, batch_size=batch_size)) == expected
+    by_rowid = {r["rowid"]: r for r in filled.iter_rows()}
+    for asset in finder.assets(query, batch_size=500):
+        row = by_rowid[asset.rowid]
+        assert asset.path_bytes == row["path"] and asset.path == os.fsdecode(row["path"])
+        assert asset.folder == os.fsdecode(row["folder"])
+        assert (asset.id, asset.size, asset.sort_time, asset.error, asset.live_partner) == (
+            row["id"], row["size"], row["sort_time"], row["error"], row["live_partner"],
+        )  # fmt: skip
+        assert asset.hidden == bool(row["hidden"])
+
+
+def test_a_folder_the_store_does_not_hold_is_an_error(filled: AssetStore) -> None:
+    from albumen import FolderNotFoundError
+
+    finder = filled.finder()
+    for query in (AssetQuery(folder="1999"), AssetQuery(folder="201")):  # not a prefix match
+        with pytest.raises(FolderNotFoundError):
+            finder.count(query)
+        with pytest.raises(FolderNotFoundError):
+            finder.page(query, 1, 10)
+        with pytest.raises(FolderNotFoundError):
+            list(finder.assets(query))
+    assert finder.count(AssetQuery(folder="2010", kind="video", has_gps=False)) >= 0
+
+
 @pytest.mark.parametrize("query", QUERIES[:8] + QUERIES[-3:], ids=repr)
 def test_jumps_land_on_the_right_rows(filled: AssetStore, query: AssetQuery) -> None:
     expected = reference(filled, query)
