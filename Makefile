@@ -15,7 +15,7 @@ GATE_SCALE ?= 0.2
 APT_PACKAGES := libimage-exiftool-perl libegl1 libgl1-mesa-dri
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint wheel build apt clean
+.PHONY: help demo test bench lint docs wheel build apt clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
@@ -50,10 +50,14 @@ demo: build ## generate a sample library, scan it, show a few rows, make its thu
 	$(BIN)/albumen ls $(DEMO_DIR) --limit 8
 	$(BIN)/albumen thumbs $(DEMO_DIR)
 
-test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates)
+test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates) + the docs site
 	cargo test --no-default-features -q
 	$(BIN)/pytest -q tests
 	ALBUMEN_BENCH_SCALE=$(GATE_SCALE) $(BIN)/pytest -q benches -p no:cacheprovider
+	$(BIN)/mkdocs build --strict -q
+
+docs: $(VENV)/.deps ## build the documentation site into build/site/ (guides + API reference; any warning fails)
+	$(BIN)/mkdocs build --strict
 
 bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots (even when a gate fails)
 	mkdir -p build/bench && rm -f build/bench/results.json

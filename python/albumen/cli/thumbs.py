@@ -107,7 +107,7 @@ def thumbs(
     console = Console(stderr=True)
     runner = cluster_runner() if cluster is not None else None
     try:
-        with open_library(root, library, store=store) as lib:
+        with open_library(root, library, store=store, workers=workers) as lib:
             if len(lib) == 0:
                 if not as_json:
                     console.print("library is empty: scanning first")
@@ -119,27 +119,23 @@ def thumbs(
                 _thumbs_on_cluster(runner, lib, cluster, size, as_json, console)
                 return
             if as_json:
-                with lib.thumbnails(workers=workers) as pipeline:
-                    report = pipeline.generate_all(size)
+                report = lib.thumbnail_pipeline.generate_all(size)
                 typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
                 return
-            with (
-                lib.thumbnails(workers=workers) as pipeline,
-                Progress(
-                    "[progress.description]{task.description}",
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeRemainingColumn(),
-                    console=console,
-                    transient=True,
-                ) as bar,
-            ):
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
                 task = bar.add_task(f"thumbnails {size}px", total=None)
 
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                report = pipeline.generate_all(size, progress)
+                report = lib.thumbnail_pipeline.generate_all(size, progress)
     except LibraryError as exc:  # the database or the cluster went away
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -195,7 +191,8 @@ def _print_report(report: Any) -> None:
         + (f" ({report.generated / report.seconds:.1f}/s)" if report.generated else "")
     )
     for path, message in report.errors[:10]:
-        out.print(f"  [red]failed[/] {escape(path)}: {escape(message)}")
+        shown = os.fsencode(path).decode("utf-8", "replace")  # names that are not UTF-8
+        out.print(f"  [red]failed[/] {escape(shown)}: {escape(message)}")
     if len(report.errors) > 10:
         out.print(f"  ... and {len(report.errors) - 10} more")
 
@@ -231,21 +228,15 @@ def thumb(
     library: LibraryOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    from albumen.errors import ThumbnailError
+    from albumen.errors import AssetNotFoundError, ThumbnailError
     from albumen.thumbnails.generator import AssetSource, DefaultThumbnailGenerator, MappingResolver
 
-    with open_library(root, library, store=store) as lib:
+    with open_library(root, library, store=store, workers=1) as lib:
         file = _find_file(path, lib.root)
         try:
-            rel = os.path.relpath(file.absolute(), lib.root)
-        except ValueError:
-            rel = str(file)
-        target = None if rel.startswith("..") else lib.store.thumbnail_target_at(os.fsencode(rel))
-        try:
-            if target is not None:
-                with lib.thumbnails(workers=1) as pipeline:
-                    data = pipeline.thumbnail(target, size)
-            else:  # not indexed: made directly, not cached
+            try:
+                data = lib.thumbnail(file.absolute(), size)
+            except AssetNotFoundError:  # not indexed (or outside ROOT): made directly, not cached
                 from albumen._core import media_types
 
                 kinds = {ext: kind for ext, kind, *_ in media_types()}

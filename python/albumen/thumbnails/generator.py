@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from albumen.errors import ThumbnailError
+from albumen.paths import AnyPath, fs_path
 from albumen.store.protocols import AssetStore
 from albumen.store.records import ThumbnailTarget
 
@@ -79,7 +80,8 @@ class ThumbnailGenerator(Protocol):
 
 @dataclass(frozen=True)
 class AssetSource:
-    """What the generator needs to know about one asset."""
+    """What the generator needs to know about one asset (``path``: the file, given as
+    ``str``, ``bytes`` or ``os.PathLike``; kept as a ``pathlib.Path``)."""
 
     path: Path
     kind: str = "photo"  # "photo" or "video"
@@ -87,6 +89,10 @@ class AssetSource:
     orientation: int | None = None  # EXIF orientation the probe read, if any
     preview_offset: int | None = None  # embedded JPEG preview of a RAW file
     preview_length: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, Path):
+            object.__setattr__(self, "path", fs_path(self.path))
 
     @property
     def extension(self) -> str:
@@ -160,9 +166,9 @@ class StoreAssetResolver:
     """Resolves :func:`thumbnail_asset_id` ids through a library's store (paths relative to
     ``root``)."""
 
-    def __init__(self, store: AssetStore, root: str | os.PathLike[str]) -> None:
+    def __init__(self, store: AssetStore, root: AnyPath) -> None:
         self.store = store
-        self.root = Path(root)
+        self.root = fs_path(root)
 
     def resolve(self, asset_id: str) -> AssetSource | None:
         parsed = parse_thumbnail_asset_id(asset_id)
@@ -176,7 +182,7 @@ class SQLiteAssetResolver(StoreAssetResolver):
     """A :class:`StoreAssetResolver` on a library database file (``LIBRARY/library.db``),
     which it opens; ``close()`` closes it."""
 
-    def __init__(self, db_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> None:
+    def __init__(self, db_path: AnyPath, root: AnyPath) -> None:
         from albumen.store.sqlite import SQLiteAssetRepository
 
         self._repository = SQLiteAssetRepository(db_path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from albumen.store.assets import ASSET_COLUMNS
 from albumen.store.keyset import Key, KeysetFinder
 from albumen.store.postgres.connect import connect, translate_errors
 from albumen.store.query import AssetQuery, folder_bytes, moment_ms
@@ -26,6 +27,8 @@ _ROW_SQL = (
     "(live_partner IS NOT NULL)::int | ((hidden <> 0)::int << 1) "
     "| ((error IS NOT NULL)::int << 2) | ((gps_lat IS NOT NULL)::int << 3)"
 )
+# ``assets.ASSET_COLUMNS``
+_ASSET_SQL = ", ".join(ASSET_COLUMNS)
 _RATIO_SQL = "coalesce(display_width::float8 / nullif(display_height, 0), 1.0)"
 
 
@@ -154,6 +157,19 @@ class PostgresAssetFinder(KeysetFinder):
     def _rows_after(self, query: AssetQuery, after: Key | None, limit: int) -> list[Sequence[Any]]:
         sql, params = self._select(query, _ROW_SQL, after=after, limit=limit)
         return list(self._fetch(sql, params))
+
+    def _asset_rows_after(
+        self, query: AssetQuery, after: Key | None, limit: int
+    ) -> list[Sequence[Any]]:
+        sql, params = self._select(query, _ASSET_SQL, after=after, limit=limit)
+        return list(self._fetch(sql, params))
+
+    def _folder_exists(self, folder: bytes) -> bool:
+        rows = self._fetch(
+            "SELECT 1 FROM assets WHERE library_id = %s AND path >= %s AND path < %s LIMIT 1",
+            (self.library_id, folder + b"/", folder + b"0"),  # b"0" is the byte after b"/"
+        )
+        return bool(rows)
 
     def _key_after(
         self, query: AssetQuery, after: Key | None, steps: int, *, reverse: bool
