@@ -70,7 +70,7 @@ _LIVE_COLUMNS = (
 )
 _THUMB_COLUMNS = (
     "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
-    "micro_thumb IS NOT NULL, thumb_error"
+    "micro_thumb IS NOT NULL, thumb_error, width, height, previews"
 )
 _READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 500  # bound parameters per IN (...) list
@@ -469,5 +469,5 @@ class SQLiteAssetRepository:
 def _target(row: Sequence[Any]) -> ThumbnailTarget:
     return ThumbnailTarget(
         row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
-        bool(row[9]), row[10],
+        bool(row[9]), row[10], row[11], row[12], row[13],
     )  # fmt: skip
