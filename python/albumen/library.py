@@ -201,11 +201,16 @@ class Library:
 
     # -- thumbnails -----------------------------------------------------------------------------
 
-    def thumbnails(self, *, workers: int | None = None) -> LibraryThumbnails:
-        """The library's thumbnail pipeline (its caches in the library folder); close it."""
+    def thumbnails(
+        self, *, workers: int | None = None, use_previews: bool = True
+    ) -> LibraryThumbnails:
+        """The library's thumbnail pipeline (its caches in the library folder); close it.
+        ``use_previews=False`` makes thumbnails from the images, never an embedded preview."""
         from albumen.thumbnails.batch import LibraryThumbnails
 
-        return LibraryThumbnails(self.store, self.root, self.library_dir, workers=workers)
+        return LibraryThumbnails(
+            self.store, self.root, self.library_dir, workers=workers, use_previews=use_previews
+        )
 
     # -- scanning -------------------------------------------------------------------------------
 

@@ -87,6 +87,14 @@ def thumbs(
     ] = None,
     library: LibraryOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_previews: Annotated[
+        bool,
+        typer.Option(
+            "--no-previews",
+            help="Decode every image itself, never an embedded preview (camera MPF images, "
+            "EXIF and HEIF thumbnails); thumbnails already cached are kept.",
+        ),
+    ] = False,
 ) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -100,12 +108,12 @@ def thumbs(
                     console.print("library is empty: scanning first")
                 lib.scan()
             if as_json:
-                with lib.thumbnails(workers=workers) as pipeline:
+                with lib.thumbnails(workers=workers, use_previews=not no_previews) as pipeline:
                     report = pipeline.generate_all(size)
                 typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
                 return
             with (
-                lib.thumbnails(workers=workers) as pipeline,
+                lib.thumbnails(workers=workers, use_previews=not no_previews) as pipeline,
                 Progress(
                     "[progress.description]{task.description}",
                     BarColumn(),
@@ -137,6 +145,16 @@ def thumbs(
         + f", {report.micro_written} micro thumbnails stored in {report.seconds:.2f} s"
         + (f" ({report.generated / report.seconds:.1f}/s)" if report.generated else "")
     )
+    gen = report.stats.get("generation", {})
+    if gen.get("previews_used") or gen.get("preview_fallbacks"):
+        out.print(
+            f"{gen.get('previews_used', 0)} made from embedded previews"
+            + (
+                f", {gen['preview_fallbacks']} previews unusable (the image was decoded)"
+                if gen.get("preview_fallbacks")
+                else ""
+            )
+        )
     for path, message in report.errors[:10]:
         out.print(f"  [red]failed[/] {escape(path)}: {escape(message)}")
     if len(report.errors) > 10:
