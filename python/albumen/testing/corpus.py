@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
-__all__ = ["MANIFEST_NAME", "generate_corpus", "main"]
+__all__ = ["MANIFEST_NAME", "generate_corpus", "main", "with_mpf_preview"]
 
 MANIFEST_NAME = "manifest.json"
 #: Makes whose files carry no MPF preview (phones).
@@ -190,18 +190,26 @@ def _mpf_segment(header_at: int, primary_size: int, preview: bytes, full_hd: boo
     return b"\xff\xe2" + struct.pack(">H", len(body) + 2) + body
 
 
+def with_mpf_preview(jpeg: bytes, preview: bytes, *, full_hd: bool = True) -> bytes:
+    """``jpeg`` with ``preview`` (another JPEG) embedded as cameras embed theirs: an ``APP2``
+    MPF segment after its leading ``APP0``/``APP1`` segments, listing the preview as a large
+    thumbnail (of full-HD class, else VGA class), and the preview after the image's end."""
+    at = 2
+    while jpeg[at : at + 2] in (b"\xff\xe0", b"\xff\xe1"):
+        at += 2 + struct.unpack(">H", jpeg[at + 2 : at + 4])[0]
+    primary_size = len(jpeg) + len(_mpf_segment(0, 0, preview, full_hd))
+    segment = _mpf_segment(at + 8, primary_size, preview, full_hd)
+    return jpeg[:at] + segment + jpeg[at:] + preview
+
+
 def _parts(base: _Base, exif_segment: bytes, with_preview: bool) -> list[bytes]:
     """A file's bytes in pieces: the image with its EXIF segment and, ``with_preview``, the MPF
     segment after it and the preview JPEG after the image."""
-    head = [base.data[: base.split], exif_segment]
+    parts = [base.data[: base.split], exif_segment, base.data[base.split :]]
     if not with_preview or base.preview is None or base.preview_size is None:
-        return [*head, base.data[base.split :]]
-    at = sum(len(p) for p in head)
-    probe = _mpf_segment(0, 0, base.preview, False)  # the segment's length does not vary
-    primary_size = at + len(probe) + len(base.data) - base.split
+        return parts
     full_hd = base.preview_size[0] >= 1280
-    segment = _mpf_segment(at + 8, primary_size, base.preview, full_hd)
-    return [*head, segment, base.data[base.split :], base.preview]
+    return [with_mpf_preview(b"".join(parts), base.preview, full_hd=full_hd)]
 
 
 def _preview_entry(base: _Base, with_preview: bool) -> dict[str, int] | None:

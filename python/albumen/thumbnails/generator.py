@@ -70,6 +70,8 @@ MICRO_SIZE = 32
 PREVIEW_ASPECT_TOLERANCE = 0.01
 #: Previews whose coded bytes are a JPEG of their own (read at their offset).
 _JPEG_PREVIEWS = ("mpf", "exif", "raw")
+#: What a preview's entropy-coded data is followed by instead of its end-of-image marker.
+_LOOKAHEAD_PADDING = bytes(16)
 #: Fallback notes kept for ``stats()``.
 _NOTES_KEPT = 20
 
@@ -544,6 +546,14 @@ class DefaultThumbnailGenerator:
             main = _shown(source.width or 0, source.height or 0, source.orientation or 1)
             if not _same_aspect(_shown(p.width, p.height, orientation), main):
                 raise _PreviewUnusable("its aspect ratio once upright is not the image's")
+            eoi = blob.rfind(b"\xff\xd9")
+            if im.info.get("progressive") or eoi < 0:
+                return self._render(im, size, orientation)
+        # A sequential JPEG is decoded without its end-of-image marker, followed by a few zero
+        # bytes for the decoder's look-ahead: one whose frame header claims more pixels than
+        # its data holds then runs out of data and fails here, where libjpeg would otherwise
+        # reach the marker early and pad the rest of the picture silently.
+        with Image.open(io.BytesIO(blob[:eoi] + _LOOKAHEAD_PADDING), formats=["JPEG"]) as im:
             return self._render(im, size, orientation)
 
     def _heif_preview(self, source: AssetSource, p: Preview, size: tuple[int, int]) -> Image.Image:
