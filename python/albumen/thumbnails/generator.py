@@ -495,7 +495,9 @@ class DefaultThumbnailGenerator:
     def _from_preview(self, source: AssetSource, size: tuple[int, int]) -> Image.Image | None:
         """The thumbnail made from the preview :func:`choose_preview` picks, or None: none fits,
         or the one that did is unusable (counted and noted; the caller decodes the image)."""
-        p = choose_preview(source.previews, source.width, source.height, source.orientation, size)
+        # thumbnail items are read through pillow-heif, which this generator opens HEIF with
+        usable = [p for p in source.previews if p.kind != "heif" or source.format == "heif"]
+        p = choose_preview(usable, source.width, source.height, source.orientation, size)
         if p is None:
             return None
         blob = b""
