@@ -484,6 +484,7 @@ pub(crate) mod tests {
             ]
         );
         assert_eq!(m.preview.unwrap().offset, u64::from(big_at));
+        crate::probe::source::never_panics(&b.data, parse);
     }
 
     #[test]
