@@ -77,9 +77,14 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     ``captured_offset``, ``captured_at_source``, ``make``, ``model``, ``lens``, ``iso``,
     ``f_number``, ``exposure_time``, ``focal_length``, ``gps_lat``, ``gps_lon``, ``gps_alt``,
     ``duration``, ``codec``, ``frame_rate``, ``content_id``, ``preview_offset``,
-    ``preview_length``, ``error``. A file that could not be probed still yields a record, with
-    ``error`` set (a zero-byte file, a truncated JPEG, unreadable EXIF, a vanished file, a
-    panic inside the probe); what could be read is kept. ``captured_at`` is always set: it
+    ``preview_length``, ``previews``, ``error``. ``previews`` lists the embedded previews the
+    file carries, each with its pixel size as stored (before orientation) and its coded bytes'
+    range: ``kind:WxH@offset+length`` entries joined by ``;`` (``kind`` is ``mpf``, a JPEG
+    Multi-Picture "large thumbnail"; ``exif``, the IFD1 thumbnail; ``heif``, a thumbnail item;
+    ``raw``, a JPEG inside a raw file), or None; ``albumen.store.records.parse_previews`` reads
+    it. A file that could not be probed still yields a record, with ``error`` set (a
+    zero-byte file, a truncated JPEG, unreadable EXIF, a vanished file, a panic inside the
+    probe); what could be read is kept. ``captured_at`` is always set: it
     falls back to the file's mtime (``captured_at_source == "file:mtime"``, recorded as UTC
     with ``captured_offset == 0``). A path whose extension is not in ``media_types()`` gets
     ``kind == "other"``, ``mime == "application/octet-stream"`` and an error.

@@ -131,12 +131,14 @@ class Library:
         *,
         event_bus: EventBus | None = None,
         thumbnail_workers: int | None = None,
+        thumbnail_previews: bool = True,
     ) -> None:
         self.root = root
         self.library_dir = library_dir
         self.store = store
         self.event_bus = event_bus
         self.thumbnail_workers = thumbnail_workers
+        self.thumbnail_previews = thumbnail_previews
         self._lock = threading.Lock()
         self._switch = _ScanSwitch()  # cancel(): the running scan, else the next one
         self._finder: AssetFinder | None = None
@@ -151,11 +153,13 @@ class Library:
         store: str | None = None,
         event_bus: EventBus | None = None,
         thumbnail_workers: int | None = None,
+        thumbnail_previews: bool = True,
     ) -> Library:
         """Open (creating if needed) the library of ``root``; ``store`` picks the index's
         backend (default: SQLite in the library folder; a ``postgresql://`` URL: the library
         of this root in that database); ``thumbnail_workers`` caps the threads that make
-        thumbnails (default: one per core).
+        thumbnails (default: one per core); ``thumbnail_previews=False`` makes every thumbnail
+        from the image itself, never from a preview embedded in the file.
 
         Raises ``RootNotFoundError`` / ``RootNotReadableError`` for an unusable root and
         ``LibraryNotWritableError`` when the library folder or its index cannot be written.
@@ -176,6 +180,7 @@ class Library:
             open_store(lib_dir, store, root=root_path),
             event_bus=event_bus,
             thumbnail_workers=thumbnail_workers,
+            thumbnail_previews=thumbnail_previews,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -336,7 +341,11 @@ class Library:
         with self._lock:
             if self._thumbs is None:
                 self._thumbs = LibraryThumbnails(
-                    self.store, self.root, self.library_dir, workers=self.thumbnail_workers
+                    self.store,
+                    self.root,
+                    self.library_dir,
+                    workers=self.thumbnail_workers,
+                    use_previews=self.thumbnail_previews,
                 )
             return self._thumbs
 

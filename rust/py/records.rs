@@ -4,6 +4,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::probe::preview;
 use crate::probe::record::Record;
 use crate::py::paths::path_to_str;
 
@@ -45,6 +46,7 @@ pub fn record_to_dict<'py>(py: Python<'py>, r: &Record) -> PyResult<Bound<'py, P
     d.set_item(intern!(py, "content_id"), &r.content_id)?;
     d.set_item(intern!(py, "preview_offset"), r.preview_offset)?;
     d.set_item(intern!(py, "preview_length"), r.preview_length)?;
+    d.set_item(intern!(py, "previews"), preview::to_text(&r.previews))?;
     d.set_item(intern!(py, "error"), &r.error)?;
     Ok(d)
 }

@@ -98,6 +98,14 @@ def thumbs(
     store: StoreOpt = None,
     cluster: ClusterOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_previews: Annotated[
+        bool,
+        typer.Option(
+            "--no-previews",
+            help="Decode every image itself, never an embedded preview (camera MPF images, "
+            "EXIF and HEIF thumbnails); thumbnails already cached are kept.",
+        ),
+    ] = False,
 ) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -107,7 +115,9 @@ def thumbs(
     console = Console(stderr=True)
     runner = cluster_runner() if cluster is not None else None
     try:
-        with open_library(root, library, store=store, workers=workers) as lib:
+        with open_library(
+            root, library, store=store, workers=workers, previews=not no_previews
+        ) as lib:
             if len(lib) == 0:
                 if not as_json:
                     console.print("library is empty: scanning first")
@@ -190,6 +200,16 @@ def _print_report(report: Any) -> None:
         + f", {report.micro_written} micro thumbnails stored in {report.seconds:.2f} s"
         + (f" ({report.generated / report.seconds:.1f}/s)" if report.generated else "")
     )
+    gen = report.stats.get("generation", {})
+    if gen.get("previews_used") or gen.get("preview_fallbacks"):
+        out.print(
+            f"{gen.get('previews_used', 0)} made from embedded previews"
+            + (
+                f", {gen['preview_fallbacks']} previews unusable (the image was decoded)"
+                if gen.get("preview_fallbacks")
+                else ""
+            )
+        )
     for path, message in report.errors[:10]:
         shown = os.fsencode(path).decode("utf-8", "replace")  # names that are not UTF-8
         out.print(f"  [red]failed[/] {escape(shown)}: {escape(message)}")

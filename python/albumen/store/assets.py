@@ -54,6 +54,7 @@ ASSET_COLUMNS: tuple[str, ...] = (
     "content_id",
     "preview_offset",
     "preview_length",
+    "previews",
     "error",
     "live_partner",
     "live_confidence",
@@ -89,7 +90,8 @@ class Asset(NamedTuple):
     Problems and placeholders: ``error`` (why probing failed), ``thumb_error`` (why the
     thumbnail failed), ``micro_thumbnail`` (a JPEG of at most 32 px, once ``albumen thumbs`` or
     ``Library.thumbnails`` made it). ``preview_offset``/``preview_length`` locate a RAW file's
-    embedded JPEG preview.
+    embedded JPEG preview; ``previews`` lists every embedded preview the probe found
+    (``albumen.store.records.parse_previews`` reads it).
     """
 
     rowid: int
@@ -126,6 +128,7 @@ class Asset(NamedTuple):
     content_id: str | None
     preview_offset: int | None
     preview_length: int | None
+    previews: str | None
     error: str | None
     live_partner: int | None
     live_confidence: float | None
@@ -237,10 +240,10 @@ def assets_of(rows: Iterable[Sequence[Any]]) -> list[Asset]:
                     bytes(folder).decode(enc, err) if folder else "",
                     *row[4:13],
                     when,
-                    *row[14:36],
-                    bool(row[36]),
-                    row[37],
+                    *row[14:37],
+                    bool(row[37]),
                     row[38],
+                    row[39],
                 ),
             )
         )

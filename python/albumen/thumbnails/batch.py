@@ -94,6 +94,9 @@ def target_of(asset: Asset) -> ThumbnailTarget | None:
         asset.preview_length,
         asset.micro_thumbnail is not None,
         asset.thumb_error,
+        asset.width,
+        asset.height,
+        asset.previews,
     )
 
 
@@ -184,13 +187,15 @@ class LibraryThumbnails:
         *,
         workers: int | None = None,
         memory_cache: MemoryThumbnailCache | None = None,
+        use_previews: bool = True,
     ) -> None:
         self.store = store
         self.root = root
         self.library_dir = library_dir
         self.workers = workers or os.cpu_count() or 2
         self.resolver = _Sources()
-        self.generator = DefaultThumbnailGenerator(self.resolver)
+        # use_previews=False: thumbnails from the images themselves, never an embedded preview
+        self.generator = DefaultThumbnailGenerator(self.resolver, use_previews=use_previews)
         self.service = ThumbnailService(
             memory_cache if memory_cache is not None else MemoryThumbnailCache(),
             open_disk_cache(library_dir),

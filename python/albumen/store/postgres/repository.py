@@ -36,6 +36,7 @@ from albumen.store.records import (
     ThumbnailTarget,
     derive_folder,
     path_bytes,
+    thumbnail_target_of,
 )
 from albumen.store.rows import RowCache
 from albumen.store.times import sort_time_of
@@ -113,7 +114,7 @@ _LIVE_COLUMNS = (
 )
 _THUMB_COLUMNS = (
     "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
-    "micro_thumb IS NOT NULL, thumb_error"
+    "micro_thumb IS NOT NULL, thumb_error, width, height, previews"
 )
 _READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 10_000  # values per ANY(%s) array
@@ -149,13 +150,6 @@ def _unique_rows(records: Sequence[Record]) -> list[tuple[Any, ...]]:
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
-
-
-def _target(row: Sequence[Any]) -> ThumbnailTarget:
-    return ThumbnailTarget(
-        row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
-        bool(row[9]), row[10],
-    )  # fmt: skip
 
 
 class _AlreadyCommitted(Exception):
@@ -610,7 +604,7 @@ class PostgresAssetStore:
                 "AND rowid > %s ORDER BY rowid LIMIT %s",
                 (self.library_id, after_rowid, limit),
             ).fetchall()
-        return [_target(r) for r in rows]
+        return [thumbnail_target_of(r) for r in rows]
 
     def thumbnail_target(self, content_id: str, mtime_ns: int) -> ThumbnailTarget | None:
         return self._one_target("id = %s AND mtime_ns = %s", (content_id, mtime_ns))
@@ -625,7 +619,7 @@ class PostgresAssetStore:
                 f"AND {where} LIMIT 1",
                 (self.library_id, *args),
             ).fetchone()
-        return None if row is None else _target(row)
+        return None if row is None else thumbnail_target_of(row)
 
     def thumbnail_counts(self) -> ThumbnailCounts:
         with self._session() as conn:

@@ -28,6 +28,7 @@ from albumen.store.records import (
     ThumbnailTarget,
     derive_folder,
     path_bytes,
+    thumbnail_target_of,
 )
 from albumen.store.rows import RowCache
 from albumen.store.sqlite.finder import SQLiteAssetFinder
@@ -70,7 +71,7 @@ _LIVE_COLUMNS = (
 )
 _THUMB_COLUMNS = (
     "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
-    "micro_thumb IS NOT NULL, thumb_error"
+    "micro_thumb IS NOT NULL, thumb_error, width, height, previews"
 )
 _READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 500  # bound parameters per IN (...) list
@@ -433,7 +434,7 @@ class SQLiteAssetRepository:
                 "ORDER BY rowid LIMIT ?",
                 (after_rowid, limit),
             ).fetchall()
-        return [_target(r) for r in rows]
+        return [thumbnail_target_of(r) for r in rows]
 
     def thumbnail_target(self, content_id: str, mtime_ns: int) -> ThumbnailTarget | None:
         return self._one_target("id = ? AND mtime_ns = ?", (content_id, mtime_ns))
@@ -446,7 +447,7 @@ class SQLiteAssetRepository:
             row = self._conn.execute(
                 f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND {where} LIMIT 1", args
             ).fetchone()
-        return None if row is None else _target(row)
+        return None if row is None else thumbnail_target_of(row)
 
     def thumbnail_counts(self) -> ThumbnailCounts:
         with self._lock:
@@ -464,10 +465,3 @@ class SQLiteAssetRepository:
                 "max(sort_time) FROM assets"
             ).fetchone()
         return LibraryTotals(int(size), int(folders), first, last)
-
-
-def _target(row: Sequence[Any]) -> ThumbnailTarget:
-    return ThumbnailTarget(
-        row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
-        bool(row[9]), row[10],
-    )  # fmt: skip

@@ -103,4 +103,11 @@ MIGRATIONS: tuple[str, ...] = (
         sql TEXT NOT NULL
     );
     """,
+    # 5: the embedded previews a file carries (MPF images, the EXIF thumbnail, HEIF thumbnail
+    # items, raw previews), as the probe writes them: `kind:WxH@offset+length` entries joined
+    # by `;` (albumen.store.records.parse_previews). Rows scanned before stay NULL (no
+    # previews known) until their file changes.
+    """
+    ALTER TABLE assets ADD COLUMN previews TEXT;
+    """,
 )
