@@ -11,7 +11,8 @@ DEMO_DIR ?= build/demo-library
 DEMO_COUNT ?= 2000
 # benchmark gates in `make test` run at this fraction of the full scale
 GATE_SCALE ?= 0.2
-APT_PACKAGES := libimage-exiftool-perl
+# libegl1 + libgl1-mesa-dri: a headless OpenGL context (Mesa llvmpipe) for the GPU pipeline tests
+APT_PACKAGES := libimage-exiftool-perl libegl1 libgl1-mesa-dri
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test bench lint wheel build apt clean
