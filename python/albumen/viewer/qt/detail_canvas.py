@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 
 import moderngl
+import numpy as np
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
@@ -210,8 +211,10 @@ class OffscreenCanvas(QWidget, CanvasInput):
             data = framebuffer.read(components=4)
         finally:
             self.scene.pool.release(framebuffer)
-        image = QImage(data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGBA8888)
-        image = image.mirrored(False, True)  # OpenGL rows run bottom to top
+        # OpenGL rows run bottom to top
+        rows = np.frombuffer(data, dtype=np.uint8).reshape(size[1], size[0] * 4)[::-1]
+        flipped = np.ascontiguousarray(rows)
+        image = QImage(flipped.data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGBA8888)
         image.setDevicePixelRatio(dpr)
         p = QPainter(self)
         p.drawImage(0, 0, image)

@@ -56,6 +56,7 @@ class DetailScene:
         self.full_size: tuple[int, int] = (1, 1)  # displayed
         self.viewport: tuple[int, int] = (1, 1)
         self._levels: dict[str, tuple[StreamedImage, int]] = {}  # level -> (image, orientation)
+        self._incoming: tuple[StreamedImage, int] | None = None  # the next video frame
         self.shown_level: str | None = None
         self.level_shown_at: dict[str, float] = {}  # level -> perf_counter when first drawn
         self.token: object = None
@@ -65,6 +66,7 @@ class DetailScene:
     def clear(self, token: object = None, full_size: tuple[int, int] = (1, 1)) -> None:
         """Forget the current photo; ``full_size`` is the next one's displayed size (from the
         index) so the view can be set before any pixels arrive."""
+        self.drop_level("frame")
         for image, _ in self._levels.values():
             image.release()
         self._levels.clear()
@@ -79,6 +81,8 @@ class DetailScene:
     ) -> StreamedImage:
         """Stream ``pixels`` (stored, shown with ``orientation``) as ``level``; drawn once ready
         if no better level is."""
+        if level == "frame":
+            return self._add_frame(pixels, orientation)
         old = self._levels.pop(level, None)
         if old is not None:
             old[0].release()
@@ -89,6 +93,28 @@ class DetailScene:
             if level == "full" or self.full_size == (1, 1):
                 self._set_full_size(size)
         return image
+
+    def _add_frame(self, pixels: npt.NDArray[np.uint8], orientation: int) -> StreamedImage | None:
+        """A video frame: uploaded beside the one on screen, which it replaces once ready. A
+        frame arriving while the previous one is still uploading is skipped (playback drops
+        frames rather than falling behind)."""
+        if self._incoming is not None and self._incoming[0].state is not ImageState.READY:
+            return None
+        image = self.streamer.upload(pixels)
+        self._incoming = (image, orientation)
+        if "frame" not in self._levels and self._levels.keys() <= {"thumbnail"}:
+            self._set_full_size(displayed_size(image.width, image.height, orientation))
+        return image
+
+    def _promote_frame(self) -> None:
+        incoming = self._incoming
+        if incoming is None or incoming[0].state is not ImageState.READY:
+            return
+        old = self._levels.pop("frame", None)
+        if old is not None:
+            old[0].release()
+        self._levels["frame"] = incoming
+        self._incoming = None
 
     def _set_full_size(self, size: tuple[int, int]) -> None:
         if size == self.full_size:
@@ -104,6 +130,9 @@ class DetailScene:
             )
 
     def drop_level(self, level: str) -> None:
+        if level == "frame" and self._incoming is not None:
+            self._incoming[0].release()
+            self._incoming = None
         entry = self._levels.pop(level, None)
         if entry is not None:
             entry[0].release()
@@ -120,7 +149,7 @@ class DetailScene:
     @property
     def busy(self) -> bool:
         """Uploads still running (the canvas should draw another frame)."""
-        return self.streamer.pending > 0
+        return self.streamer.pending > 0 or self._incoming is not None
 
     def screen_scale(self) -> float:
         """Displayed pixels of the screen-size level per full-resolution displayed pixel."""
@@ -170,6 +199,7 @@ class DetailScene:
     def render(self, framebuffer: moderngl.Framebuffer) -> None:
         """Advance the uploads by one step, then draw the best ready level."""
         self.streamer.step()
+        self._promote_frame()
         best = self._best()
         renderer = self.renderer
         if best is None or self.view is None:
@@ -205,6 +235,7 @@ class DetailScene:
                 entry[0].release()
 
     def close(self) -> None:
+        self.drop_level("frame")
         for image, _ in self._levels.values():
             image.release()
         self._levels.clear()
