@@ -18,7 +18,7 @@ from albumen.store.query import AssetQuery
 from albumen.store.records import ThumbnailTarget
 from albumen.store.rows import AssetRow
 
-__all__ = ["GalleryRows", "LoadedPage"]
+__all__ = ["GalleryRows", "LoadedPage", "load_page"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,22 @@ class LoadedPage:
 
     rows: Sequence[AssetRow]
     sources: dict[int, tuple[ThumbnailTarget, bytes | None]]
+
+
+def load_page(
+    finder: AssetFinder,
+    query: AssetQuery,
+    number: int,
+    page_size: int,
+    rows: Sequence[AssetRow] | None = None,
+) -> LoadedPage:
+    """Page ``number`` of ``query`` with its thumbnail sources (``rows``: the page's rows if
+    already read). Any thread, with a finder of its own."""
+    if rows is None:
+        rows = finder.page(query, number, page_size)
+    rowid = getattr(rows, "rowid", None)  # an AssetPage answers without making rows
+    ids = [rowid(i) for i in range(len(rows))] if rowid else [r.rowid for r in rows]
+    return LoadedPage(rows, finder.thumbnail_sources(ids) if ids else {})
 
 
 class GalleryRows:
@@ -65,12 +81,22 @@ class GalleryRows:
         return index // self.page_size + 1
 
     def _store(self, number: int, rows: Sequence[AssetRow]) -> LoadedPage:
-        sources = self.finder.thumbnail_sources([r.rowid for r in rows]) if len(rows) else {}
-        page = LoadedPage(rows, sources)
+        return self.put(number, load_page(self.finder, self.query, number, self.page_size, rows))
+
+    def put(self, number: int, page: LoadedPage) -> LoadedPage:
+        """Keep ``page`` (loaded elsewhere, e.g. on a background thread) as page ``number``."""
         self._pages[number] = page
+        self._pages.move_to_end(number)
         while len(self._pages) > self.max_pages:
             self._pages.popitem(last=False)
         return page
+
+    def missing_pages(self, first: int, last: int) -> list[int]:
+        """Numbers of the pages covering ``[first, last)`` that are not kept."""
+        if last <= first:
+            return []
+        pages = range(self.page_of(first), self.page_of(max(first, last - 1)) + 1)
+        return [n for n in pages if n not in self._pages]
 
     def page(self, number: int) -> LoadedPage:
         """Page ``number`` (1-based), loaded now if it is not kept."""

@@ -41,6 +41,9 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    # Python threads (decoders, page reads) hand the GIL back to the GUI thread sooner
+    # than the default 5 ms, which would otherwise show up as a late frame
+    sys.setswitchinterval(0.001)
     app = QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("albumen")
     app.setOrganizationName("albumen")

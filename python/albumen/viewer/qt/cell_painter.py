@@ -69,11 +69,18 @@ class ScaledCache:
     """Pictures scaled to a cell size, by (key, width, height); least recently used go once
     ``max_bytes`` is passed."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_bytes: int = 40 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
         self._items: OrderedDict[tuple[str, int, int], QPixmap] = OrderedDict()
         self._bytes = 0
         self.scaled = 0
+
+    def find(self, key: str, size: QSize) -> QPixmap | None:
+        k = (key, size.width(), size.height())
+        pixmap = self._items.get(k)
+        if pixmap is not None:
+            self._items.move_to_end(k)
+        return pixmap
 
     def get(self, key: str, image: QImage, size: QSize, *, crop: bool) -> QPixmap:
         k = (key, size.width(), size.height())
@@ -105,11 +112,25 @@ class ScaledCache:
         self._bytes = 0
 
 
+def _source_rect(image: QImage, rect: QRect, *, crop: bool) -> QRect:
+    """The part of ``image`` that fills ``rect``: all of it, or centred to the cell's aspect
+    ratio when cropping."""
+    if not crop:
+        return image.rect()
+    iw, ih = image.width(), image.height()
+    if iw * rect.height() > ih * rect.width():  # wider than the cell
+        w = max(1, ih * rect.width() // max(1, rect.height()))
+        return QRect((iw - w) // 2, 0, w, ih)
+    h = max(1, iw * rect.height() // max(1, rect.width()))
+    return QRect(0, (ih - h) // 2, iw, h)
+
+
 class CellPainter:
     """Paints cells and section headers (see the module docs)."""
 
     def __init__(self) -> None:
         self.scaled = ScaledCache()
+        self._badges: dict[str, QPixmap] = {}
         self.badge_font = QFont()
         self.badge_font.setPixelSize(11)
         self.badge_font.setBold(True)
@@ -129,15 +150,23 @@ class CellPainter:
         *,
         crop: bool,
         blurred: bool = False,
+        fast: bool = False,
     ) -> None:
         """One cell: ``picture`` is ``(key, image)`` (a thumbnail, or with ``blurred`` a micro
-        thumbnail), None for the plain tile."""
+        thumbnail), None for the plain tile. With ``fast`` (while scrolling) a picture not yet
+        scaled to this cell is drawn with a nearest-pixel scale instead of being smoothed."""
         if row is not None and row.has_error:
             self._paint_error(p, rect, row.name, "cannot be read")
         elif picture is not None:
             key, image = picture
-            pixmap = self.scaled.get(key, image, rect.size(), crop=crop or blurred)
-            p.drawPixmap(rect.topLeft(), pixmap)
+            pixmap = self.scaled.find(key, rect.size())
+            if pixmap is not None:
+                p.drawPixmap(rect.topLeft(), pixmap)
+            elif fast:
+                p.drawImage(rect, image, _source_rect(image, rect, crop=crop or blurred))
+            else:
+                pixmap = self.scaled.get(key, image, rect.size(), crop=crop or blurred)
+                p.drawPixmap(rect.topLeft(), pixmap)
         elif state.failed is not None and row is not None:
             self._paint_error(p, rect, row.name, state.failed)
         else:
@@ -163,15 +192,34 @@ class CellPainter:
         inner = rect.adjusted(8, 8, -8, -8)
         p.drawText(inner, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, f"⚠\n{name}\n{message}")
 
-    def _badge(self, p: QPainter, x: float, y: float, text: str, *, right: bool) -> None:
-        p.setFont(self.badge_font)
-        width = p.fontMetrics().horizontalAdvance(text) + 12
-        box = QRectF(x - width if right else x, y, width, 18)
+    def _badge_pixmap(self, text: str) -> QPixmap:
+        """A badge drawn once per text (drawing text is the slow part of a cell)."""
+        pixmap = self._badges.get(text)
+        if pixmap is not None:
+            return pixmap
+        from PySide6.QtGui import QFontMetrics
+
+        width = QFontMetrics(self.badge_font).horizontalAdvance(text) + 12
+        image = QImage(width, 18, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        q = QPainter(image)
+        q.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         path = QPainterPath()
-        path.addRoundedRect(box, 9, 9)
-        p.fillPath(path, BADGE_BG)
-        p.setPen(BADGE_TEXT)
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        path.addRoundedRect(QRectF(0, 0, width, 18), 9, 9)
+        q.fillPath(path, BADGE_BG)
+        q.setFont(self.badge_font)
+        q.setPen(BADGE_TEXT)
+        q.drawText(QRectF(0, 0, width, 18), Qt.AlignmentFlag.AlignCenter, text)
+        q.end()
+        pixmap = QPixmap.fromImage(image)
+        if len(self._badges) > 4096:
+            self._badges.clear()
+        self._badges[text] = pixmap
+        return pixmap
+
+    def _badge(self, p: QPainter, x: float, y: float, text: str, *, right: bool) -> None:
+        pixmap = self._badge_pixmap(text)
+        p.drawPixmap(round(x - pixmap.width() if right else x), round(y), pixmap)
 
     def _paint_badges(self, p: QPainter, rect: QRect, row: AssetRow) -> None:
         if rect.width() < 48 or rect.height() < 40:

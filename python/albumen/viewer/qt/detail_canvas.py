@@ -187,19 +187,30 @@ class OffscreenCanvas(QWidget, CanvasInput):
 
     def __init__(self, shader_dir: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.shader_dir = shader_dir
         self.scene: DetailScene | None = None
+        self.ctx: moderngl.Context | None = None
+        self._failed = False
         self._drag = None
-        try:
-            self.ctx: moderngl.Context | None = create_standalone_context()
-            self.scene = DetailScene(self.ctx, shader_dir)
-        except Exception as exc:
-            log.exception("the detail view cannot use OpenGL")
-            self.ctx = None
-            self._error = str(exc)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
+    def _ensure_scene(self) -> DetailScene | None:
+        """The context and the scene, made on first use (as QOpenGLWidget does), so a window
+        that never opens a photo never pays for them."""
+        if self.scene is None and not self._failed:
+            try:
+                self.ctx = create_standalone_context()
+                self.scene = DetailScene(self.ctx, self.shader_dir)
+                self.scene.resize((self.width(), self.height()))
+            except Exception as exc:
+                log.exception("the detail view cannot use OpenGL")
+                self._failed = True
+                self.ctx = None
+                self.gl_failed.emit(str(exc) or type(exc).__name__)
+        return self.scene
+
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self.scene is None or self.ctx is None:
+        if self._ensure_scene() is None or self.scene is None or self.ctx is None:
             return
         dpr = self.devicePixelRatioF()
         size = (max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
@@ -236,7 +247,7 @@ class OffscreenCanvas(QWidget, CanvasInput):
         return self.devicePixelRatioF()
 
     def with_context(self) -> DetailScene | None:
-        if self.scene is None or self.ctx is None:
+        if self._ensure_scene() is None or self.ctx is None:
             return None
         self.ctx.__enter__()
         return self.scene

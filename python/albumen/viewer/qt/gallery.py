@@ -38,7 +38,7 @@ from albumen.browse.gallery_layout import (
     by_month,
     estimated_layout_data,
 )
-from albumen.browse.gallery_rows import GalleryRows
+from albumen.browse.gallery_rows import GalleryRows, LoadedPage
 from albumen.browse.selection import Selection
 from albumen.store.protocols import AssetFinder
 from albumen.store.query import AssetQuery
@@ -46,6 +46,7 @@ from albumen.store.rows import AssetRow, LayoutData
 from albumen.thumbnails.service import Priority
 from albumen.viewer.qt.cell_painter import BACKGROUND, CellPainter, CellState, format_section
 from albumen.viewer.qt.image_provider import ThumbnailImageProvider
+from albumen.viewer.qt.page_fetcher import PageFetcher
 
 __all__ = ["GalleryView"]
 
@@ -88,6 +89,10 @@ class GalleryView(QAbstractScrollArea):
         self._day_data: LayoutData | None = None  # the layout data with day sections
         self._generation = 0
         self._finder_factory: Callable[[], AssetFinder] | None = None
+        self.fetcher: PageFetcher | None = None
+        self._pending_layout: (
+            tuple[int, AssetQuery, str | None, Callable[[], AssetFinder]] | None
+        ) = None
         self._visible_keys: set[str] = set()
         self._micro: OrderedDict[int, QImage | None] = OrderedDict()
         self._fully_painted_sent = False
@@ -97,7 +102,18 @@ class GalleryView(QAbstractScrollArea):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         bar = self.verticalScrollBar()
-        bar.valueChanged.connect(lambda _v: self.viewport().update())
+        bar.valueChanged.connect(self._on_scrolled)
+        # while scrolling, pictures not yet smoothed for their cell are drawn fast; once the
+        # view rests, one more paint smooths them
+        self.scrolling = False
+        self._rest = QTimer(self)
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(150)
+        self._rest.timeout.connect(self._on_rest)
+        self._guard = QTimer(self)
+        self._guard.setSingleShot(True)
+        self._guard.setInterval(0)
+        self._guard.timeout.connect(self._request_guard_band)
         bar.sliderMoved.connect(self._show_date_label)
         bar.sliderPressed.connect(lambda: self._show_date_label(bar.value()))
         bar.sliderReleased.connect(lambda: self.date_label.hide())
@@ -140,6 +156,9 @@ class GalleryView(QAbstractScrollArea):
         self.group_by = group_by
         self._finder_factory = finder_factory
         self.rows = GalleryRows(finder, query, count, first_page=first_page)
+        if finder_factory is not None and self.fetcher is None:
+            self.fetcher = PageFetcher(finder_factory)
+            self.fetcher.page_ready.connect(self._on_page)
         self.selection.reset(count)
         if current is not None and current < count:
             self.selection.current = current
@@ -149,8 +168,10 @@ class GalleryView(QAbstractScrollArea):
         self._apply_data(estimate, exact=count <= len(first_page), anchor=anchor)
         if anchor is None:
             self.verticalScrollBar().setValue(0)
+        self._pending_layout = None
         if count > len(first_page) and finder_factory is not None:
-            self._start_exact_layout(self._generation, query, group_by, finder_factory)
+            # read after the first paint, so the thread does not compete with it
+            self._pending_layout = (self._generation, query, group_by, finder_factory)
         self.viewport().update()
 
     def _start_exact_layout(
@@ -328,7 +349,12 @@ class GalleryView(QAbstractScrollArea):
         top = self.verticalScrollBar().value()
         height = self.viewport().height()
         first, last = layout.visible_range(top, height)
-        rows.ensure(first, last)
+        if self.fetcher is None:
+            rows.ensure(first, last)
+        else:
+            missing = rows.missing_pages(first, last)
+            if missing:  # placeholders now, the rows when their pages arrive
+                self.fetcher.request(self._generation, rows.query, missing)
         for section in range(*layout.visible_sections(top, height)):
             x, y, w, h = layout.header_rect(section)
             self.cells.paint_header(
@@ -365,33 +391,63 @@ class GalleryView(QAbstractScrollArea):
             elif row is None:
                 complete = False
             self.cells.paint_cell(
-                p, self.item_rect(index), row, picture, state, crop=crop, blurred=blurred
+                p,
+                self.item_rect(index),
+                row,
+                picture,
+                state,
+                crop=crop,
+                blurred=blurred,
+                fast=self.scrolling,
             )
         p.end()
         self._visible_keys = visible
-        self._request_guard_band(first, last, top, height, visible)
+        self._guard.start()  # after this frame: the guard band, and cancelling the rest
         self._finish_paint(started, complete=complete)
+
+    def _on_scrolled(self, _value: int) -> None:
+        self.scrolling = True
+        self._rest.start()
+        self.viewport().update()
+
+    def _on_rest(self) -> None:
+        self.scrolling = False
+        self.viewport().update()
 
     def _empty_text(self) -> str:
         return "Nothing here yet" if self.rows is not None else "Opening…"
 
     def _finish_paint(self, started: float, *, complete: bool) -> None:
         self.paint_seconds.append(time.perf_counter() - started)
+        if self._pending_layout is not None:
+            pending, self._pending_layout = self._pending_layout, None
+            QTimer.singleShot(0, lambda: self._start_exact_layout(*pending))
         self.painted.emit()
         if complete and not self._fully_painted_sent and self.rows is not None:
             self._fully_painted_sent = True
             self.fully_painted.emit()
 
-    def _request_guard_band(
-        self, first: int, last: int, top: int, height: int, wanted: set[str]
-    ) -> None:
+    def _request_guard_band(self) -> None:
         """Ask for the cells one screen above and below (after the visible ones), and cancel
         requests for everything else."""
-        assert self.layout is not None and self.rows is not None
+        if self.layout is None or self.rows is None or self.layout.count == 0:
+            return
+        top = self.verticalScrollBar().value()
+        height = self.viewport().height()
+        first, last = self.layout.visible_range(top, height)
+        wanted = set(self._visible_keys)
         above, _ = self.layout.visible_range(max(0, top - height), height)
         _, below = self.layout.visible_range(top + height, height)
         box = self.box
-        self.rows.ensure(above, below)
+        if self.fetcher is None:
+            self.rows.ensure(above, below)
+        else:
+            missing = [
+                *self.rows.missing_pages(last, below),
+                *self.rows.missing_pages(above, first),
+            ]
+            if missing:
+                self.fetcher.request(self._generation, self.rows.query, missing)
         for index in (*range(last, below), *range(first - 1, above - 1, -1)):
             source = self.rows.source(index)
             if source is not None:
@@ -411,6 +467,19 @@ class GalleryView(QAbstractScrollArea):
         while len(self._micro) > 4000:
             self._micro.popitem(last=False)
         return decoded
+
+    def _on_page(self, generation: int, number: int, page: LoadedPage) -> None:
+        if generation != self._generation or self.rows is None:
+            return
+        self.rows.put(number, page)
+        if self.layout is not None:
+            top = self.verticalScrollBar().value()
+            first, last = self.layout.visible_range(top, self.viewport().height())
+            start = (number - 1) * self.rows.page_size
+            if start < last and start + self.rows.page_size > first:
+                self._repaint.start()
+            else:
+                self._guard.start()
 
     def _on_image(self, key: str, *_message: str) -> None:
         if key in self._visible_keys:

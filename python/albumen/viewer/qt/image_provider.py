@@ -14,6 +14,7 @@ what is no longer wanted (cells scrolled away), in the provider's queue and in t
 from __future__ import annotations
 
 import heapq
+import io
 import itertools
 import logging
 import threading
@@ -33,14 +34,21 @@ log = logging.getLogger(__name__)
 
 
 def decode_image(data: bytes) -> QImage | None:
-    """A JPEG (or any format Qt reads) as a QImage in a format that paints fast; None if it
-    does not decode."""
-    image = QImage()
-    if not image.loadFromData(data):
+    """A JPEG (or anything Pillow reads) as a QImage; None if it does not decode.
+
+    Pillow rather than ``QImage.loadFromData``: Pillow lets go of the GIL while it decodes,
+    so decoder threads do not hold up the GUI thread's painting."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            rgb = im.convert("RGBX") if im.mode != "RGBX" else im
+    except (OSError, UnidentifiedImageError, ValueError):
         return None
-    if image.format() not in (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32_Premultiplied):
-        image = image.convertToFormat(QImage.Format.Format_RGB32)
-    return image
+    raw = rgb.tobytes()
+    w, h = rgb.size
+    return QImage(raw, w, h, w * 4, QImage.Format.Format_RGBX8888).copy()
 
 
 class _Request:
@@ -72,7 +80,7 @@ class ThumbnailImageProvider(QObject):
         resolver: MappingResolver,
         root: Path,
         *,
-        max_bytes: int = 96 * 1024 * 1024,
+        max_bytes: int = 48 * 1024 * 1024,
         decoders: int = 2,
         parent: QObject | None = None,
     ) -> None:

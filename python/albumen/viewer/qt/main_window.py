@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
             count,
             first_page,
             group_by=group_for(album.query.sort.value),
-            finder_factory=self.library.finder if count > len(first_page) else None,
+            finder_factory=self.library.finder,
             keep_position=keep_position,
         )
         self.settings.setValue("album/last", album.key)
@@ -274,9 +274,15 @@ class MainWindow(QMainWindow):
         self.sidebar.select_album(album.key)
         self.sidebar.blockSignals(False)
         self.open_album(album)
-        self.sidebar.refresh()
         if self.library.store.count() == 0:
             self.scan()
+        # the counts are taken once the gallery has painted (they take a while on a big
+        # library, and the first paint should not wait behind them)
+        self.gallery.painted.connect(self._count_once)
+
+    def _count_once(self) -> None:
+        self.gallery.painted.disconnect(self._count_once)
+        QTimer.singleShot(0, self.sidebar.refresh)
 
     def save_settings(self) -> None:
         s = self.settings
@@ -296,6 +302,8 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.scanner.cancel(wait=True)
         self.detail.shutdown()
+        if self.gallery.fetcher is not None:
+            self.gallery.fetcher.shutdown()
         self.provider.shutdown()
         self.view_model.close()
 
