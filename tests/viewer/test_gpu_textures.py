@@ -176,7 +176,11 @@ def test_cancel_stops_the_upload_and_releases_its_textures(ctx: Any, pipeline: A
         for _ in range(4):
             streamer.step()
         assert live_gl_objects()["Texture"] > before
+        names = [t.owned_name for t in image.tiles if t.owned_name]
+        gl = load_gl()
+        assert gl is not None and names and all(gl.glIsTexture(n) for n in names)
         image.release()
+        assert not any(gl.glIsTexture(n) for n in names)  # the GL textures are deleted
         assert image.state is ImageState.CANCELLED
         assert all(t.texture is None for t in image.tiles)
         assert live_gl_objects()["Texture"] == before

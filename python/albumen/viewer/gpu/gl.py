@@ -1,6 +1,7 @@
 """The few OpenGL entry points moderngl does not expose, called through ctypes.
 
-moderngl has no API for program binaries (``GL_ARB_get_program_binary``), for rendering into
+moderngl has no API for program binaries (``GL_ARB_get_program_binary``), for immutable
+texture storage (``glTexStorage2D``: every mip level allocated at once), for rendering into
 one mip level of a texture, or for a texture's base/max level. These functions are looked up
 in the current context's driver with ``eglGetProcAddress`` (or ``glXGetProcAddressARB``);
 with libglvnd (every current Linux distribution) both return dispatch stubs that call into
@@ -97,6 +98,9 @@ _SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "glCheckFramebufferStatus": (_GLenum, (_GLenum,)),
     "glViewport": (None, (_GLint, _GLint, _GLsizei, _GLsizei)),
     "glIsFramebuffer": (ctypes.c_ubyte, (_GLuint,)),
+    "glGenTextures": (None, (_GLsizei, POINTER(_GLuint))),
+    "glDeleteTextures": (None, (_GLsizei, POINTER(_GLuint))),
+    "glTexStorage2D": (None, (_GLenum, _GLsizei, _GLenum, _GLsizei, _GLsizei)),
     "glIsTexture": (ctypes.c_ubyte, (_GLuint,)),
 }
 

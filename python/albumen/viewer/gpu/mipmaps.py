@@ -4,7 +4,9 @@
 millisecond, on Mesa's llvmpipe (software) a 12-megapixel chain takes 100-250 ms, one long
 frame. :class:`MipLevelDrawer` draws rows of level L from level L-1 instead (a 2 x 2 box filter
 in linear light, the same filter), into level L attached to a framebuffer, with level L-1 as
-the only level the draw can sample (base = max = L-1, so no feedback loop).
+the only level the draw can sample (base = max = L-1, so no feedback loop). The texture's
+storage holds every level from the start (``glTexStorage2D``, see textures.py): adding levels
+to a texture later makes Mesa copy the whole texture into new storage at its next use.
 
 moderngl attaches only level 0 of a texture to a framebuffer and has no base/max-level
 parameters, so this part speaks to OpenGL directly (:mod:`albumen.viewer.gpu.gl`).
@@ -23,13 +25,9 @@ from albumen.viewer.gpu.gl import (
     GL_FRAMEBUFFER,
     GL_FRAMEBUFFER_BINDING,
     GL_FRAMEBUFFER_COMPLETE,
-    GL_PIXEL_UNPACK_BUFFER,
-    GL_RGBA,
-    GL_SRGB8_ALPHA8,
     GL_TEXTURE_2D,
     GL_TEXTURE_BASE_LEVEL,
     GL_TEXTURE_MAX_LEVEL,
-    GL_UNSIGNED_BYTE,
     GL_VIEWPORT,
 )
 from albumen.viewer.gpu.shaders import ShaderProgram
@@ -60,25 +58,13 @@ class MipLevelDrawer:
         gl.glGenFramebuffers(1, ctypes.byref(name))
         self.fbo = name.value
 
-    def allocate(self, texture: moderngl.Texture, level: int) -> None:
-        """Storage for ``level`` (moderngl made level 0 only)."""
-        gl = self.gl
-        width, height = level_size(texture.width, texture.height, level)
-        texture.use(_UNIT)
-        gl.glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0)
-        gl.glTexImage2D(
-            GL_TEXTURE_2D, level, GL_SRGB8_ALPHA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, None
-        )
-
     def draw_band(self, texture: moderngl.Texture, level: int, y: int, rows: int) -> None:
         """Rows ``y .. y + rows`` of ``level``, from ``level - 1``."""
         gl = self.gl
         width, _ = level_size(texture.width, texture.height, level)
         previous_fbo = gl.get_integer(GL_FRAMEBUFFER_BINDING)
         previous_viewport = gl.get_integers(GL_VIEWPORT, 4)
-        # Level L-1 is the only level the draw may read (base = max = L-1): no feedback loop,
-        # and the texture counts as mipmap complete, which a framebuffer needs in order to
-        # draw into a level other than the base one. Set before attaching.
+        # Level L-1 is the only level the draw may read (base = max = L-1): no feedback loop.
         texture.use(_UNIT)
         gl.glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_BASE_LEVEL, level - 1)
         gl.glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, level - 1)

@@ -5,9 +5,10 @@ the driver takes to allocate and copy 192 MB (on llvmpipe ~100 ms+, a real GPU m
 still several frames). The streamer spreads that work over frames: the viewer calls
 :meth:`TextureStreamer.step` once per frame and each call does what fits in ``budget_ms``:
 
-* the image is cut into tiles of at most ``tile_size`` (a power of two, default 2048, and
-  never above ``GL_MAX_TEXTURE_SIZE``), so no single allocation is large either; each tile's
-  texture is made when its first band is due;
+* the image is cut into tiles of at most ``tile_size`` (a power of two, default 1024, and
+  never above ``GL_MAX_TEXTURE_SIZE``), so no single allocation is large either (a 1024 tile
+  with its mip levels is 5.3 MB; llvmpipe takes ~1 ms per 2 MB to allocate, a real GPU
+  less); each tile's texture is made when its first band is due;
 * rows go up in horizontal bands through a pixel buffer object (two, used in turn), the band
   height adapting to the measured speed (bytes per second, per kind of work) so a band fits in
   what is left of the budget;
@@ -24,6 +25,7 @@ real cost, which the next band's height relies on.
 
 from __future__ import annotations
 
+import ctypes
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -34,7 +36,7 @@ from typing import TYPE_CHECKING
 import moderngl
 
 from albumen.viewer.gpu.context import GpuError, ensure_alive
-from albumen.viewer.gpu.gl import GL_SRGB8_ALPHA8, load_gl
+from albumen.viewer.gpu.gl import GL_SRGB8_ALPHA8, GL_TEXTURE0, GL_TEXTURE_2D, load_gl
 from albumen.viewer.gpu.mipmaps import MipLevelDrawer, level_size, mip_level_count
 from albumen.viewer.gpu.programs import MIP_LEVEL
 from albumen.viewer.gpu.shaders import ShaderCache
@@ -45,8 +47,8 @@ if TYPE_CHECKING:
 
 # the first band ever is this big; then bands follow the measured speed
 _FIRST_BAND_BYTES = 1 << 20
-# plan each band to take this share of what is left of the budget (a margin for noise)
-_SAFETY = 0.8
+# plan each step's work to fill this share of the budget (a margin for noise and overheads)
+_SAFETY = 0.75
 
 
 class ImageState(Enum):
@@ -67,6 +69,7 @@ class Tile:
     height: int
     texture: moderngl.Texture | None = None
     mip_levels: int = 0  # levels below 0 drawn and sampled (0 until the chain is complete)
+    owned_name: int = 0  # the GL texture the streamer made itself (deleted on release)
 
 
 @dataclass(eq=False)
@@ -122,31 +125,32 @@ class StreamerStats:
 
 
 class _Speed:
-    """Seconds per byte of one kind of work, a moving average of measured pieces. A piece
-    of unknown cost runs only as the first piece of a step (it cannot overrun another's)."""
+    """Seconds per byte of one kind of work, from the last few measured pieces. Planning uses
+    the slowest of them (a busy machine makes some pieces slow; better a band too short than
+    a frame too long). A piece of unknown cost runs only as the first piece of a step."""
 
     def __init__(self) -> None:
-        self.seconds_per_byte: float | None = None
+        self.recent: deque[float] = deque(maxlen=4)
+
+    @property
+    def seconds_per_byte(self) -> float | None:
+        return max(self.recent) if self.recent else None
 
     def fits(self, nbytes: int, seconds: float, *, first: bool) -> bool:
         if first:
             return True
-        if self.seconds_per_byte is None:
-            return False
-        return self.seconds_per_byte * nbytes <= seconds * _SAFETY
+        spb = self.seconds_per_byte
+        return spb is not None and spb * nbytes <= seconds
 
     def rows_within(self, seconds: float, row_bytes: int, *, first: bool) -> int:
-        if self.seconds_per_byte is None:
+        spb = self.seconds_per_byte
+        if spb is None:
             return max(1, _FIRST_BAND_BYTES // row_bytes) if first else 0
-        rows = int(seconds * _SAFETY / (self.seconds_per_byte * row_bytes))
+        rows = int(seconds / (spb * row_bytes))
         return max(rows, 1) if first else max(rows, 0)
 
     def record(self, nbytes: int, seconds: float) -> None:
-        measured = seconds / max(1, nbytes)
-        if self.seconds_per_byte is None:
-            self.seconds_per_byte = measured
-        else:
-            self.seconds_per_byte = 0.5 * self.seconds_per_byte + 0.5 * measured
+        self.recent.append(seconds / max(1, nbytes))
 
 
 class TextureStreamer:
@@ -158,7 +162,7 @@ class TextureStreamer:
         budget_ms: float = 8.0,
         *,
         shaders: ShaderCache | None = None,
-        tile_size: int = 2048,
+        tile_size: int = 1024,
         max_band_rows: int | None = None,
     ) -> None:
         ensure_alive(ctx)
@@ -172,7 +176,7 @@ class TextureStreamer:
         self.tile_size = min(tile_size, 1 << (self.max_texture_size.bit_length() - 1))
         self._own_shaders = shaders is None
         self.shaders = shaders if shaders is not None else ShaderCache(ctx, None)
-        gl = load_gl()
+        gl = self._gl = load_gl()
         self._mips: MipLevelDrawer | None = None
         if gl is not None:
             program = self.shaders.program(
@@ -248,7 +252,7 @@ class TextureStreamer:
             if piece is None:
                 self._queue.popleft()
                 continue
-            left = self.budget - (time.perf_counter() - start)
+            left = self.budget * _SAFETY - (time.perf_counter() - start)
             if not piece.plan(left, first=not did_work):
                 piece.defer()  # does not fit: first thing next step
                 break
@@ -274,25 +278,25 @@ class TextureStreamer:
         else:
             image.state = ImageState.RELEASED
         for tile in image.tiles:
-            if tile.texture is not None:
-                tile.texture.release()
-                tile.texture = None
-            tile.mip_levels = 0
+            self._release(tile)
         image._pixels = None
         image._streamer = None
         if image in self._images:
             self._images.remove(image)
 
     def warm_up(self) -> None:
-        """Stream a tiny image through every stage now, so the driver compiles what the mip
-        level draws need at start-up rather than during the first real upload."""
+        """Stream tiny images through every stage now, so the driver compiles what the mip
+        level draws need at start-up rather than during the first real upload (llvmpipe
+        compiles a variant per kind of texture size: power of two or not, on each axis)."""
         import numpy as np
 
-        image = self.upload(np.zeros((4, 4, 4), dtype=np.uint8))
-        while image.state is not ImageState.READY:
-            self.step()
-        self.cancel(image)
-        self._uploads -= 1
+        for width, height in ((4, 4), (3, 4), (4, 3), (3, 3)):
+            image = self.upload(np.zeros((height, width, 4), dtype=np.uint8))
+            while image.state is not ImageState.READY:
+                self.step()
+            self.cancel(image)
+            self._uploads -= 1
+            self._completed -= 1
 
     @property
     def pending(self) -> int:
@@ -373,6 +377,15 @@ class TextureStreamer:
         image.state = ImageState.READY
         self._completed += 1
 
+    def _release(self, tile: Tile) -> None:
+        if tile.texture is not None:
+            tile.texture.release()
+            tile.texture = None
+        if tile.owned_name and self._gl is not None:
+            self._gl.glDeleteTextures(1, ctypes.byref(ctypes.c_uint(tile.owned_name)))
+        tile.owned_name = 0
+        tile.mip_levels = 0
+
     def _pbo(self, nbytes: int) -> moderngl.Buffer:
         pbo = self._pbos[self._next_pbo]
         self._next_pbo = 1 - self._next_pbo
@@ -408,19 +421,34 @@ class _Work:
 
 
 class _Allocate(_Work):
+    """A tile's texture, with storage for every mip level at once (immutable storage: no
+    reallocation, and no copy of level 0, when the levels are drawn later)."""
+
     def __init__(self, streamer: TextureStreamer, tile: Tile) -> None:
         self.streamer, self.tile = streamer, tile
-        self.nbytes = tile.width * tile.height * 4
+        self.nbytes = tile.width * tile.height * 4 * 4 // 3
 
     def plan(self, seconds_left: float, *, first: bool) -> bool:
         return self.streamer._alloc_speed.fits(self.nbytes, seconds_left, first=first)
 
     def run(self) -> None:
-        s = self.streamer
-        self.tile.texture = s.ctx.texture(
-            (self.tile.width, self.tile.height), 4, internal_format=GL_SRGB8_ALPHA8
-        )
-        self.tile.texture.repeat_x = self.tile.texture.repeat_y = False
+        s, tile = self.streamer, self.tile
+        size = (tile.width, tile.height)
+        if s._gl is None:
+            texture = s.ctx.texture(size, 4, internal_format=GL_SRGB8_ALPHA8)
+        else:
+            gl, name = s._gl, ctypes.c_uint(0)
+            gl.glGenTextures(1, ctypes.byref(name))
+            gl.glActiveTexture(GL_TEXTURE0)
+            gl.glBindTexture(GL_TEXTURE_2D, name.value)
+            levels = mip_level_count(*size) + 1
+            gl.glTexStorage2D(GL_TEXTURE_2D, levels, GL_SRGB8_ALPHA8, *size)
+            # moderngl wraps it (and will not delete it: the streamer does, see _release)
+            texture = s.ctx.external_texture(name.value, size, 4, 0, "f1")
+            tile.owned_name = name.value
+        texture.filter = (moderngl.LINEAR, moderngl.LINEAR)  # level 0 only until mipmapped
+        texture.repeat_x = texture.repeat_y = False
+        tile.texture = texture
         s._textures += 1
 
     def measured(self, seconds: float) -> None:
@@ -486,8 +514,6 @@ class _MipBand(_Work):
     def run(self) -> None:
         mips, texture = self.streamer._mips, self.tile.texture
         assert mips is not None and texture is not None
-        if self.row == 0:
-            mips.allocate(texture, self.level)
         mips.draw_band(texture, self.level, self.row, self.rows)
         self.streamer._mip_bands += 1
 
