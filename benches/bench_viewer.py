@@ -34,8 +34,8 @@ import pytest
 pytest.importorskip("PySide6", reason="the viewer extra is not installed")
 pytest.importorskip("moderngl", reason="the viewer extra is not installed")
 
-from benches.browse_common import BUILD, SCALE, library_db  # noqa: E402
-from benches.conftest import measure  # noqa: E402
+from benches.browse_common import BUILD, SCALE, library_db
+from benches.conftest import measure
 
 GROUP = "viewer"
 SMALL = max(10_000, round(100_000 * SCALE))
@@ -129,7 +129,9 @@ def _report(request: pytest.FixtureRequest) -> Iterator[None]:
             write()
     try:
         BUILD.mkdir(parents=True, exist_ok=True)
-        (BUILD / "viewer.json").write_text(json.dumps({"scale": SCALE, "results": RESULTS}, indent=2))
+        (BUILD / "viewer.json").write_text(
+            json.dumps({"scale": SCALE, "results": RESULTS}, indent=2)
+        )
     except OSError:
         pass
 

@@ -17,18 +17,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QListView
-
 from albumen.browse.memory import current_rss, peak_rss
 from albumen.library import Library
 from albumen.viewer.qt.app import application, open_window
 from albumen.viewer.qt.main_window import MainWindow
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QListView
 
 SIZE = (1600, 1000)
 
 
-def wait_for(signal: Any, accept: Callable[..., bool] | None = None, timeout_ms: int = 120_000) -> bool:
+def wait_for(
+    signal: Any, accept: Callable[..., bool] | None = None, timeout_ms: int = 120_000
+) -> bool:
     """Run the event loop until ``signal`` fires (and ``accept(*args)`` holds); False on
     timeout."""
     loop = QEventLoop()
@@ -63,14 +64,14 @@ def first_paint(root: Path, library_dir: Path) -> dict[str, Any]:
     painted: dict[str, float] = {}
 
     def on_paint() -> None:
-        if "first" not in painted and win.gallery.count and win.gallery.layout is not None:
+        if "first" not in painted and win.gallery.count and win.gallery.placement is not None:
             painted["first"] = time.perf_counter() - started
 
     win.gallery.painted.connect(on_paint)
     win.show()
     while "first" not in painted:
         wait_for(win.gallery.painted)
-    exact = win.gallery.layout is not None and win.gallery.layout.exact
+    exact = win.gallery.placement is not None and win.gallery.placement.exact
     if not exact:
         wait_for(win.gallery.layout_ready)
     layout_seconds = time.perf_counter() - started
@@ -95,7 +96,7 @@ def scroll(root: Path, library_dir: Path, steps: int) -> dict[str, Any]:
     win.resize(*SIZE)
     win.show()
     gallery = win.gallery
-    if gallery.layout is None or not gallery.layout.exact:
+    if gallery.placement is None or not gallery.placement.exact:
         wait_for(gallery.layout_ready)
     gallery.paint_seconds.clear()
     bar = gallery.verticalScrollBar()
@@ -142,7 +143,9 @@ def qlistview(db: Path) -> dict[str, Any]:
     conn = sqlite3.connect(db)
     names = [
         bytes(p).rpartition(b"/")[2].decode("utf-8", "replace")
-        for (p,) in conn.execute("SELECT path FROM assets WHERE hidden = 0 ORDER BY sort_time DESC, rowid DESC")
+        for (p,) in conn.execute(
+            "SELECT path FROM assets WHERE hidden = 0 ORDER BY sort_time DESC, rowid DESC"
+        )
     ]
     conn.close()
     model = QStandardItemModel()
@@ -199,10 +202,14 @@ def detail(root: Path) -> dict[str, Any]:
     rows = win.gallery.rows
     assert rows is not None
     index = next(
-        i for i in range(rows.count) if (r := rows.row(i)) is not None and (r.display_width or 0) * (r.display_height or 0) >= 12_000_000
+        i
+        for i in range(rows.count)
+        if (r := rows.row(i)) is not None
+        and (r.display_width or 0) * (r.display_height or 0) >= 12_000_000
     )
-    # open something else first, so shaders, pool and threads are warm as in use
-    warm = 0 if index else 1
+    # open something else first, so shaders, pool and threads are warm as in use (not a
+    # neighbour: its screen-size decode would be preloaded)
+    warm = max(range(rows.count), key=lambda i: abs(i - index))
     shown: dict[str, float] = {}
     detail_view = win.detail
     detail_view.level_shown.connect(lambda level: shown.setdefault(level, time.perf_counter()))

@@ -10,7 +10,7 @@ from collections import Counter
 from albumen.store import AssetStore
 from albumen.store.query import AssetQuery, SortOrder
 
-from tests.store.test_conformance import add_synthetic, reference
+from store.test_conformance import add_synthetic, reference
 
 
 def _filled(store: AssetStore) -> AssetStore:
@@ -64,6 +64,8 @@ def test_folder_counts_count_visible_assets_per_folder(store: AssetStore) -> Non
     expected = Counter(r["folder"] for r in store.iter_rows() if not r["hidden"])
     got = store.finder().folder_counts()
     assert got == sorted(expected.items())
-    assert sum(n for _, n in got) == store.finder().count(AssetQuery()) == len(
-        reference(store, AssetQuery())
+    assert (
+        sum(n for _, n in got)
+        == store.finder().count(AssetQuery())
+        == len(reference(store, AssetQuery()))
     )

@@ -16,16 +16,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("PySide6", reason="the viewer extra (PySide6) is not installed")
 pytest.importorskip("moderngl", reason="the viewer extra (moderngl) is not installed")
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from albumen.library import Library
+from albumen.testing.corpus import generate_corpus
+from albumen.testing.motion import add_motion_media
+from albumen.viewer.gpu import GpuError, create_standalone_context
+from albumen.viewer.qt.app import open_window
+from albumen.viewer.qt.main_window import MainWindow
+from PySide6.QtCore import QSettings
 
-from albumen.library import Library  # noqa: E402
-from albumen.testing.corpus import generate_corpus  # noqa: E402
-from albumen.testing.motion import add_motion_media  # noqa: E402
-from albumen.viewer.gpu import GpuError, create_standalone_context  # noqa: E402
-from albumen.viewer.qt.app import open_window  # noqa: E402
-from albumen.viewer.qt.main_window import MainWindow  # noqa: E402
-
-from tests.viewer_qt.media import BREAKS, write_known  # noqa: E402
+from viewer_qt.media import BREAKS, write_known
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
-
 from albumen.testing.formats import ExifSpec, exif_bytes
+from PIL import Image
 
 RED = (230, 20, 20)
 BLUE = (20, 40, 230)
@@ -45,5 +44,7 @@ def write_known(root: Path) -> Path:
     return path
 
 
-def in_box(colour: tuple[int, int, int], expected: tuple[int, int, int], tolerance: int = 60) -> bool:
+def in_box(
+    colour: tuple[int, int, int], expected: tuple[int, int, int], tolerance: int = 60
+) -> bool:
     return all(abs(a - b) <= tolerance for a, b in zip(colour, expected, strict=True))

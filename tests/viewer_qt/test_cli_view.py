@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from albumen.cli import app
 from PIL import Image
 from typer.testing import CliRunner
 
-from albumen.cli import app
-
-from tests.viewer_qt.media import BLUE, GREEN, RED, in_box
+from viewer_qt.media import BLUE, GREEN, RED, in_box
 
 
 def test_without_the_extra_one_line_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,9 +54,10 @@ def test_the_gl_detail_view_under_xvfb(library_root: Path, tmp_path: Path, xvfb:
     """A real QOpenGLWidget on an X server: the known photo upright in the gallery and the
     detail view (pixels read back from the widgets), then a window screenshot."""
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": xvfb}
+    tests_dir = str(Path(__file__).resolve().parent.parent)
     probe = subprocess.run(
-        [sys.executable, "-m", "tests.viewer_qt.xvfb_probe", str(library_root)],
-        env=env,
+        [sys.executable, str(Path(__file__).with_name("xvfb_probe.py")), str(library_root)],
+        env={**env, "PYTHONPATH": os.pathsep.join([tests_dir, env.get("PYTHONPATH", "")])},
         check=True,
         timeout=240,
         capture_output=True,

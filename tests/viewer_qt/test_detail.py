@@ -4,14 +4,14 @@ photo that no longer decodes, a video playing and a Live Photo's motion."""
 
 from __future__ import annotations
 
-from pytestqt.qtbot import QtBot
-from PySide6.QtCore import Qt
-
 from albumen.store.query import AssetQuery
 from albumen.viewer.qt.detail_view import DetailView
 from albumen.viewer.qt.main_window import MainWindow
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
 
-from tests.viewer_qt.media import BLUE, BREAKS, GREEN, RED, in_box
+from viewer_qt.media import BLUE, BREAKS, GREEN, RED, in_box
 
 
 def image_colours(detail: DetailView) -> list[tuple[int, int, int]]:
@@ -33,16 +33,26 @@ def image_colours(detail: DetailView) -> list[tuple[int, int, int]]:
 
 def open_detail(window: MainWindow, qtbot: QtBot, index: int, level: str = "screen") -> DetailView:
     detail = window.detail
-    with qtbot.waitSignal(detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == level):
+    with qtbot.waitSignal(
+        detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == level
+    ):
         window.open_detail(index)
     return detail
 
 
-def test_enter_opens_the_known_photo_upright_and_escape_returns(window: MainWindow, qtbot: QtBot) -> None:
-    qtbot.mouseClick(window.gallery.viewport(), Qt.MouseButton.LeftButton, pos=window.gallery.item_rect(0).center())
+def test_enter_opens_the_known_photo_upright_and_escape_returns(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    QTest.mouseClick(
+        window.gallery.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=window.gallery.item_rect(0).center(),
+    )
     detail = window.detail
-    with qtbot.waitSignal(detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == "screen"):
-        qtbot.keyClick(window.gallery, Qt.Key.Key_Return)
+    with qtbot.waitSignal(
+        detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == "screen"
+    ):
+        QTest.keyClick(window.gallery, Qt.Key.Key_Return)
     assert window.stack.currentWidget() is detail
     scene = detail.canvas.scene
     assert scene is not None and scene.full_size == (600, 400)  # displayed: turned upright
@@ -51,16 +61,20 @@ def test_enter_opens_the_known_photo_upright_and_escape_returns(window: MainWind
     names = dict(window.info.rows)
     assert names["File"] == "upright.jpg" and "Canon EOS R5" in names["Camera"]
     assert "GPS" in names and "f/4" in names["Exposure"]
-    qtbot.keyClick(detail, Qt.Key.Key_Escape)
+    QTest.keyClick(detail, Qt.Key.Key_Escape)
     assert window.stack.currentWidget() is window.gallery
     assert window.gallery.selection.current == 0
 
 
-def test_zooming_past_the_screen_image_loads_full_resolution(window: MainWindow, qtbot: QtBot) -> None:
+def test_zooming_past_the_screen_image_loads_full_resolution(
+    window: MainWindow, qtbot: QtBot
+) -> None:
     detail = open_detail(window, qtbot, 0)
     scene = detail.canvas.scene
     assert scene is not None
-    with qtbot.waitSignal(detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == "full"):
+    with qtbot.waitSignal(
+        detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == "full"
+    ):
         detail.actual_size()  # 1:1 of 600x400 shows more than a small screen decode has
         detail.zoom(3)
     assert scene.zoom > 1.0
@@ -80,12 +94,14 @@ def test_next_and_previous_with_neighbours_preloaded(window: MainWindow, qtbot: 
     detail = open_detail(window, qtbot, start)
     neighbour = rows.row(start + 1)
     assert neighbour is not None
-    qtbot.waitUntil(lambda: detail.decoder.cached(detail._path(neighbour), detail._screen_box()) is not None)
+    qtbot.waitUntil(
+        lambda: detail.decoder.cached(detail._path(neighbour), detail._screen_box()) is not None
+    )
     with qtbot.waitSignal(detail.index_changed, timeout=5000) as changed:
-        qtbot.keyClick(detail, Qt.Key.Key_Right)
+        QTest.keyClick(detail, Qt.Key.Key_Right)
     assert changed.args == [start + 1]
     with qtbot.waitSignal(detail.index_changed, timeout=5000):
-        qtbot.keyClick(detail, Qt.Key.Key_Left)
+        QTest.keyClick(detail, Qt.Key.Key_Left)
     assert detail.index == start
     assert window.gallery.selection.current == start
 
@@ -93,7 +109,9 @@ def test_next_and_previous_with_neighbours_preloaded(window: MainWindow, qtbot: 
 def test_a_photo_that_does_not_decode_shows_its_error(window: MainWindow, qtbot: QtBot) -> None:
     rows = window.gallery.rows
     assert rows is not None
-    index = next(i for i in range(rows.count) if (r := rows.row(i)) is not None and r.path == BREAKS.encode())
+    index = next(
+        i for i in range(rows.count) if (r := rows.row(i)) is not None and r.path == BREAKS.encode()
+    )
     window.open_detail(index)
     qtbot.waitUntil(lambda: window.detail.error is not None, timeout=20_000)
     assert "cannot be decoded" in (window.detail.error or "")
@@ -111,7 +129,9 @@ def test_a_video_plays(window: MainWindow, qtbot: QtBot) -> None:
     with qtbot.waitSignal(window.album_loaded, timeout=5000):
         window.sidebar.select_album("videos")
     detail = window.detail
-    with qtbot.waitSignal(detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == "frame"):
+    with qtbot.waitSignal(
+        detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == "frame"
+    ):
         window.open_detail(0)
     player = detail.player
     assert player is not None
@@ -128,7 +148,9 @@ def test_a_live_photo_plays_its_motion(window: MainWindow, qtbot: QtBot) -> None
     assert row is not None and row.is_live and row.kind == "photo"
     detail = open_detail(window, qtbot, 0)
     assert detail.play_button.isVisible() and "Live Photo" in dict(window.info.rows)
-    with qtbot.waitSignal(detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == "frame"):
+    with qtbot.waitSignal(
+        detail.level_shown, timeout=20_000, check_params_cb=lambda lv: lv == "frame"
+    ):
         detail.toggle_play()
     player = detail.player
     assert player is not None

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication
-from pytestqt.qtbot import QtBot
-
 from albumen.browse.gallery_layout import LayoutKind
 from albumen.library import Library
 from albumen.store.query import AssetQuery
 from albumen.viewer.qt.app import open_window
 from albumen.viewer.qt.main_window import MainWindow
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
-from tests.viewer_qt.media import BLUE, GREEN, RED, in_box
+from viewer_qt.media import BLUE, GREEN, RED, in_box
 
 
 def centre(win: MainWindow, index: int) -> QPoint:
@@ -43,40 +43,44 @@ def test_the_known_photo_is_item_0_and_paints_upright(window: MainWindow) -> Non
 
 def test_click_shift_and_ctrl_select(window: MainWindow, qtbot: QtBot) -> None:
     vp = window.gallery.viewport()
-    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=centre(window, 0))
+    QTest.mouseClick(vp, Qt.MouseButton.LeftButton, pos=centre(window, 0))
     assert list(window.gallery.selection) == [0]
-    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, centre(window, 4))
+    QTest.mouseClick(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, centre(window, 4)
+    )
     assert list(window.gallery.selection) == [0, 1, 2, 3, 4]
-    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, centre(window, 2))
+    QTest.mouseClick(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, centre(window, 2)
+    )
     assert list(window.gallery.selection) == [0, 1, 3, 4]
     assert "4 selected" in window.status.album_label.text()
-    qtbot.keyClick(window.gallery, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window.gallery, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert len(window.gallery.selection) == window.gallery.count
 
 
 def test_keyboard_navigation(window: MainWindow, qtbot: QtBot) -> None:
     gallery = window.gallery
-    qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, pos=centre(window, 0))
-    qtbot.keyClick(gallery, Qt.Key.Key_Right)
+    QTest.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, pos=centre(window, 0))
+    QTest.keyClick(gallery, Qt.Key.Key_Right)
     assert gallery.selection.current == 1
     below_before = gallery.item_rect(1).y()
-    qtbot.keyClick(gallery, Qt.Key.Key_Down)
+    QTest.keyClick(gallery, Qt.Key.Key_Down)
     assert gallery.selection.current is not None and gallery.selection.current > 1
     assert gallery.item_rect(gallery.selection.current).y() > below_before
-    qtbot.keyClick(gallery, Qt.Key.Key_Up)
-    qtbot.keyClick(gallery, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(gallery, Qt.Key.Key_Up)
+    QTest.keyClick(gallery, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
     assert len(gallery.selection) == 2
-    qtbot.keyClick(gallery, Qt.Key.Key_End)
+    QTest.keyClick(gallery, Qt.Key.Key_End)
     assert gallery.selection.current == gallery.count - 1
     # the last item was scrolled into view
     assert gallery.viewport().rect().intersects(gallery.item_rect(gallery.count - 1))
-    qtbot.keyClick(gallery, Qt.Key.Key_Home)
+    QTest.keyClick(gallery, Qt.Key.Key_Home)
     assert gallery.selection.current == 0 and gallery.verticalScrollBar().value() == 0
 
 
 def test_scrolling_paints_new_rows(window: MainWindow, qtbot: QtBot) -> None:
     gallery = window.gallery
-    layout, rows = gallery.layout, gallery.rows
+    layout, rows = gallery.placement, gallery.rows
     assert layout is not None and rows is not None
     bar = gallery.verticalScrollBar()
     assert bar.maximum() > 0
@@ -108,8 +112,8 @@ def test_ctrl_wheel_and_ctrl_plus_minus_zoom(window: MainWindow, qtbot: QtBot) -
     )
     QApplication.sendEvent(gallery.viewport(), event)
     assert gallery.row_height > before
-    qtbot.keyClick(gallery, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClick(gallery, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(gallery, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(gallery, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert gallery.row_height < before
     window.set_layout_kind(LayoutKind.GRID)
     r = gallery.item_rect(0)

@@ -7,14 +7,13 @@ import io
 import threading
 from pathlib import Path
 
-from PIL import Image
-from pytestqt.qtbot import QtBot
-
 from albumen._core import DiskThumbnailCache, MemoryThumbnailCache
 from albumen.store.records import ThumbnailTarget
 from albumen.thumbnails.generator import MappingResolver, thumbnail_asset_id
 from albumen.thumbnails.service import Priority, ThumbnailService
 from albumen.viewer.qt.image_provider import ThumbnailImageProvider
+from PIL import Image
+from pytestqt.qtbot import QtBot
 
 
 def jpeg(colour: tuple[int, int, int]) -> bytes:
@@ -44,7 +43,9 @@ def target(n: int) -> ThumbnailTarget:
                            None, None, None, False, None)  # fmt: skip
 
 
-def make(tmp_path: Path, generator: GatedGenerator) -> tuple[ThumbnailService, ThumbnailImageProvider]:
+def make(
+    tmp_path: Path, generator: GatedGenerator
+) -> tuple[ThumbnailService, ThumbnailImageProvider]:
     service = ThumbnailService(
         MemoryThumbnailCache(), DiskThumbnailCache(tmp_path / "l2"), generator, max_workers=1
     )
@@ -57,7 +58,7 @@ def test_l2_hits_are_decoded_and_signalled(qtbot: QtBot, tmp_path: Path) -> None
     service, provider = make(tmp_path, generator)
     t = target(1)
     key = provider.key_of(t, 256)
-    service.disk_cache.put(key, jpeg((0, 0, 255)))  # type: ignore[attr-defined]
+    service.disk_cache.put(key, jpeg((0, 0, 255)))
     try:
         with qtbot.waitSignal(provider.image_ready, timeout=5000) as blocker:
             assert provider.request(t, 256) is None

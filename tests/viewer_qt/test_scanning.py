@@ -9,13 +9,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
-from pytestqt.qtbot import QtBot
-
 from albumen.library import Library
 from albumen.scan.incremental import SCAN_BATCH_SIZE
 from albumen.testing.corpus import generate_corpus
 from albumen.viewer.qt.app import open_window
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
 
 
 def test_the_gallery_fills_while_the_first_scan_runs(

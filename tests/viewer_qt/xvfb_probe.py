@@ -8,19 +8,20 @@ import json
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
-
 from albumen.library import Library
 from albumen.viewer.qt.app import application, open_window
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
-from tests.viewer_qt.media import KNOWN
+from viewer_qt.media import KNOWN
 
 
 def wait(signal: object, accept: object = None, timeout_ms: int = 60_000) -> None:
     loop = QEventLoop()
+
     def fire(*args: object) -> None:
         if accept is None or accept(*args):  # type: ignore[operator]
             loop.quit()
+
     signal.connect(fire)  # type: ignore[attr-defined]
     QTimer.singleShot(timeout_ms, loop.quit)
     loop.exec()
@@ -42,7 +43,9 @@ def main() -> None:
     image = win.gallery.viewport().grab().toImage()
     gallery = []
     for fx, fy in ((0.25, 0.25), (0.75, 0.25), (0.5, 0.75)):
-        c = image.pixelColor(round(rect.x() + rect.width() * fx), round(rect.y() + rect.height() * fy))
+        c = image.pixelColor(
+            round(rect.x() + rect.width() * fx), round(rect.y() + rect.height() * fy)
+        )
         gallery.append((c.red(), c.green(), c.blue()))
     detail = win.detail
     QTimer.singleShot(0, lambda: win.open_detail(0))
@@ -57,7 +60,9 @@ def main() -> None:
         x, y = scene.view.to_viewport((w * fx, h * fy))
         c = canvas_image.pixelColor(round(x / dpr), round(y / dpr))
         colours.append((c.red(), c.green(), c.blue()))
-    print(json.dumps({"canvas": type(detail.canvas).__name__, "gallery": gallery, "detail": colours}))
+    print(
+        json.dumps({"canvas": type(detail.canvas).__name__, "gallery": gallery, "detail": colours})
+    )
     win.shutdown()
     win.close()
     lib.close()

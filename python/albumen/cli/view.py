@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from albumen.cli import app
-from albumen.cli.common import LibraryOpt, RootArg, fail
+from albumen.cli.common import LibraryOpt, fail
 
 VIEW_HELP = (
     "Browse ROOT in a window: a gallery that stays smooth at a million items, a GPU detail "
@@ -32,14 +32,21 @@ def viewer_missing() -> str | None:
 
 @app.command("view", help=VIEW_HELP)
 def view(
-    root: Annotated[Path, typer.Argument(help="The folder of photos and videos.", metavar="ROOT")] = Path("."),
+    root: Annotated[
+        Path, typer.Argument(help="The folder of photos and videos.", metavar="ROOT")
+    ] = Path("."),
     library: LibraryOpt = None,
     screenshot: Annotated[
         Path | None,
-        typer.Option("--screenshot", help="Save the fully painted window as FILE (PNG) and exit.", metavar="FILE"),
+        typer.Option(
+            "--screenshot",
+            help="Save the fully painted window as FILE (PNG) and exit.",
+            metavar="FILE",
+        ),
     ] = None,
     select: Annotated[
-        int | None, typer.Option("--select", help="With --screenshot: select item N first.", metavar="N")
+        int | None,
+        typer.Option("--select", help="With --screenshot: select item N first.", metavar="N"),
     ] = None,
     detail: Annotated[
         bool, typer.Option("--detail", help="With --screenshot: open the selected item.")

@@ -84,9 +84,7 @@ def open_window(
     return window
 
 
-def take_screenshot(
-    window: MainWindow, plan: ScreenshotPlan, done: Callable[[bool], None]
-) -> None:
+def take_screenshot(window: MainWindow, plan: ScreenshotPlan, done: Callable[[bool], None]) -> None:
     """Drive ``window`` through ``plan`` and call ``done(saved)`` when the picture is saved."""
     state = {"stage": "gallery"}
     timeout = QTimer(window)
@@ -152,13 +150,16 @@ def run(
     settings = default_settings()
     if screenshot is not None:
         # pictures do not depend on what a user did last: fresh settings
-        settings = QSettings(str(library.library_dir / "screenshot-settings.ini"), QSettings.Format.IniFormat)
+        settings = QSettings(
+            str(library.library_dir / "screenshot-settings.ini"), QSettings.Format.IniFormat
+        )
         settings.clear()
     window = open_window(library, settings, rescan_on_focus=screenshot is None)
     if size is not None or screenshot is not None:
         window.resize(*(size or (1600, 1000)))
     status = {"code": 0}
     if screenshot is not None:
+
         def done(saved: bool) -> None:
             status["code"] = 0 if saved else 1
             if saved:

@@ -190,7 +190,9 @@ class CellPainter:
         p.setPen(QColor(255, 200, 200))
         p.setFont(self.badge_font)
         inner = rect.adjusted(8, 8, -8, -8)
-        p.drawText(inner, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, f"⚠\n{name}\n{message}")
+        p.drawText(
+            inner, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, f"⚠\n{name}\n{message}"
+        )
 
     def _badge_pixmap(self, text: str) -> QPixmap:
         """A badge drawn once per text (drawing text is the slow part of a cell)."""

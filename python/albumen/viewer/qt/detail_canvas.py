@@ -18,7 +18,7 @@ from pathlib import Path
 
 import moderngl
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
@@ -103,7 +103,10 @@ class GlCanvas(QOpenGLWidget, CanvasInput):
         self.scene: DetailScene | None = None
         self.ctx: moderngl.Context | None = None
         self._drag = None
-        self.setMouseTracking(False)
+        self._next_frame = QTimer(self)
+        self._next_frame.setSingleShot(True)
+        self._next_frame.setInterval(0)
+        self._next_frame.timeout.connect(self.update)
 
     def initializeGL(self) -> None:
         try:
@@ -130,7 +133,7 @@ class GlCanvas(QOpenGLWidget, CanvasInput):
             return
         self.frame_drawn.emit()
         if self.scene.busy:
-            self.update()
+            self._next_frame.start()  # uploads left: draw again as soon as the loop is free
 
     def request_frame(self) -> None:
         self.update()
@@ -214,7 +217,7 @@ class OffscreenCanvas(QWidget, CanvasInput):
             return
         dpr = self.devicePixelRatioF()
         size = (max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
-        self.ctx.__enter__()
+        self.ctx.__enter__()  # type: ignore[no-untyped-call]  # make it current
         self.scene.resize(size)
         framebuffer = self.scene.pool.acquire(size)
         try:
@@ -249,7 +252,7 @@ class OffscreenCanvas(QWidget, CanvasInput):
     def with_context(self) -> DetailScene | None:
         if self._ensure_scene() is None or self.ctx is None:
             return None
-        self.ctx.__enter__()
+        self.ctx.__enter__()  # type: ignore[no-untyped-call]  # make it current
         return self.scene
 
     def done_current(self) -> None:
@@ -272,7 +275,7 @@ class OffscreenCanvas(QWidget, CanvasInput):
 
     def release(self) -> None:
         if self.scene is not None and self.ctx is not None:
-            self.ctx.__enter__()
+            self.ctx.__enter__()  # type: ignore[no-untyped-call]  # make it current
             self.scene.close()
             self.scene = None
             self.ctx.release()

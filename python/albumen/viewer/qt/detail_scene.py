@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["DetailScene", "LEVELS"]
+__all__ = ["LEVELS", "DetailScene"]
 
 LEVELS = ("thumbnail", "screen", "full", "frame")  # "frame": a video frame
 
@@ -49,14 +49,22 @@ class DetailScene:
         self.shaders.warm_up()
         self.pool = FramebufferPool(ctx)
         self.streamer = TextureStreamer(ctx, budget_ms=8.0, shaders=self.shaders)
+        # small images (the thumbnail, the screen-size decode, video frames) go up at once:
+        # nothing moves on screen meanwhile, so one longer frame beats several late ones
+        self.immediate = TextureStreamer(ctx, budget_ms=60_000.0, shaders=self.shaders)
         self.renderer = ImageRenderer(ctx, self.shaders, self.pool)
         self.streamer.warm_up()
+        self.immediate.warm_up()
         self.renderer.warm_up()
+        renderer_name = str(ctx.info.get("GL_RENDERER", "")).lower()
+        #: a CPU rasteriser (Mesa llvmpipe/softpipe, SwiftShader): Lanczos costs seconds there
+        self.software = any(n in renderer_name for n in ("llvmpipe", "softpipe", "swiftshader"))
         self.view: View | None = None  # over the full displayed size
         self.full_size: tuple[int, int] = (1, 1)  # displayed
         self.viewport: tuple[int, int] = (1, 1)
         self._levels: dict[str, tuple[StreamedImage, int]] = {}  # level -> (image, orientation)
         self._incoming: tuple[StreamedImage, int] | None = None  # the next video frame
+        self._last_draw = 0.0
         self.shown_level: str | None = None
         self.level_shown_at: dict[str, float] = {}  # level -> perf_counter when first drawn
         self.token: object = None
@@ -78,7 +86,7 @@ class DetailScene:
 
     def add_level(
         self, level: str, pixels: npt.NDArray[np.uint8], orientation: int = 1
-    ) -> StreamedImage:
+    ) -> StreamedImage | None:
         """Stream ``pixels`` (stored, shown with ``orientation``) as ``level``; drawn once ready
         if no better level is."""
         if level == "frame":
@@ -86,7 +94,7 @@ class DetailScene:
         old = self._levels.pop(level, None)
         if old is not None:
             old[0].release()
-        image = self.streamer.upload(pixels)
+        image = self._upload(pixels, banded=level == "full")
         self._levels[level] = (image, orientation)
         if level in ("full", "frame") or self.shown_level is None:
             size = displayed_size(image.width, image.height, orientation)
@@ -100,10 +108,18 @@ class DetailScene:
         frames rather than falling behind)."""
         if self._incoming is not None and self._incoming[0].state is not ImageState.READY:
             return None
-        image = self.streamer.upload(pixels)
+        image = self._upload(pixels, banded=False)
         self._incoming = (image, orientation)
         if "frame" not in self._levels and self._levels.keys() <= {"thumbnail"}:
             self._set_full_size(displayed_size(image.width, image.height, orientation))
+        return image
+
+    def _upload(self, pixels: npt.NDArray[np.uint8], *, banded: bool) -> StreamedImage:
+        """Full resolution streams in bands within the frame budget; the rest at once."""
+        if banded:
+            return self.streamer.upload(pixels)
+        image = self.immediate.upload(pixels)
+        self.immediate.finish_all()
         return image
 
     def _promote_frame(self) -> None:
@@ -197,8 +213,15 @@ class DetailScene:
         return None
 
     def render(self, framebuffer: moderngl.Framebuffer) -> None:
-        """Advance the uploads by one step, then draw the best ready level."""
-        self.streamer.step()
+        """Advance the uploads, then draw the best ready level.
+
+        The uploads get at least the streamer's budget, and as much time as the last frame
+        took to draw: where drawing is slow (a software renderer), a frame then carries as
+        much upload work as drawing, instead of one short band per long frame."""
+        started = time.perf_counter()
+        budget = max(self.streamer.budget, self._last_draw)
+        while self.streamer.step() and time.perf_counter() - started < budget:
+            pass
         self._promote_frame()
         best = self._best()
         renderer = self.renderer
@@ -210,7 +233,11 @@ class DetailScene:
             s = shown[0] / self.full_size[0]
             renderer.image = image
             renderer.orientation = orientation
-            view = self.view.resized(framebuffer.size) if self.view.viewport != framebuffer.size else self.view
+            view = (
+                self.view.resized(framebuffer.size)
+                if self.view.viewport != framebuffer.size
+                else self.view
+            )
             renderer.view = View(
                 shown,
                 framebuffer.size,
@@ -222,7 +249,13 @@ class DetailScene:
                 self.shown_level = level
                 self._drop_below(level)
             self.level_shown_at.setdefault(level, time.perf_counter())
+        # Lanczos minification is 64 texture reads a pixel: while an upload still needs
+        # frames (and always on a software renderer) draw with the GPU's trilinear filter
+        renderer.minification = "trilinear" if self.busy or self.software else "lanczos"
+        drawing = time.perf_counter()
         renderer.render(framebuffer)
+        self.ctx.finish()
+        self._last_draw = min(0.25, time.perf_counter() - drawing)
 
     def _drop_below(self, level: str) -> None:
         """Release the levels worse than ``level`` (it is on screen now)."""
@@ -241,5 +274,6 @@ class DetailScene:
         self._levels.clear()
         self.renderer.close()
         self.streamer.close()
+        self.immediate.close()
         self.pool.close()
         self.shaders.close()

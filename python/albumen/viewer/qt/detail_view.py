@@ -127,7 +127,10 @@ class DetailView(QWidget):
 
     def _screen_box(self) -> tuple[int, int]:
         dpr = self.devicePixelRatioF()
-        return (max(64, round(self.canvas.width() * dpr)), max(64, round(self.canvas.height() * dpr)))
+        return (
+            max(64, round(self.canvas.width() * dpr)),
+            max(64, round(self.canvas.height() * dpr)),
+        )
 
     def show_index(self, rows: GalleryRows | None, index: int) -> None:
         """Open item ``index`` of ``rows``."""

@@ -81,7 +81,7 @@ class GalleryView(QAbstractScrollArea):
         self.cells = CellPainter()
         self.selection = Selection()
         self.rows: GalleryRows | None = None
-        self.layout: GalleryLayout | None = None
+        self.placement: GalleryLayout | None = None
         self.kind = LayoutKind.JUSTIFIED
         self.row_height = 200.0
         self.query: AssetQuery | None = None
@@ -101,6 +101,7 @@ class GalleryView(QAbstractScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.date_label = QLabel(self)
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrolled)
         # while scrolling, pictures not yet smoothed for their cell are drawn fast; once the
@@ -116,8 +117,7 @@ class GalleryView(QAbstractScrollArea):
         self._guard.timeout.connect(self._request_guard_band)
         bar.sliderMoved.connect(self._show_date_label)
         bar.sliderPressed.connect(lambda: self._show_date_label(bar.value()))
-        bar.sliderReleased.connect(lambda: self.date_label.hide())
-        self.date_label = QLabel(self)
+        bar.sliderReleased.connect(self.date_label.hide)
         self.date_label.setObjectName("scrollDateLabel")
         self.date_label.setStyleSheet(
             "QLabel { background: rgba(20,20,24,220); color: white; padding: 6px 10px;"
@@ -206,7 +206,7 @@ class GalleryView(QAbstractScrollArea):
     ) -> None:
         self._day_data = data
         shown = by_month(data) if self._use_months() else data
-        self.layout = GalleryLayout(
+        self.placement = GalleryLayout(
             shown,
             self.viewport().width(),
             kind=self.kind,
@@ -231,24 +231,24 @@ class GalleryView(QAbstractScrollArea):
 
     def _anchor(self) -> tuple[int, float] | None:
         """The first visible item and how far above the view's top its cell starts."""
-        if self.layout is None or self.layout.count == 0:
+        if self.placement is None or self.placement.count == 0:
             return None
         y = self.verticalScrollBar().value()
-        first, last = self.layout.visible_range(y, max(1, self.viewport().height()))
+        first, last = self.placement.visible_range(y, max(1, self.viewport().height()))
         if first >= last:
             return None
-        return first, self.layout.item_rect(first)[1] - y
+        return first, self.placement.item_rect(first)[1] - y
 
     def _restore(self, anchor: tuple[int, float]) -> None:
-        assert self.layout is not None
-        index = min(anchor[0], self.layout.count - 1)
+        assert self.placement is not None
+        index = min(anchor[0], self.placement.count - 1)
         if index >= 0:
-            self.verticalScrollBar().setValue(round(self.layout.item_rect(index)[1] - anchor[1]))
+            self.verticalScrollBar().setValue(round(self.placement.item_rect(index)[1] - anchor[1]))
 
     def _update_scrollbar(self) -> None:
         bar = self.verticalScrollBar()
         height = self.viewport().height()
-        content = self.layout.content_height() if self.layout is not None else 0.0
+        content = self.placement.content_height() if self.placement is not None else 0.0
         bar.setRange(0, max(0, round(content) - height))
         bar.setPageStep(max(1, height))
         bar.setSingleStep(max(1, round(self.row_height / 3)))
@@ -256,7 +256,7 @@ class GalleryView(QAbstractScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         anchor = self._anchor()
         super().resizeEvent(event)
-        if self.layout is not None and self.layout.set_width(self.viewport().width()):
+        if self.placement is not None and self.placement.set_width(self.viewport().width()):
             self.cells.scaled.clear()
         self._update_scrollbar()
         if anchor is not None:
@@ -264,26 +264,26 @@ class GalleryView(QAbstractScrollArea):
 
     def item_rect(self, index: int) -> QRect:
         """Viewport rectangle of item ``index``."""
-        assert self.layout is not None
-        x, y, w, h = self.layout.item_rect(index)
+        assert self.placement is not None
+        x, y, w, h = self.placement.item_rect(index)
         top = y - self.verticalScrollBar().value()
         return QRect(round(x), round(top), round(x + w) - round(x), round(top + h) - round(top))
 
     def index_at(self, point: QPoint) -> int | None:
-        if self.layout is None:
+        if self.placement is None:
             return None
-        return self.layout.index_at(point.x(), point.y() + self.verticalScrollBar().value())
+        return self.placement.index_at(point.x(), point.y() + self.verticalScrollBar().value())
 
     def ensure_visible(self, index: int) -> None:
-        if self.layout is None or not 0 <= index < self.layout.count:
+        if self.placement is None or not 0 <= index < self.placement.count:
             return
-        _, y, _, h = self.layout.item_rect(index)
+        _, y, _, h = self.placement.item_rect(index)
         bar = self.verticalScrollBar()
         top, height = bar.value(), self.viewport().height()
         if y < top:
-            bar.setValue(round(y - self.layout.header_height))
+            bar.setValue(round(y - self.placement.header_height))
         elif y + h > top + height:
-            bar.setValue(round(y + h - height + self.layout.spacing))
+            bar.setValue(round(y + h - height + self.placement.spacing))
 
     # -- layout kind and zoom -------------------------------------------------------------------
 
@@ -300,11 +300,11 @@ class GalleryView(QAbstractScrollArea):
         anchor = self._anchor_at(about) if about is not None else self._anchor()
         months_before = self._use_months()
         self.row_height = height
-        if self.layout is not None and self._day_data is not None:
+        if self.placement is not None and self._day_data is not None:
             if months_before != self._use_months():
-                self._apply_data(self._day_data, exact=self.layout.exact, anchor=None)
+                self._apply_data(self._day_data, exact=self.placement.exact, anchor=None)
             else:
-                self.layout.set_row_height(height)
+                self.placement.set_row_height(height)
                 self._update_scrollbar()
             if anchor is not None:
                 self._restore(anchor)
@@ -314,16 +314,16 @@ class GalleryView(QAbstractScrollArea):
 
     def _anchor_at(self, point: QPoint) -> tuple[int, float] | None:
         index = self.index_at(point)
-        if index is None or self.layout is None:
+        if index is None or self.placement is None:
             return self._anchor()
-        return index, self.layout.item_rect(index)[1] - self.verticalScrollBar().value()
+        return index, self.placement.item_rect(index)[1] - self.verticalScrollBar().value()
 
     def zoom(self, steps: float, about: QPoint | None = None) -> None:
         self.set_row_height(self.row_height * ZOOM_STEP**steps, about=about)
 
     def _relayout(self) -> None:
-        if self._day_data is not None and self.layout is not None:
-            self._apply_data(self._day_data, exact=self.layout.exact, anchor=self._anchor())
+        if self._day_data is not None and self.placement is not None:
+            self._apply_data(self._day_data, exact=self.placement.exact, anchor=self._anchor())
         self.cells.scaled.clear()
         self.viewport().update()
 
@@ -339,7 +339,7 @@ class GalleryView(QAbstractScrollArea):
         started = time.perf_counter()
         p = QPainter(self.viewport())
         p.fillRect(self.viewport().rect(), BACKGROUND)
-        layout, rows = self.layout, self.rows
+        layout, rows = self.placement, self.rows
         if layout is None or rows is None or layout.count == 0:
             p.setPen(Qt.GlobalColor.gray)
             p.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self._empty_text())
@@ -358,7 +358,9 @@ class GalleryView(QAbstractScrollArea):
         for section in range(*layout.visible_sections(top, height)):
             x, y, w, h = layout.header_rect(section)
             self.cells.paint_header(
-                p, QRect(round(x), round(y - top), round(w), round(h)), layout.section_label(section)
+                p,
+                QRect(round(x), round(y - top), round(w), round(h)),
+                layout.section_label(section),
             )
         box = self.box
         crop = layout.kind is LayoutKind.GRID
@@ -430,14 +432,14 @@ class GalleryView(QAbstractScrollArea):
     def _request_guard_band(self) -> None:
         """Ask for the cells one screen above and below (after the visible ones), and cancel
         requests for everything else."""
-        if self.layout is None or self.rows is None or self.layout.count == 0:
+        if self.placement is None or self.rows is None or self.placement.count == 0:
             return
         top = self.verticalScrollBar().value()
         height = self.viewport().height()
-        first, last = self.layout.visible_range(top, height)
+        first, last = self.placement.visible_range(top, height)
         wanted = set(self._visible_keys)
-        above, _ = self.layout.visible_range(max(0, top - height), height)
-        _, below = self.layout.visible_range(top + height, height)
+        above, _ = self.placement.visible_range(max(0, top - height), height)
+        _, below = self.placement.visible_range(top + height, height)
         box = self.box
         if self.fetcher is None:
             self.rows.ensure(above, below)
@@ -472,9 +474,9 @@ class GalleryView(QAbstractScrollArea):
         if generation != self._generation or self.rows is None:
             return
         self.rows.put(number, page)
-        if self.layout is not None:
+        if self.placement is not None:
             top = self.verticalScrollBar().value()
-            first, last = self.layout.visible_range(top, self.viewport().height())
+            first, last = self.placement.visible_range(top, self.viewport().height())
             start = (number - 1) * self.rows.page_size
             if start < last and start + self.rows.page_size > first:
                 self._repaint.start()
@@ -491,9 +493,9 @@ class GalleryView(QAbstractScrollArea):
     # -- the scrollbar's date label --------------------------------------------------------------
 
     def _show_date_label(self, value: int) -> None:
-        if self.layout is None or not self.layout.data.section_starts:
+        if self.placement is None or not self.placement.data.section_starts:
             return
-        label = self.layout.label_at(value)
+        label = self.placement.label_at(value)
         if not label:
             self.date_label.hide()
             return
@@ -569,7 +571,7 @@ class GalleryView(QAbstractScrollArea):
             self.selection_changed.emit()
             self.viewport().update()
             return
-        if self.layout is None or self.count == 0:
+        if self.placement is None or self.count == 0:
             return super().keyPressEvent(event)
         current = self.selection.current if self.selection.current is not None else -1
         moves = {
@@ -579,7 +581,7 @@ class GalleryView(QAbstractScrollArea):
             Qt.Key.Key_Down: "down",
         }
         if key in moves:
-            target = 0 if current < 0 else self.layout.neighbour(current, moves[key])
+            target = 0 if current < 0 else self.placement.neighbour(current, moves[Qt.Key(key)])
             self._set_current(target, extend=shift)
         elif key == Qt.Key.Key_Home:
             self._set_current(0, extend=shift)
@@ -590,8 +592,7 @@ class GalleryView(QAbstractScrollArea):
             bar = self.verticalScrollBar()
             bar.setValue(bar.value() + sign * bar.pageStep())
             if current >= 0:
-                x, y, w, h = self.layout.item_rect(current)
-                first, last = self.layout.visible_range(bar.value(), self.viewport().height())
+                first, last = self.placement.visible_range(bar.value(), self.viewport().height())
                 self._set_current(first if sign > 0 else max(first, last - 1), extend=shift)
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and current >= 0:
             self.activated.emit(current)
@@ -599,9 +600,13 @@ class GalleryView(QAbstractScrollArea):
             super().keyPressEvent(event)
 
     def event(self, event: QEvent) -> bool:
-        # Tab must not leave the gallery for the sidebar while browsing with the keyboard
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
-                self.keyPressEvent(event)
-                return True
+        # the arrow keys move the selection: they must not move the focus to other widgets
+        arrows = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in arrows
+        ):
+            self.keyPressEvent(event)
+            return True
         return super().event(event)

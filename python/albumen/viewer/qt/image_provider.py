@@ -165,7 +165,9 @@ class ThumbnailImageProvider(QObject):
         image = self.image(key)
         if image is not None:
             return image
-        data = self.service.get_thumbnail(thumbnail_asset_id(target.id, target.mtime_ns), (box, box))
+        data = self.service.get_thumbnail(
+            thumbnail_asset_id(target.id, target.mtime_ns), (box, box)
+        )
         if data is None:
             return None
         image = decode_image(data)

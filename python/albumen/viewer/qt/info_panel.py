@@ -43,7 +43,7 @@ def describe(record: dict[str, Any], partner: str | None = None) -> list[tuple[s
     rows.append(("Kind", f"{record.get('kind', '')} ({record.get('mime', '')})"))
     w, h = record.get("display_width"), record.get("display_height")
     if w and h:
-        rows.append(("Size", f"{w} × {h} ({w * h / 1e6:.1f} MP) · {_size(record.get('size', 0))}"))
+        rows.append(("Size", f"{w} x {h} ({w * h / 1e6:.1f} MP) · {_size(record.get('size', 0))}"))
     else:
         rows.append(("Size", _size(record.get("size", 0))))
     if record.get("captured_at"):

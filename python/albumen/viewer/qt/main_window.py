@@ -8,17 +8,19 @@ layout, zoom and the last album are remembered in ``QSettings``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QStackedWidget, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QStackedWidget
 
 from albumen.browse.gallery_layout import LayoutKind, group_for
 from albumen.browse.viewmodel import AssetListViewModel
 from albumen.library import Library, ScanReport
+from albumen.store.protocols import AssetFinder
 from albumen.store.rows import AssetRow
 from albumen.thumbnails.batch import LibraryThumbnails
 from albumen.viewer.qt.detail_view import DetailView
@@ -54,7 +56,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setWindowTitle(f"albumen — {library.root}")
         self.view_model: AssetListViewModel[AssetRow] = library.view_model()
-        self.finder = self.view_model.loader.finder
+        self.finder = cast(AssetFinder, self.view_model.loader.finder)  # the library's
         self.provider = ThumbnailImageProvider(
             thumbnails.service, thumbnails.resolver, library.root, parent=self
         )
@@ -63,7 +65,11 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(library.finder)
         self.gallery = GalleryView(self.provider)
         self.detail = DetailView(
-            self.provider, library.root, library.store, self.finder, shader_dir  # type: ignore[arg-type]
+            self.provider,
+            library.root,
+            library.store,
+            self.finder,
+            shader_dir,
         )
         self.info = InfoPanel()
         self.stack = QStackedWidget()
@@ -99,7 +105,10 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         self.justified_action = QAction("&Justified", self, checkable=True)
         self.grid_action = QAction("&Square grid", self, checkable=True)
-        for action, kind in ((self.justified_action, LayoutKind.JUSTIFIED), (self.grid_action, LayoutKind.GRID)):
+        for action, kind in (
+            (self.justified_action, LayoutKind.JUSTIFIED),
+            (self.grid_action, LayoutKind.GRID),
+        ):
             group.addAction(action)
             view.addAction(action)
             action.triggered.connect(lambda _c=False, k=kind: self.set_layout_kind(k))
@@ -172,7 +181,9 @@ class MainWindow(QMainWindow):
 
     def set_layout_kind(self, kind: LayoutKind) -> None:
         self.gallery.set_layout_kind(kind)
-        (self.justified_action if kind is LayoutKind.JUSTIFIED else self.grid_action).setChecked(True)
+        (self.justified_action if kind is LayoutKind.JUSTIFIED else self.grid_action).setChecked(
+            True
+        )
         self.settings.setValue("gallery/layout", kind.value)
 
     def zoom(self, steps: int) -> None:
@@ -229,7 +240,9 @@ class MainWindow(QMainWindow):
         changed = report.added + report.updated + report.removed + report.moved
         summary = f"Scanned {report.files:,} files in {report.seconds:.1f} s"
         if changed:
-            summary += f": {report.added:,} new, {report.updated:,} changed, {report.removed:,} gone"
+            summary += (
+                f": {report.added:,} new, {report.updated:,} changed, {report.removed:,} gone"
+            )
         if report.errors:
             summary += f", {len(report.errors):,} unreadable"
         self.status.scan_finished(summary)
@@ -255,11 +268,11 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         kind = LayoutKind(s.value("gallery/layout", LayoutKind.JUSTIFIED.value))
         self.gallery.kind = kind
-        (self.justified_action if kind is LayoutKind.JUSTIFIED else self.grid_action).setChecked(True)
-        try:
-            self.gallery.row_height = float(s.value("gallery/row_height", 200.0))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            pass
+        (self.justified_action if kind is LayoutKind.JUSTIFIED else self.grid_action).setChecked(
+            True
+        )
+        with contextlib.suppress(TypeError, ValueError):
+            self.gallery.row_height = float(str(s.value("gallery/row_height", 200.0)))
         info = s.value("window/info", True)
         self.info_action.setChecked(info not in (False, "false"))
 
@@ -316,7 +329,3 @@ def _folder_query(folder: str) -> Any:
     from albumen.store.query import AssetQuery
 
     return AssetQuery(folder=os.fsencode(folder))
-
-
-def _unused(_: QWidget) -> None:  # pragma: no cover - keeps QWidget imported for typing
-    pass

@@ -117,7 +117,9 @@ class Sidebar(QTreeWidget):
         self.itemExpanded.connect(self._on_expanded)
         self._counted.connect(self._on_counted)
 
-    def _add(self, parent: QTreeWidgetItem, album: Album, count: int | None = None) -> QTreeWidgetItem:
+    def _add(
+        self, parent: QTreeWidgetItem, album: Album, count: int | None = None
+    ) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent, [album.title, "" if count is None else f"{count:,}"])
         item.setData(0, _ALBUM_ROLE, album)
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -126,7 +128,7 @@ class Sidebar(QTreeWidget):
 
     def album(self, key: str) -> Album | None:
         item = self._items.get(key)
-        return None if item is None else item.data(0, _ALBUM_ROLE)  # type: ignore[no-any-return]
+        return None if item is None else item.data(0, _ALBUM_ROLE)
 
     def select_album(self, key: str) -> bool:
         """Select the album ``key`` (a smart album, or a folder already in the tree)."""
@@ -176,7 +178,9 @@ class Sidebar(QTreeWidget):
             self.counts[album.key] = n
             self._items[album.key].setText(1, f"{n:,}")
         expanded = {
-            key for key, item in self._items.items() if key.startswith("folder:") and item.isExpanded()
+            key
+            for key, item in self._items.items()
+            if key.startswith("folder:") and item.isExpanded()
         }
         current = self.current_album()
         self.blockSignals(True)
@@ -200,9 +204,7 @@ class Sidebar(QTreeWidget):
             item = self._add(parent, folder_album(path), child.total)
             self.counts[f"folder:{os.fsdecode(path)}"] = child.total
             if child.children:
-                item.setChildIndicatorPolicy(
-                    QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator
-                )
+                item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
 
     def _on_expanded(self, item: QTreeWidgetItem) -> None:
         album = item.data(0, _ALBUM_ROLE)
