@@ -54,7 +54,7 @@ demo: build ## generate a sample library, scan it, show a few rows, make its thu
 screenshots: build ## regenerate the README's viewer pictures (docs/viewer-*.png) from the sample library
 	test -f $(DEMO_DIR)/.albumen/library.db || $(MAKE) demo
 	QT_QPA_PLATFORM=offscreen $(BIN)/albumen view $(DEMO_DIR) --screenshot docs/viewer-gallery.png --select 1
-	QT_QPA_PLATFORM=offscreen $(BIN)/albumen view $(DEMO_DIR) --screenshot docs/viewer-detail.png --select 1 --detail
+	QT_QPA_PLATFORM=offscreen $(BIN)/albumen view $(DEMO_DIR) --screenshot docs/viewer-detail.png --select 8 --detail
 
 test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates)
 	cargo test --no-default-features -q

@@ -80,9 +80,9 @@ def estimated_layout_data(
         if rest > 0 and starts:
             # sections as dense as the first page's, for a scroll range close to the real one
             step = max(1, len(known) // len(starts))
-            for i in range(len(known) + step, count, step):
-                starts.append(i)
-                labels.append(ESTIMATED_LABEL)
+            made_up = range(len(known) + step, count, step)
+            starts.extend(made_up)
+            labels.extend([ESTIMATED_LABEL] * len(made_up))
     return LayoutData(ratios, starts, labels)
 
 

@@ -287,7 +287,7 @@ class MainWindow(QMainWindow):
         self.sidebar.select_album(album.key)
         self.sidebar.blockSignals(False)
         self.open_album(album)
-        if self.library.store.count() == 0:
+        if next(self.library.store.iter_rows(page_size=1), None) is None:  # no index yet
             self.scan()
         # the counts are taken once the gallery has painted (they take a while on a big
         # library, and the first paint should not wait behind them)
