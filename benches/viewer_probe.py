@@ -21,7 +21,7 @@ from albumen.browse.memory import current_rss, peak_rss
 from albumen.library import Library
 from albumen.viewer.qt.app import application, open_window
 from albumen.viewer.qt.main_window import MainWindow
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QListView
 
 SIZE = (1600, 1000)
@@ -154,13 +154,9 @@ def qlistview(db: Path) -> dict[str, Any]:
     view = QListView()
     view.setViewMode(QListView.ViewMode.IconMode)
     view.setUniformItemSizes(True)
-    view.setGridSize(view.gridSize().expandedTo(view.gridSize()))
     view.setModel(model)
     view.resize(*SIZE)
     painted: dict[str, float] = {}
-
-    class Watcher(QListView):
-        pass
 
     def on_paint() -> None:
         painted.setdefault("first", time.perf_counter() - started)
@@ -255,4 +251,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    Qt  # noqa: B018  (imported for type checkers of callers)

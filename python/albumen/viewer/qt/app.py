@@ -107,7 +107,7 @@ def take_screenshot(window: MainWindow, plan: ScreenshotPlan, done: Callable[[bo
         state["stage"] = "detail" if plan.detail else "selected"
         if plan.select is not None:
             window.gallery.select(plan.select)
-            window._on_current(plan.select)
+            window.show_info(plan.select)
         if plan.detail:
             window.detail.level_shown.connect(detail_level)
             window.open_detail(plan.select if plan.select is not None else 0)

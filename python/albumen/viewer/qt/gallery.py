@@ -88,7 +88,6 @@ class GalleryView(QAbstractScrollArea):
         self.group_by: str | None = None
         self._day_data: LayoutData | None = None  # the layout data with day sections
         self._generation = 0
-        self._finder_factory: Callable[[], AssetFinder] | None = None
         self.fetcher: PageFetcher | None = None
         self._pending_layout: (
             tuple[int, AssetQuery, str | None, Callable[[], AssetFinder]] | None
@@ -154,7 +153,6 @@ class GalleryView(QAbstractScrollArea):
         self._generation += 1
         self.query = query
         self.group_by = group_by
-        self._finder_factory = finder_factory
         self.rows = GalleryRows(finder, query, count, first_page=first_page)
         if finder_factory is not None and self.fetcher is None:
             self.fetcher = PageFetcher(finder_factory)

@@ -194,16 +194,14 @@ class MainWindow(QMainWindow):
 
     # -- gallery and detail --------------------------------------------------------------------
 
-    def _record(self, index: int) -> tuple[dict[str, Any] | None, str | None]:
+    def show_info(self, index: int) -> None:
+        """The info panel on item ``index`` of the gallery."""
         row = self.gallery.row_at(index)
-        if row is None:
-            return None, None
-        record = self.library.store.get(row.path)
-        return record, None
+        self.info.show_record(None if row is None else self.library.store.get(row.path))
 
     def _on_current(self, index: int) -> None:
         if self.info.isVisible():
-            self.info.show_record(*self._record(index))
+            self.show_info(index)
         self._update_status()
 
     def open_detail(self, index: int) -> None:

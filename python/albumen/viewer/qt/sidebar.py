@@ -213,11 +213,3 @@ class Sidebar(QTreeWidget):
         node = self._folders.get(os.fsencode(album.key.removeprefix("folder:")))
         if node is not None:
             self._fill(item, node)
-
-    def expand_to(self, folder: bytes) -> None:
-        """Create and expand the tree items down to ``folder``."""
-        parts = folder.split(b"/")
-        for depth in range(1, len(parts)):
-            item = self._items.get("folder:" + os.fsdecode(b"/".join(parts[:depth])))
-            if item is not None:
-                item.setExpanded(True)
