@@ -38,10 +38,10 @@ def egl() -> None:
 
 @pytest.fixture(scope="session")
 def library_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scanned library with its thumbnails: 60 corpus photos (some broken), the known
-    photo, a photo that no longer decodes, one video and one Live Photo pair."""
+    """A scanned library with its thumbnails: 60 corpus photos (some broken) and a 12 MP one,
+    the known photo, a photo that no longer decodes, one video and one Live Photo pair."""
     root = tmp_path_factory.mktemp("viewer-library")
-    generate_corpus(root, 60, seed=7)
+    generate_corpus(root, 60, seed=7, large=1)  # one 12 MP photo, for full resolution
     write_known(root)
     add_motion_media(root, videos=1, live=1)
     with Library.open(root) as lib:

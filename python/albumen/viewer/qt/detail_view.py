@@ -225,6 +225,8 @@ class DetailView(QWidget):
             return
         self._add_level(image.level, image.pixels, image.orientation)
         if image.level == "screen":
+            if image.size == image.full_size:
+                self._full_requested = True  # draft mode could not reduce it: this is all
             self._maybe_full_resolution()
 
     def _on_failed(self, token: object, message: str) -> None:
