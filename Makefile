@@ -18,7 +18,7 @@ APT_PACKAGES += xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-u
   libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-cursor0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help demo screenshots test bench lint wheel build apt clean
+.PHONY: help demo screenshots test bench lint docs wheel build apt clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
@@ -30,6 +30,9 @@ $(VENV)/.deps: pyproject.toml
 	# installs the runtime and dev dependencies from PyPI, then builds the extension in place
 	$(BIN)/maturin develop --release --extras dev
 	touch $@
+
+# the scale-out tests run a throwaway PostgreSQL server (albumen.testing.postgres)
+APT_PACKAGES += postgresql
 
 apt: ## install the Debian packages the tests need (only those missing)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -56,10 +59,14 @@ screenshots: build ## regenerate the README's viewer pictures (docs/viewer-*.png
 	QT_QPA_PLATFORM=offscreen $(BIN)/albumen view $(DEMO_DIR) --screenshot docs/viewer-gallery.png --select 1
 	QT_QPA_PLATFORM=offscreen $(BIN)/albumen view $(DEMO_DIR) --screenshot docs/viewer-detail.png --select 8 --detail
 
-test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates)
+test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates) + the docs site
 	cargo test --no-default-features -q
 	$(BIN)/pytest -q tests
 	ALBUMEN_BENCH_SCALE=$(GATE_SCALE) $(BIN)/pytest -q benches -p no:cacheprovider
+	$(BIN)/mkdocs build --strict -q
+
+docs: $(VENV)/.deps ## build the documentation site into build/site/ (guides + API reference; any warning fails)
+	$(BIN)/mkdocs build --strict
 
 bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots (even when a gate fails)
 	mkdir -p build/bench && rm -f build/bench/results.json

@@ -26,7 +26,7 @@ def probed(corpus: Corpus) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     root, _ = corpus
     result = ParallelScanner().scan(root)
     records = {os.fsdecode(r["path"]): r for r in result.assets}
-    errors = {str(p.relative_to(root)): msg for p, msg in result.errors}
+    errors = dict(result.errors)  # paths relative to the root
     return records, errors
 
 

@@ -8,6 +8,10 @@ with the file's record and reported.
 from __future__ import annotations
 
 __all__ = [
+    "AssetNotFoundError",
+    "ClusterUnavailableError",
+    "DatabaseUnavailableError",
+    "FolderNotFoundError",
     "LibraryBusyError",
     "LibraryError",
     "LibraryNotWritableError",
@@ -35,6 +39,23 @@ class LibraryNotWritableError(LibraryError, PermissionError):
 
 class LibraryBusyError(LibraryError):
     """Another process is scanning the same library right now."""
+
+
+class DatabaseUnavailableError(LibraryError):
+    """The store's database server cannot be reached, or went away during the operation (what
+    was committed before is kept)."""
+
+
+class ClusterUnavailableError(LibraryError):
+    """The Dask scheduler cannot be reached, or the cluster cannot be started."""
+
+
+class FolderNotFoundError(LibraryError, LookupError):
+    """A query names a folder the library does not hold (folders are relative to the root)."""
+
+
+class AssetNotFoundError(LibraryError, LookupError):
+    """A path names no indexed file of the library (paths are relative to the root)."""
 
 
 class ThumbnailError(Exception):

@@ -4,6 +4,7 @@ indexes, jumps that walk keys from the nearer end, compact rows, and the schema'
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,8 +85,9 @@ def test_rows_are_compact(conn: sqlite3.Connection) -> None:
     row = page[0]
     assert isinstance(row, AssetRow) and not hasattr(row, "__dict__")
     assert page.nbytes() / len(page) < 150
-    assert isinstance(row.path, bytes) and row.kind in ("photo", "video")
-    assert row.name == row.path.rpartition(b"/")[2].decode()
+    assert isinstance(row.path_bytes, bytes) and row.kind in ("photo", "video")
+    assert row.path == os.fsdecode(row.path_bytes)
+    assert row.name == row.path.rpartition("/")[2]
     assert row.display_width is not None and row.display_height
     assert row.aspect_ratio == pytest.approx(row.display_width / row.display_height)
     assert page.rowid(1) == page[1].rowid and page[-1] == page[199] and len(page[2:5]) == 3

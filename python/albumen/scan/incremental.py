@@ -13,13 +13,15 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from albumen.events import ScanPhase
+from albumen.paths import FailedPath
 from albumen.scan.live_photos import PairingReport, update_live_pairs
-from albumen.scan.scanner import ParallelScanner, Record, WalkedFile
+from albumen.scan.scanner import ParallelScanner, Record, ScanResult, WalkedFile
 from albumen.store.protocols import AssetStore
 from albumen.store.records import KnownFile
 
@@ -46,8 +48,9 @@ class ScanReport:
     ``files`` media files were found; ``added`` new ones indexed, ``updated`` changed or moved
     ones re-indexed (``moved`` of them matched to a vanished row by identity hash and kept it),
     ``unchanged`` skipped without probing, ``removed`` rows of vanished files deleted.
-    ``errors`` lists ``(relative path, message)`` for every file or folder that is currently in
-    error (probe failures are stored with their record; unreadable folders separately).
+    ``errors`` lists a ``FailedPath(path, message)`` (path relative to the root) for every
+    file or folder that is currently in error (probe failures are stored with their record;
+    unreadable folders separately).
     """
 
     root: Path
@@ -57,7 +60,7 @@ class ScanReport:
     unchanged: int = 0
     removed: int = 0
     moved: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[FailedPath] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
     #: Live Photo pairing pass run after the scan (``albumen.scan.live_photos``).
@@ -90,6 +93,8 @@ class IncrementalScan:
         #: paths written (and old paths of moved files), for Live Photo pairing
         self.changed: set[bytes] = set()
         self.bulk = False
+        self.selected = 0  # files to probe
+        self.probed = 0  # of them, probed and written so far
         self._retry: set[bytes] = set()
         self._vanished: dict[bytes, KnownFile] = {}
         self._vanished_by_id: dict[str, list[tuple[bytes, int]]] = {}
@@ -124,38 +129,48 @@ class IncrementalScan:
                 self._vanished_by_id.setdefault(old.id, []).append((p, old.rowid))
         self.store.replace_scan_errors([(os.fsencode(p), m) for p, m in walk_errors])
         self.bulk = len(to_probe) >= max(BULK_LOAD_MIN_FILES, len(self.known))
+        self.selected = len(to_probe)
         return to_probe
 
     def write(self, batch: Sequence[Record]) -> None:
         """Store one probed batch in one transaction: updates, moves and inserts."""
-        report = self.report
+        self.probed += len(batch)
         upserts: list[Record] = []
         moves: list[tuple[int, Record]] = []
         for record in batch:
-            key = os.fsencode(record["path"])
-            self.changed.add(key)
-            if key in self.known:
-                if key in self._retry and record.get("id") is None:
-                    report.unchanged += 1  # still unreadable: its error is refreshed
-                else:
-                    report.updated += 1
+            rowid = self.place(record)
+            if rowid is None:
                 upserts.append(record)
-                continue
-            ident = record.get("id")
-            candidates = self._vanished_by_id.get(ident) if isinstance(ident, str) else None
-            if candidates:
-                old_path, rowid = candidates.pop()
-                if not candidates:
-                    del self._vanished_by_id[str(ident)]
-                self._vanished.pop(old_path, None)
-                self.changed.add(old_path)
-                moves.append((rowid, record))
-                report.updated += 1
-                report.moved += 1
             else:
-                report.added += 1
-                upserts.append(record)
+                moves.append((rowid, record))
         self.store.write_batch(upserts, moves)
+
+    def place(self, record: Record) -> int | None:
+        """Count one probed record (its ``path`` and ``id`` are enough) and say where it
+        lands: the rowid of the vanished row with the same content hash when it is a move
+        (that row is kept and pointed at the record's path), else None (an upsert by path)."""
+        report = self.report
+        key = os.fsencode(record["path"])
+        self.changed.add(key)
+        if key in self.known:
+            if key in self._retry and record.get("id") is None:
+                report.unchanged += 1  # still unreadable: its error is refreshed
+            else:
+                report.updated += 1
+            return None
+        ident = record.get("id")
+        candidates = self._vanished_by_id.get(ident) if isinstance(ident, str) else None
+        if not candidates:
+            report.added += 1
+            return None
+        old_path, rowid = candidates.pop()
+        if not candidates:
+            del self._vanished_by_id[str(ident)]
+        self._vanished.pop(old_path, None)
+        self.changed.add(old_path)
+        report.updated += 1
+        report.moved += 1
+        return rowid
 
     def settle(self) -> set[bytes]:
         """Delete the rows of files that vanished (not after a cancelled scan: it did not see
@@ -167,9 +182,16 @@ class IncrementalScan:
         return gone
 
 
-def scan_library(scanner: ParallelScanner, root: Path, store: AssetStore) -> ScanReport:
+def scan_library(
+    scanner: ParallelScanner,
+    root: Path,
+    store: AssetStore,
+    *,
+    on_batch: Callable[[ScanResult], object] | None = None,
+) -> ScanReport:
     """Scan ``root`` into ``store`` through ``scanner`` (which publishes the progress and can be
-    cancelled meanwhile); returns what changed. The caller holds ``store.lock()``."""
+    cancelled meanwhile); returns what changed. ``on_batch(part)`` is called with each
+    partial ``ScanResult`` once it is stored. The caller holds ``store.lock()``."""
     started = time.perf_counter()
     report = ScanReport(root=root)
     plan = IncrementalScan(store, report)
@@ -181,14 +203,22 @@ def scan_library(scanner: ParallelScanner, root: Path, store: AssetStore) -> Sca
                 bulk.enter_context(store.bulk_load())
             return paths
 
-        for part in scanner.scan_streaming(root, select=select):
+        for part in scanner.scan_streaming(root, select=select, finish=False):
             report.cancelled |= part.cancelled
             if part.records:
                 plan.write(part.records)
+            if on_batch is not None:
+                on_batch(part)
+        # what is left: indexes rebuilt after a bulk load (leaving this block), vanished rows
+        # removed, Live Photos paired
+        processed = report.files - plan.selected + plan.probed
+        if report.files:
+            scanner.publish(ScanPhase.WRITE, processed, report.files, root)
     gone = plan.settle()
     # Live Photos: re-pair around what this scan wrote or removed (also after a cancel, for the
     # files that were written).
     report.live = update_live_pairs(store, plan.changed, gone)
-    report.errors = [(os.fsdecode(p), m) for p, m in store.scan_errors()]
+    report.errors = [FailedPath(os.fsdecode(p), m) for p, m in store.scan_errors()]
     report.seconds = time.perf_counter() - started
+    scanner.publish(ScanPhase.FINISH, processed, report.files, root)
     return report

@@ -23,6 +23,7 @@ Pillow, pillow-heif and PyAV are imported on first use, so importing this module
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import threading
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from albumen.errors import ThumbnailError
+from albumen.paths import AnyPath, fs_path
 from albumen.store.protocols import AssetStore
 from albumen.store.records import ThumbnailTarget
 
@@ -56,38 +58,6 @@ __all__ = [
 JPEG_QUALITY = 85
 MICRO_SIZE = 32
 
-RAW_EXTENSIONS = frozenset(
-    [
-        "3fr",
-        "arw",
-        "cr2",
-        "cr3",
-        "crw",
-        "dcr",
-        "dng",
-        "erf",
-        "k25",
-        "kdc",
-        "mef",
-        "mos",
-        "mrw",
-        "nef",
-        "nrw",
-        "orf",
-        "pef",
-        "raf",
-        "raw",
-        "rw2",
-        "rwl",
-        "sr2",
-        "srf",
-        "srw",
-        "x3f",
-    ]
-)
-HEIF_EXTENSIONS = frozenset({"heic", "heif", "hif"})
-JPEG_EXTENSIONS = frozenset({"jpg", "jpeg", "jpe", "jfif"})
-
 # EXIF orientation -> the Pillow transpose that makes the image upright
 # (the same table as PIL.ImageOps.exif_transpose).
 _TRANSPOSE: dict[int, int] = {
@@ -110,7 +80,8 @@ class ThumbnailGenerator(Protocol):
 
 @dataclass(frozen=True)
 class AssetSource:
-    """What the generator needs to know about one asset."""
+    """What the generator needs to know about one asset (``path``: the file, given as
+    ``str``, ``bytes`` or ``os.PathLike``; kept as a ``pathlib.Path``)."""
 
     path: Path
     kind: str = "photo"  # "photo" or "video"
@@ -119,23 +90,30 @@ class AssetSource:
     preview_offset: int | None = None  # embedded JPEG preview of a RAW file
     preview_length: int | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, Path):
+            object.__setattr__(self, "path", fs_path(self.path))
+
     @property
     def extension(self) -> str:
         return self.path.suffix.lower().lstrip(".")
 
     @property
     def format(self) -> str:
-        """The format family used for dispatch and statistics."""
-        ext = self.extension
+        """The format family used for dispatch and statistics: the family of the extension in
+        the one extension table (``albumen._core.media_types``), ``"video"`` for any video,
+        else the extension itself."""
         if self.kind == "video" or (self.mime or "").startswith("video/"):
             return "video"
-        if ext in JPEG_EXTENSIONS or self.mime == "image/jpeg":
-            return "jpeg"
-        if ext in HEIF_EXTENSIONS or self.mime in ("image/heic", "image/heif"):
-            return "heic"
-        if ext in RAW_EXTENSIONS:
-            return "raw"
-        return ext or "unknown"
+        ext = self.extension
+        return _families().get(ext) or ext or "unknown"
+
+
+@functools.cache
+def _families() -> dict[str, str]:
+    from albumen._core import media_types
+
+    return {ext: family for ext, _kind, _mime, family in media_types()}
 
 
 class AssetResolver(Protocol):
@@ -188,9 +166,9 @@ class StoreAssetResolver:
     """Resolves :func:`thumbnail_asset_id` ids through a library's store (paths relative to
     ``root``)."""
 
-    def __init__(self, store: AssetStore, root: str | os.PathLike[str]) -> None:
+    def __init__(self, store: AssetStore, root: AnyPath) -> None:
         self.store = store
-        self.root = Path(root)
+        self.root = fs_path(root)
 
     def resolve(self, asset_id: str) -> AssetSource | None:
         parsed = parse_thumbnail_asset_id(asset_id)
@@ -204,7 +182,7 @@ class SQLiteAssetResolver(StoreAssetResolver):
     """A :class:`StoreAssetResolver` on a library database file (``LIBRARY/library.db``),
     which it opens; ``close()`` closes it."""
 
-    def __init__(self, db_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> None:
+    def __init__(self, db_path: AnyPath, root: AnyPath) -> None:
         from albumen.store.sqlite import SQLiteAssetRepository
 
         self._repository = SQLiteAssetRepository(db_path)

@@ -29,11 +29,14 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from albumen.errors import FolderNotFoundError
+from albumen.paths import AnyPath, fs_path
+from albumen.store.assets import ASSET_COLUMNS, Asset, assets_of
 from albumen.store.query import AssetQuery, folder_bytes, moment_ms
 from albumen.store.records import ThumbnailTarget
 from albumen.store.rows import AssetPage, LayoutData, RowCache
@@ -93,6 +96,9 @@ _SOURCE_SQL = (
 )
 _IN_CHUNK = 500  # bound parameters per IN (...) list
 
+# ``assets.ASSET_COLUMNS`` (``rowid`` is the table's own key, under its own name)
+_ASSET_SQL = ", ".join(ASSET_COLUMNS)
+
 Key = tuple[Any, ...]
 
 
@@ -134,19 +140,22 @@ class SQLiteAssetFinder:
         self._owns_connection = False
         self._counts: OrderedDict[AssetQuery, tuple[tuple[int, int], int]] = OrderedDict()
         self._anchors: OrderedDict[tuple[AssetQuery, int], _Anchors] = OrderedDict()
+        self._folders: dict[bytes, tuple[int, int]] = {}  # folders found, by data stamp
         self.walked_rows = 0  # index entries stepped over by jumps (for tests and benches)
 
     @classmethod
     def open(
         cls,
-        path: str | os.PathLike[str],
+        path: AnyPath,
         *,
         cache: RowCache | None = None,
         timeout: float = 30.0,
     ) -> SQLiteAssetFinder:
         """A finder reading ``path`` through a connection of its own (closed by ``close``):
         with WAL, pages are served while another connection writes (a scan)."""
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            fs_path(path), timeout=timeout, isolation_level=None, check_same_thread=False
+        )
         finder = cls(conn, cache=cache)
         finder._owns_connection = True
         return finder
@@ -168,6 +177,27 @@ class SQLiteAssetFinder:
     def _stamp(self) -> tuple[int, int]:
         (version,) = self._conn.execute("PRAGMA data_version").fetchone()
         return int(version), self._conn.total_changes
+
+    def _check_folder(self, query: AssetQuery, stamp: tuple[int, int]) -> None:
+        """``FolderNotFoundError`` when the query's folder holds nothing at all (hidden rows
+        and subfolders included): a folder that is not the library's, not an empty album."""
+        if query.folder is None:
+            return
+        folder = folder_bytes(query.folder)
+        if not folder or self._folders.get(folder) == stamp:
+            return
+        found = self._conn.execute(
+            "SELECT 1 FROM assets WHERE path >= ? AND path < ? LIMIT 1",
+            (folder + b"/", folder + b"0"),  # b"0" is the byte after b"/"
+        ).fetchone()
+        if found is None:
+            raise FolderNotFoundError(
+                f"the library holds no folder {os.fsdecode(folder)!r}: folders are relative "
+                "to the library root"
+            )
+        if len(self._folders) >= 4 * self.MAX_QUERIES:
+            self._folders.clear()
+        self._folders[folder] = stamp
 
     @staticmethod
     def _select(
@@ -219,6 +249,7 @@ class SQLiteAssetFinder:
             if hit is not None and hit[0] == stamp:
                 self._counts.move_to_end(query)
                 return hit[1]
+            self._check_folder(query, stamp)
             where, params = where_clause(query)
             hidden = "1" if query.include_hidden else "hidden = 0"
             (n,) = self._conn.execute(
@@ -236,6 +267,7 @@ class SQLiteAssetFinder:
         if page_size < 1:
             raise ValueError(f"page_size must be positive, got {page_size}")
         with self._lock:
+            self._check_folder(query, self._stamp())
             anchors = self._anchors_for(query, page_size, fresh=page_number == 1)
             start = (page_number - 1) * page_size
             after: Key | None = None
@@ -285,6 +317,27 @@ class SQLiteAssetFinder:
                 "ORDER BY folder"
             ).fetchall()
         return [(bytes(f), int(n)) for f, n in rows]
+
+    def assets(self, query: AssetQuery, *, batch_size: int = 2000) -> Iterator[Asset]:
+        """Every asset matching ``query``, in its order, as ``Asset`` records.
+
+        Read in keyset batches of ``batch_size`` rows, each under the lock: the iteration
+        never holds the connection between batches, so it may be slow or abandoned. A row
+        written meanwhile shows up if its key lies ahead of where the iteration stands."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        key_width = len(query.sort.key)
+        after: Key | None = None
+        while True:
+            with self._lock:
+                if after is None:
+                    self._check_folder(query, self._stamp())
+                sql, params = self._select(query, _ASSET_SQL, after=after, tail=" LIMIT ?")
+                rows = self._conn.execute(sql, [*params, batch_size]).fetchall()
+            yield from assets_of(rows)
+            if len(rows) < batch_size:
+                return
+            after = tuple(rows[-1][-key_width:])
 
     # -- anchors and walks -------------------------------------------------------------------
 

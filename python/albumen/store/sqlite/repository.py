@@ -13,10 +13,10 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from albumen.errors import LibraryBusyError
+from albumen.paths import AnyPath, fs_path
 from albumen.store.records import (
     RECORD_FIELDS,
     KnownFile,
@@ -105,8 +105,8 @@ class SQLiteAssetRepository:
     serialised); several processes may read, and ``lock()`` keeps scans to one at a time.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
-        self.path = Path(path)
+    def __init__(self, path: AnyPath, *, timeout: float = 30.0) -> None:
+        self.path = fs_path(path)
         self._lock = threading.RLock()
         self._finders: list[SQLiteAssetFinder] = []
         self._conn = sqlite3.connect(
