@@ -237,8 +237,7 @@ def twelve_megapixel_library() -> Path:
     generate_corpus(root, 4, seed=12, large=1, extras=False)
     with Library.open(root) as lib:
         lib.scan()
-        with lib.thumbnails() as thumbs:
-            thumbs.generate_all()
+        lib.thumbnail_pipeline.generate_all()
     stamp.write_text("ok")
     return root
 

@@ -46,8 +46,7 @@ def library_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     add_motion_media(root, videos=1, live=1)
     with Library.open(root) as lib:
         lib.scan()
-        with lib.thumbnails() as thumbs:
-            thumbs.generate_all()
+        lib.thumbnail_pipeline.generate_all()
     (root / BREAKS).write_bytes(b"\xff\xd8\xff\xe0 this is no longer a JPEG")
     return root
 

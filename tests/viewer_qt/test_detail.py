@@ -118,7 +118,7 @@ def test_a_photo_that_does_not_decode_shows_its_error(window: MainWindow, qtbot:
     rows = window.gallery.rows
     assert rows is not None
     index = next(
-        i for i in range(rows.count) if (r := rows.row(i)) is not None and r.path == BREAKS.encode()
+        i for i in range(rows.count) if (r := rows.row(i)) is not None and r.path == BREAKS
     )
     window.open_detail(index)
     qtbot.waitUntil(lambda: window.detail.error is not None, timeout=20_000)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from albumen._core import DiskThumbnailCache, MemoryThumbnailCache
 from albumen.store.records import ThumbnailTarget
-from albumen.thumbnails.generator import MappingResolver, thumbnail_asset_id
+from albumen.thumbnails.generator import AssetSource, MappingResolver, thumbnail_asset_id
 from albumen.thumbnails.service import Priority, ThumbnailService
 from albumen.viewer.qt.image_provider import ThumbnailImageProvider
 from PIL import Image
@@ -38,6 +38,16 @@ class GatedGenerator:
         return jpeg((255, 0, 0))
 
 
+class Sources(MappingResolver):
+    """A resolver with the pipeline's hold/release."""
+
+    def hold(self, thumb_id: str, source: AssetSource) -> None:
+        self.add(thumb_id, source)
+
+    def release(self, thumb_id: str) -> None:
+        self.discard(thumb_id)
+
+
 def target(n: int) -> ThumbnailTarget:
     return ThumbnailTarget(n, f"id{n}", f"p{n}.jpg".encode(), "photo", "image/jpeg", 1000 + n,
                            None, None, None, False, None)  # fmt: skip
@@ -49,7 +59,7 @@ def make(
     service = ThumbnailService(
         MemoryThumbnailCache(), DiskThumbnailCache(tmp_path / "l2"), generator, max_workers=1
     )
-    provider = ThumbnailImageProvider(service, MappingResolver(), tmp_path, decoders=1)
+    provider = ThumbnailImageProvider(service, Sources(), tmp_path, decoders=1)
     return service, provider
 
 

@@ -39,7 +39,7 @@ def main() -> None:
     if not win.gallery.is_fully_painted():
         wait(win.gallery.fully_painted)
     rect = win.gallery.item_rect(0)
-    assert win.gallery.row_at(0).path == KNOWN.encode()  # type: ignore[union-attr]
+    assert win.gallery.row_at(0).path == KNOWN  # type: ignore[union-attr]
     image = win.gallery.viewport().grab().toImage()
     gallery = []
     for fx, fy in ((0.25, 0.25), (0.75, 0.25), (0.5, 0.75)):

@@ -70,7 +70,7 @@ def estimated_layout_data(
     if group_by is not None:
         last: str | None = None
         for i, row in enumerate(first_rows[:count]):
-            label = row.folder.decode("utf-8", "replace") if group_by == "folder" else None
+            label = row.folder if group_by == "folder" else None
             if label is None:
                 label = _day_label(row.sort_time)
             if label != last:

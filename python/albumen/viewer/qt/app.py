@@ -62,9 +62,9 @@ def open_window(
     rescan_on_focus: bool = True,
     start: bool = True,
 ) -> MainWindow:
-    """A main window over ``library`` (its thumbnail pipeline made here and closed with
-    ``window.shutdown()``)."""
-    thumbnails = library.thumbnails()
+    """A main window over ``library`` (and its thumbnail pipeline, closed with the
+    library)."""
+    thumbnails = library.thumbnail_pipeline
     window = MainWindow(
         library,
         thumbnails,
@@ -72,13 +72,6 @@ def open_window(
         shader_dir=library.library_dir / "shaders",
         rescan_on_focus=rescan_on_focus,
     )
-    original = window.shutdown
-
-    def shutdown() -> None:
-        original()
-        thumbnails.close()
-
-    window.shutdown = shutdown  # type: ignore[method-assign]
     if start:
         window.start()
     return window

@@ -151,7 +151,7 @@ class DetailView(QWidget):
         if scene is not None:
             scene.clear(self._token, size)
         self.canvas.done_current()
-        record = self.store.get(row.path)
+        record = self.store.get(row.path_bytes)
         self._motion = self._partner_path(record)
         self.record_changed.emit(record, None if self._motion is None else self._motion.name)
         self.filmstrip.show_index(rows, index)

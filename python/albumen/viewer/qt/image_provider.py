@@ -20,12 +20,13 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from albumen.store.records import ThumbnailTarget
-from albumen.thumbnails.generator import MappingResolver, source_of, thumbnail_asset_id
+from albumen.thumbnails.generator import AssetResolver, AssetSource, source_of, thumbnail_asset_id
 from albumen.thumbnails.service import Priority, ThumbnailService, thumbnail_key
 
 __all__ = ["ThumbnailImageProvider", "decode_image"]
@@ -49,6 +50,14 @@ def decode_image(data: bytes) -> QImage | None:
     raw = rgb.tobytes()
     w, h = rgb.size
     return QImage(raw, w, h, w * 4, QImage.Format.Format_RGBX8888).copy()
+
+
+class HoldingResolver(AssetResolver, Protocol):
+    """The generator's resolver as a library's thumbnail pipeline has it: ``hold`` tells it
+    where a thumbnail id's file is while work needs it, ``release`` lets go."""
+
+    def hold(self, thumb_id: str, source: AssetSource) -> None: ...
+    def release(self, thumb_id: str) -> None: ...
 
 
 class _Request:
@@ -77,7 +86,7 @@ class ThumbnailImageProvider(QObject):
     def __init__(
         self,
         service: ThumbnailService,
-        resolver: MappingResolver,
+        resolver: HoldingResolver,
         root: Path,
         *,
         max_bytes: int = 48 * 1024 * 1024,
@@ -191,7 +200,7 @@ class ThumbnailImageProvider(QObject):
                 cancelled += 1
         for request in in_service:
             self.service.cancel(request.tid, (request.box, request.box))
-            self.resolver.discard(request.tid)
+            self.resolver.release(request.tid)
         return cancelled
 
     @property
@@ -265,7 +274,7 @@ class ThumbnailImageProvider(QObject):
             if request.state == "cancelled":
                 return
             request.state = "generating"
-        self.resolver.add(request.tid, source_of(self.root, request.target))
+        self.resolver.hold(request.tid, source_of(self.root, request.target))
         accepted = self.service.request_thumbnail(
             request.tid,
             size,
@@ -282,7 +291,7 @@ class ThumbnailImageProvider(QObject):
             self._fail(request, "the thumbnail does not decode")
             return
         self._keep(request.key, image)
-        self.resolver.discard(request.tid)
+        self.resolver.release(request.tid)
         with self._lock:
             self.decoded += 1
             if self._requests.get(request.key) is request:

@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
     def show_info(self, index: int) -> None:
         """The info panel on item ``index`` of the gallery."""
         row = self.gallery.row_at(index)
-        self.info.show_record(None if row is None else self.library.store.get(row.path))
+        self.info.show_record(None if row is None else self.library.store.get(row.path_bytes))
 
     def _on_current(self, index: int) -> None:
         if self.info.isVisible():
