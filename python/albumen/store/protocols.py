@@ -60,6 +60,19 @@ class AssetFinder(Protocol):
         """Changes whenever the stored data does (from any writer)."""
         ...
 
+    def thumbnail_sources(
+        self, rowids: Sequence[int]
+    ) -> dict[int, tuple[ThumbnailTarget, bytes | None]]:
+        """For gallery cells: the ``ThumbnailTarget`` and the micro thumbnail (None until
+        made) of each readable row among ``rowids``, by rowid; unreadable or vanished rows
+        are left out."""
+        ...
+
+    def folder_counts(self) -> list[tuple[bytes, int]]:
+        """Every folder holding visible assets, with how many it holds directly (hidden rows
+        not counted), ordered by folder bytes."""
+        ...
+
     def close(self) -> None: ...
 
 

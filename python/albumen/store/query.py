@@ -26,10 +26,12 @@ class SortOrder(str, enum.Enum):
     NAME_DESC = "name_desc"
     SIZE_DESC = "size_desc"
     SIZE_ASC = "size_asc"
+    ADDED_DESC = "added_desc"  # most recently added first (rowids grow with each insert)
 
     @property
     def key(self) -> tuple[str, ...]:
-        """Fields of the unique keyset key (``path`` is unique, the others add ``rowid``)."""
+        """Fields of the unique keyset key (``path`` and ``rowid`` are unique, the others add
+        ``rowid``)."""
         return _SORT_KEY[self]
 
     @property
@@ -44,6 +46,7 @@ _SORT_KEY = {
     SortOrder.NAME_DESC: ("path",),
     SortOrder.SIZE_DESC: ("size", "rowid"),
     SortOrder.SIZE_ASC: ("size", "rowid"),
+    SortOrder.ADDED_DESC: ("rowid",),
 }
 
 #: A capture-time bound: a ``datetime`` (naive: wall-clock time, as capture times without an

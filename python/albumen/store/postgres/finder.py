@@ -17,6 +17,7 @@ from albumen.store.assets import ASSET_COLUMNS
 from albumen.store.keyset import Key, KeysetFinder
 from albumen.store.postgres.connect import connect, translate_errors
 from albumen.store.query import AssetQuery, folder_bytes, moment_ms
+from albumen.store.records import ThumbnailTarget
 from albumen.store.rows import RowCache
 
 __all__ = ["PostgresAssetFinder", "where_clause"]
@@ -163,6 +164,37 @@ class PostgresAssetFinder(KeysetFinder):
     ) -> list[Sequence[Any]]:
         sql, params = self._select(query, _ASSET_SQL, after=after, limit=limit)
         return list(self._fetch(sql, params))
+
+    def thumbnail_sources(
+        self, rowids: Sequence[int]
+    ) -> dict[int, tuple[ThumbnailTarget, bytes | None]]:
+        """Thumbnail target and micro thumbnail of each readable row among ``rowids``."""
+        ids = [int(r) for r in rowids]
+        if not ids:
+            return {}
+        rows = self._fetch(
+            "SELECT rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, "
+            "preview_length, micro_thumb IS NOT NULL, thumb_error, micro_thumb FROM assets "
+            "WHERE library_id = %s AND rowid = ANY(%s) AND error IS NULL AND id IS NOT NULL",
+            (self.library_id, ids),
+        )
+        out: dict[int, tuple[ThumbnailTarget, bytes | None]] = {}
+        for r in rows:
+            target = ThumbnailTarget(
+                int(r[0]), r[1], bytes(r[2]), r[3], r[4], int(r[5]), r[6], r[7], r[8],
+                bool(r[9]), r[10],
+            )  # fmt: skip
+            out[int(r[0])] = (target, None if r[11] is None else bytes(r[11]))
+        return out
+
+    def folder_counts(self) -> list[tuple[bytes, int]]:
+        """Folders with their visible assets."""
+        rows = self._fetch(
+            "SELECT folder, count(*) FROM assets WHERE library_id = %s AND hidden = 0 "
+            "GROUP BY folder ORDER BY folder",
+            (self.library_id,),
+        )
+        return [(bytes(f), int(n)) for f, n in rows]
 
     def _folder_exists(self, folder: bytes) -> bool:
         rows = self._fetch(

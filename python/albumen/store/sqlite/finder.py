@@ -29,7 +29,7 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -38,6 +38,7 @@ from albumen.errors import FolderNotFoundError
 from albumen.paths import AnyPath, fs_path
 from albumen.store.assets import ASSET_COLUMNS, Asset, assets_of
 from albumen.store.query import AssetQuery, folder_bytes, moment_ms
+from albumen.store.records import ThumbnailTarget
 from albumen.store.rows import AssetPage, LayoutData, RowCache
 from albumen.store.times import EPOCH
 
@@ -87,6 +88,13 @@ _ROW_SQL = (
     "| ((gps_lat IS NOT NULL) << 3)"
 )
 
+
+# ``ThumbnailTarget`` fields, then the micro thumbnail (``thumbnail_sources``)
+_SOURCE_SQL = (
+    "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
+    "micro_thumb IS NOT NULL, thumb_error, micro_thumb"
+)
+_IN_CHUNK = 500  # bound parameters per IN (...) list
 
 # ``assets.ASSET_COLUMNS`` (``rowid`` is the table's own key, under its own name)
 _ASSET_SQL = ", ".join(ASSET_COLUMNS)
@@ -277,6 +285,38 @@ class SQLiteAssetFinder:
             if last is not None:
                 anchors.add(start + page_size - 1, last)
             return AssetPage(rows, self._cache)
+
+    def thumbnail_sources(
+        self, rowids: Sequence[int]
+    ) -> dict[int, tuple[ThumbnailTarget, bytes | None]]:
+        """Thumbnail target and micro thumbnail of each readable row among ``rowids`` (one
+        primary-key lookup each)."""
+        out: dict[int, tuple[ThumbnailTarget, bytes | None]] = {}
+        ids = list(rowids)
+        with self._lock:
+            for i in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[i : i + _IN_CHUNK]
+                rows = self._conn.execute(
+                    f"SELECT {_SOURCE_SQL} FROM assets WHERE rowid IN "
+                    f"({','.join('?' * len(chunk))}) AND error IS NULL AND id IS NOT NULL",
+                    chunk,
+                ).fetchall()
+                for r in rows:
+                    target = ThumbnailTarget(
+                        r[0], r[1], bytes(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
+                        bool(r[9]), r[10],
+                    )  # fmt: skip
+                    out[int(r[0])] = (target, None if r[11] is None else bytes(r[11]))
+        return out
+
+    def folder_counts(self) -> list[tuple[bytes, int]]:
+        """Folders with their visible assets (the ``(hidden, folder, sort_time)`` index)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT folder, count(*) FROM assets WHERE hidden = 0 GROUP BY folder "
+                "ORDER BY folder"
+            ).fetchall()
+        return [(bytes(f), int(n)) for f, n in rows]
 
     def assets(self, query: AssetQuery, *, batch_size: int = 2000) -> Iterator[Asset]:
         """Every asset matching ``query``, in its order, as ``Asset`` records.
