@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from albumen import AssetQuery, SortOrder, SQLiteAssetFinder
 from albumen.store.rows import AssetRow
+from albumen.store.sql import where_clause
 from albumen.store.sqlite.bulk import insert_rows as insert_columns
-from albumen.store.sqlite.finder import where_clause
 from albumen.store.sqlite.migrations import SCHEMA_VERSION, migrate
 from albumen.testing.synthetic import COLUMNS, synthetic_rows
 
@@ -66,7 +66,7 @@ def test_jump_to_the_last_page_walks_from_the_end(conn: sqlite3.Connection) -> N
 def test_counts_and_walks_use_covering_indexes(conn: sqlite3.Connection) -> None:
     finder = SQLiteAssetFinder(conn)
     for q in (AssetQuery(), AssetQuery(kind="photo"), AssetQuery(sort=SortOrder.NAME_ASC)):
-        where, params = where_clause(q)
+        where, params = where_clause(q, "?")
         plan = " ".join(
             r[-1]
             for r in conn.execute(

@@ -7,8 +7,7 @@ jump to an unseen page, and the grouping of layout data into sections. A backend
 queries: a stamp that changes with the data, a count, "the next n rows after key K", "the key
 d rows after K" and the layout rows (see the abstract methods).
 
-The SQLite finder (``store.sqlite.finder``) implements the same algorithm inline; the
-PostgreSQL finder (``store.postgres.finder``) builds on this class.
+Both finders build on it: ``store.sqlite.finder`` and ``store.postgres.finder``.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from typing import Any
 from albumen.errors import FolderNotFoundError
 from albumen.store.assets import Asset, assets_of
 from albumen.store.query import AssetQuery, folder_bytes
+from albumen.store.records import ThumbnailTarget, thumbnail_target_of
 from albumen.store.rows import PAGE_COLUMNS, AssetPage, LayoutData, RowCache
 from albumen.store.times import EPOCH
 
@@ -59,9 +59,11 @@ class KeysetFinder(abc.ABC):
 
     MAX_QUERIES = 16
 
-    def __init__(self, *, cache: RowCache | None = None) -> None:
+    def __init__(
+        self, *, cache: RowCache | None = None, lock: threading.RLock | None = None
+    ) -> None:
         self._cache = cache
-        self._lock = threading.RLock()
+        self._lock = lock if lock is not None else threading.RLock()
         self._counts: OrderedDict[AssetQuery, tuple[Hashable, int]] = OrderedDict()
         self._anchors: OrderedDict[tuple[AssetQuery, int], _Anchors] = OrderedDict()
         self._folders: dict[bytes, Hashable] = {}  # folders found, by data stamp
@@ -98,6 +100,14 @@ class KeysetFinder(abc.ABC):
     @abc.abstractmethod
     def _folder_exists(self, folder: bytes) -> bool:
         """Whether any row (hidden ones included) lies in ``folder`` or below it."""
+
+    @abc.abstractmethod
+    def _thumb_rows(self, rowids: Sequence[int]) -> list[Sequence[Any]]:
+        """The readable rows among ``rowids``: ``sql.THUMB_SQL`` and then ``micro_thumb``."""
+
+    @abc.abstractmethod
+    def _folder_rows(self) -> list[Sequence[Any]]:
+        """``(folder, visible assets)`` of every folder, ordered by folder."""
 
     @abc.abstractmethod
     def _layout_rows(self, query: AssetQuery, group_by: str | None) -> Iterator[list[Any]]:
@@ -170,6 +180,24 @@ class KeysetFinder(abc.ABC):
             if len(rows) < batch_size:
                 return
             after = tuple(rows[-1][-key_width:])
+
+    def thumbnail_sources(
+        self, rowids: Sequence[int]
+    ) -> dict[int, tuple[ThumbnailTarget, bytes | None]]:
+        """Thumbnail target and micro thumbnail of each readable row among ``rowids``."""
+        ids = [int(r) for r in rowids]
+        with self._lock:
+            rows = self._thumb_rows(ids) if ids else []
+        return {
+            int(r[0]): (thumbnail_target_of(r), None if r[14] is None else bytes(r[14]))
+            for r in rows
+        }
+
+    def folder_counts(self) -> list[tuple[bytes, int]]:
+        """Folders with their visible assets, ordered by folder."""
+        with self._lock:
+            rows = self._folder_rows()
+        return [(bytes(f), int(n)) for f, n in rows]
 
     def _check_folder(self, query: AssetQuery, stamp: Hashable) -> None:
         """``FolderNotFoundError`` when the query's folder holds nothing at all (hidden rows

@@ -482,7 +482,9 @@ class DefaultThumbnailGenerator:
         elif orientation is None:
             orientation = _orientation_of(im)
         box = _box_for(size, orientation)
-        if im.format == "JPEG":
+        # a JPEG carrying MPF images (cameras' previews) opens as "MPO": its first frame is
+        # the main image, which draft mode reduces as any JPEG's
+        if im.format in ("JPEG", "MPO"):
             if self.use_embedded_thumbnail and self.use_previews:
                 embedded = _embedded_thumbnail(im, box)
                 if embedded is not None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from albumen.store.assets import ASSET_COLUMNS
 from albumen.store.keyset import Key, KeysetFinder
 from albumen.store.postgres.connect import connect, translate_errors
-from albumen.store.query import AssetQuery, folder_bytes, moment_ms
-from albumen.store.records import ThumbnailTarget
+from albumen.store.query import AssetQuery
 from albumen.store.rows import RowCache
+from albumen.store.sql import ASSET_SQL, READABLE, THUMB_SQL, where_clause
 
-__all__ = ["PostgresAssetFinder", "where_clause"]
+__all__ = ["PostgresAssetFinder"]
 
 # ``rows.PAGE_COLUMNS`` (``flags`` is computed)
 _ROW_SQL = (
@@ -28,43 +27,7 @@ _ROW_SQL = (
     "(live_partner IS NOT NULL)::int | ((hidden <> 0)::int << 1) "
     "| ((error IS NOT NULL)::int << 2) | ((gps_lat IS NOT NULL)::int << 3)"
 )
-# ``assets.ASSET_COLUMNS``
-_ASSET_SQL = ", ".join(ASSET_COLUMNS)
 _RATIO_SQL = "coalesce(display_width::float8 / nullif(display_height, 0), 1.0)"
-
-
-def where_clause(query: AssetQuery) -> tuple[str, list[Any]]:
-    """SQL conditions of ``query`` (each starting with `` AND``) and their parameters, without
-    the library and ``hidden`` conditions. A folder with its subfolders is a byte range on
-    ``path`` (``folder/`` <= path < ``folder0``)."""
-    sql: list[str] = []
-    params: list[Any] = []
-    if query.kind is not None:
-        sql.append(" AND kind = %s")
-        params.append(query.kind)
-    if query.folder is not None:
-        f = folder_bytes(query.folder)
-        if not query.include_subfolders:
-            sql.append(" AND folder = %s")
-            params.append(f)
-        elif f:
-            sql.append(" AND path >= %s AND path < %s")
-            params += [f + b"/", f + b"0"]  # b"0" is the byte after b"/"
-    if query.since is not None:
-        sql.append(" AND sort_time >= %s")
-        params.append(moment_ms(query.since))
-    if query.until is not None:
-        sql.append(" AND sort_time < %s")
-        params.append(moment_ms(query.until))
-    if query.has_gps is True:
-        sql.append(" AND gps_lat IS NOT NULL")
-    elif query.has_gps is False:
-        sql.append(" AND gps_lat IS NULL")
-    if query.live_only:
-        sql.append(" AND live_partner IS NOT NULL")
-    if query.errors_only:
-        sql.append(" AND error IS NOT NULL")
-    return "".join(sql), params
 
 
 class PostgresAssetFinder(KeysetFinder):
@@ -108,7 +71,7 @@ class PostgresAssetFinder(KeysetFinder):
         read in index order and (when there are two) cut at ``offset + limit`` rows, then
         merged. (Without the cut in each arm the planner may sort the whole of the
         ``hidden = 0`` arm to merge it with the other.)"""
-        where, params = where_clause(query)
+        where, params = where_clause(query, "%s")
         key = query.sort.key
         desc = query.sort.descending != reverse
         op = "<" if desc else ">"
@@ -147,7 +110,7 @@ class PostgresAssetFinder(KeysetFinder):
         return int(rows[0][0]) if rows else -1
 
     def _count(self, query: AssetQuery) -> int:
-        where, params = where_clause(query)
+        where, params = where_clause(query, "%s")
         hidden = "" if query.include_hidden else " AND hidden = 0"
         rows = self._fetch(
             f"SELECT count(*) FROM assets WHERE library_id = %s{hidden}{where}",
@@ -162,39 +125,26 @@ class PostgresAssetFinder(KeysetFinder):
     def _asset_rows_after(
         self, query: AssetQuery, after: Key | None, limit: int
     ) -> list[Sequence[Any]]:
-        sql, params = self._select(query, _ASSET_SQL, after=after, limit=limit)
+        sql, params = self._select(query, ASSET_SQL, after=after, limit=limit)
         return list(self._fetch(sql, params))
 
-    def thumbnail_sources(
-        self, rowids: Sequence[int]
-    ) -> dict[int, tuple[ThumbnailTarget, bytes | None]]:
-        """Thumbnail target and micro thumbnail of each readable row among ``rowids``."""
-        ids = [int(r) for r in rowids]
-        if not ids:
-            return {}
-        rows = self._fetch(
-            "SELECT rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, "
-            "preview_length, micro_thumb IS NOT NULL, thumb_error, micro_thumb FROM assets "
-            "WHERE library_id = %s AND rowid = ANY(%s) AND error IS NULL AND id IS NOT NULL",
-            (self.library_id, ids),
+    def _thumb_rows(self, rowids: Sequence[int]) -> list[Sequence[Any]]:
+        return list(
+            self._fetch(
+                f"SELECT {THUMB_SQL}, micro_thumb FROM assets "
+                f"WHERE library_id = %s AND rowid = ANY(%s) AND {READABLE}",
+                (self.library_id, list(rowids)),
+            )
         )
-        out: dict[int, tuple[ThumbnailTarget, bytes | None]] = {}
-        for r in rows:
-            target = ThumbnailTarget(
-                int(r[0]), r[1], bytes(r[2]), r[3], r[4], int(r[5]), r[6], r[7], r[8],
-                bool(r[9]), r[10],
-            )  # fmt: skip
-            out[int(r[0])] = (target, None if r[11] is None else bytes(r[11]))
-        return out
 
-    def folder_counts(self) -> list[tuple[bytes, int]]:
-        """Folders with their visible assets."""
-        rows = self._fetch(
-            "SELECT folder, count(*) FROM assets WHERE library_id = %s AND hidden = 0 "
-            "GROUP BY folder ORDER BY folder",
-            (self.library_id,),
+    def _folder_rows(self) -> list[Sequence[Any]]:
+        return list(
+            self._fetch(
+                "SELECT folder, count(*) FROM assets WHERE library_id = %s AND hidden = 0 "
+                "GROUP BY folder ORDER BY folder",
+                (self.library_id,),
+            )
         )
-        return [(bytes(f), int(n)) for f, n in rows]
 
     def _folder_exists(self, folder: bytes) -> bool:
         rows = self._fetch(

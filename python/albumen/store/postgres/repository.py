@@ -39,6 +39,7 @@ from albumen.store.records import (
     thumbnail_target_of,
 )
 from albumen.store.rows import RowCache
+from albumen.store.sql import READABLE, THUMB_SQL
 from albumen.store.times import sort_time_of
 
 __all__ = ["SCAN_LOCK", "ChangeListener", "PostgresAssetStore"]
@@ -112,11 +113,6 @@ _LIVE_COLUMNS = (
     "a.rowid, a.path, a.folder, a.kind, a.content_id, a.captured_at, a.captured_offset, "
     "a.live_partner, a.live_confidence, a.hidden"
 )
-_THUMB_COLUMNS = (
-    "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
-    "micro_thumb IS NOT NULL, thumb_error, width, height, previews"
-)
-_READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 10_000  # values per ANY(%s) array
 
 
@@ -600,7 +596,7 @@ class PostgresAssetStore:
     def thumbnail_targets(self, after_rowid: int, limit: int) -> list[ThumbnailTarget]:
         with self._session() as conn:
             rows = conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE library_id = %s AND {_READABLE} "
+                f"SELECT {THUMB_SQL} FROM assets WHERE library_id = %s AND {READABLE} "
                 "AND rowid > %s ORDER BY rowid LIMIT %s",
                 (self.library_id, after_rowid, limit),
             ).fetchall()
@@ -615,7 +611,7 @@ class PostgresAssetStore:
     def _one_target(self, where: str, args: Sequence[Any]) -> ThumbnailTarget | None:
         with self._session() as conn:
             row = conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE library_id = %s AND {_READABLE} "
+                f"SELECT {THUMB_SQL} FROM assets WHERE library_id = %s AND {READABLE} "
                 f"AND {where} LIMIT 1",
                 (self.library_id, *args),
             ).fetchone()
@@ -624,7 +620,7 @@ class PostgresAssetStore:
     def thumbnail_counts(self) -> ThumbnailCounts:
         with self._session() as conn:
             row = conn.execute(
-                f"SELECT count(*) FILTER (WHERE {_READABLE}), count(error), count(micro_thumb), "
+                f"SELECT count(*) FILTER (WHERE {READABLE}), count(error), count(micro_thumb), "
                 "coalesce(sum(length(micro_thumb)), 0), count(thumb_error) "
                 "FROM assets WHERE library_id = %s",
                 (self.library_id,),

@@ -31,6 +31,7 @@ from albumen.store.records import (
     thumbnail_target_of,
 )
 from albumen.store.rows import RowCache
+from albumen.store.sql import READABLE, THUMB_SQL
 from albumen.store.sqlite.finder import SQLiteAssetFinder
 from albumen.store.sqlite.migrations import migrate
 from albumen.store.times import sort_time_of
@@ -69,11 +70,6 @@ _LIVE_COLUMNS = (
     "rowid, path, folder, kind, content_id, captured_at, captured_offset, live_partner, "
     "live_confidence, hidden"
 )
-_THUMB_COLUMNS = (
-    "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
-    "micro_thumb IS NOT NULL, thumb_error, width, height, previews"
-)
-_READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 500  # bound parameters per IN (...) list
 
 
@@ -430,7 +426,7 @@ class SQLiteAssetRepository:
     def thumbnail_targets(self, after_rowid: int, limit: int) -> list[ThumbnailTarget]:
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND rowid > ? "
+                f"SELECT {THUMB_SQL} FROM assets WHERE {READABLE} AND rowid > ? "
                 "ORDER BY rowid LIMIT ?",
                 (after_rowid, limit),
             ).fetchall()
@@ -445,14 +441,14 @@ class SQLiteAssetRepository:
     def _one_target(self, where: str, args: Sequence[Any]) -> ThumbnailTarget | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND {where} LIMIT 1", args
+                f"SELECT {THUMB_SQL} FROM assets WHERE {READABLE} AND {where} LIMIT 1", args
             ).fetchone()
         return None if row is None else thumbnail_target_of(row)
 
     def thumbnail_counts(self) -> ThumbnailCounts:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT count(CASE WHEN {_READABLE} THEN 1 END), count(error), "
+                f"SELECT count(CASE WHEN {READABLE} THEN 1 END), count(error), "
                 "count(micro_thumb), coalesce(sum(length(micro_thumb)), 0), count(thumb_error) "
                 "FROM assets"
             ).fetchone()

@@ -71,7 +71,7 @@ def decode_photo(path: Path, box: tuple[int, int] | None) -> DecodedImage:
     with Image.open(path) as im:
         orientation = _orientation(im)
         full_size = im.size
-        if box is not None and im.format == "JPEG":
+        if box is not None and im.format in ("JPEG", "MPO"):  # MPO: a JPEG with MPF images
             w, h = box
             if orientation in (5, 6, 7, 8):
                 w, h = h, w  # the box is as displayed; draft works on stored pixels
