@@ -13,6 +13,7 @@ import typer
 from albumen.cli import app
 from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
 from albumen.library import LibraryBusyError
+from albumen.scan.scanner import MAX_WORKERS
 
 # Columns `albumen ls --json` prints, in order.
 LS_FIELDS = (
@@ -109,7 +110,13 @@ def scan(
     library: LibraryOpt = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, help="Probe threads (default: one per CPU core)."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            max=MAX_WORKERS,
+            help=f"Probe threads, at most {MAX_WORKERS} (default: one per CPU core).",
+        ),
     ] = None,
     json_output: Annotated[
         bool,

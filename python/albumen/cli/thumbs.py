@@ -14,6 +14,7 @@ import typer
 
 from albumen.cli import app
 from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
+from albumen.scan.scanner import MAX_WORKERS
 
 THUMBS_HELP = (
     "Make every missing thumbnail (and micro thumbnail) of the library; scans first when the "
@@ -83,7 +84,13 @@ def thumbs(
     root: RootArg,
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Worker threads (default: all cores).")
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=MAX_WORKERS,
+            help=f"Worker processes, at most {MAX_WORKERS} (default: all cores).",
+        ),
     ] = None,
     library: LibraryOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,

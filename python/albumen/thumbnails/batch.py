@@ -1,7 +1,9 @@
 """Thumbnails of a whole library: the work behind ``albumen thumbs`` and ``albumen thumb``.
 
 ``LibraryThumbnails`` assembles a library's pipeline once: its L2 cache in ``LIBRARY/thumbs/``,
-an L1, the default generator and a ``ThumbnailService`` over them. Thumbnails are cached under
+an L1, the default generator running in worker processes (a deadline and a memory ceiling per
+file: ``albumen.thumbnails.isolation``) and a ``ThumbnailService`` over them. Thumbnails are
+cached under
 :func:`~albumen.thumbnails.generator.thumbnail_asset_id` ids (content hash + mtime), so an
 edited file gets a new thumbnail and never shows a stale one. ``generate_all`` also stores a
 micro thumbnail per asset (at most 32 px, for instant placeholders) and records a failure as
@@ -22,21 +24,23 @@ from typing import Any, NamedTuple
 
 from albumen._core import MemoryThumbnailCache
 from albumen.errors import ThumbnailError
+from albumen.scan.scanner import MAX_WORKERS  # also the most thumbnail workers
 from albumen.store.protocols import AssetStore
 from albumen.store.records import ThumbnailTarget
 from albumen.thumbnails.disk import open_disk_cache
 from albumen.thumbnails.generator import (
     AssetSource,
-    DefaultThumbnailGenerator,
+    DecodeLimits,
     MappingResolver,
     micro_thumbnail,
     source_of,
     thumbnail_asset_id,
 )
+from albumen.thumbnails.isolation import IsolatedThumbnailGenerator
 from albumen.thumbnails.service import Priority, ThumbnailService
 from albumen.thumbnails.stats import save_last_run
 
-__all__ = ["LibraryThumbnails", "ThumbsReport"]
+__all__ = ["MAX_WORKERS", "LibraryThumbnails", "ThumbsReport"]
 
 _FLUSH_EVERY = 200  # thumbnail states written per transaction
 _TARGETS_PER_READ = 1000
@@ -97,13 +101,20 @@ class LibraryThumbnails:
         *,
         workers: int | None = None,
         memory_cache: MemoryThumbnailCache | None = None,
+        limits: DecodeLimits | None = None,
     ) -> None:
+        if workers is not None and not 1 <= workers <= MAX_WORKERS:
+            raise ValueError(f"workers must be between 1 and {MAX_WORKERS}, got {workers}")
         self.store = store
         self.root = root
         self.library_dir = library_dir
-        self.workers = workers or os.cpu_count() or 2
+        self.workers = workers or min(MAX_WORKERS, os.cpu_count() or 2)
         self.resolver = MappingResolver()
-        self.generator = DefaultThumbnailGenerator(self.resolver)
+        self.generator = IsolatedThumbnailGenerator(
+            self.resolver,
+            workers=self.workers,
+            limits=limits if limits is not None else DecodeLimits.for_workers(self.workers),
+        )
         self.service = ThumbnailService(
             memory_cache if memory_cache is not None else MemoryThumbnailCache(),
             open_disk_cache(library_dir),
@@ -112,6 +123,8 @@ class LibraryThumbnails:
         )
 
     def close(self) -> None:
+        # workers first: a thread waiting on a decode returns at once instead of at its deadline
+        self.generator.close()
         self.service.shutdown()
 
     def __enter__(self) -> LibraryThumbnails:
