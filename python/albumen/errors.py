@@ -9,8 +9,11 @@ from __future__ import annotations
 
 __all__ = [
     "LibraryBusyError",
+    "LibraryDiskFullError",
     "LibraryError",
     "LibraryNotWritableError",
+    "LibraryRootMismatchError",
+    "MassRemovalError",
     "RootNotFoundError",
     "RootNotReadableError",
     "ThumbnailError",
@@ -35,6 +38,24 @@ class LibraryNotWritableError(LibraryError, PermissionError):
 
 class LibraryBusyError(LibraryError):
     """Another process is scanning the same library right now."""
+
+
+class LibraryRootMismatchError(LibraryError):
+    """The library folder indexes another root (one library folder serves one root)."""
+
+
+class MassRemovalError(LibraryError):
+    """A scan would remove most of a library (its files look gone: an unmounted disk, a
+    folder moved away); nothing was removed. ``would_remove`` of ``indexed`` rows."""
+
+    def __init__(self, message: str, would_remove: int, indexed: int) -> None:
+        super().__init__(message)
+        self.would_remove = would_remove
+        self.indexed = indexed
+
+
+class LibraryDiskFullError(LibraryError, OSError):
+    """The file system holding the library folder is full; what was committed is kept."""
 
 
 class ThumbnailError(Exception):

@@ -18,11 +18,13 @@ from albumen.errors import (
     LibraryBusyError,
     LibraryError,
     LibraryNotWritableError,
+    LibraryRootMismatchError,
+    MassRemovalError,
     RootNotFoundError,
     RootNotReadableError,
 )
 from albumen.events import EventBus, ScanCompletedEvent
-from albumen.scan.incremental import SCAN_BATCH_SIZE, ScanReport, scan_library
+from albumen.scan.incremental import SCAN_BATCH_SIZE, RemovalGuard, ScanReport, scan_library
 from albumen.scan.scanner import LIBRARY_DIRNAME, ParallelScanner, ProgressCallback
 from albumen.store import open_store
 from albumen.store.protocols import AssetFinder, AssetStore
@@ -40,6 +42,8 @@ __all__ = [
     "LibraryBusyError",
     "LibraryError",
     "LibraryNotWritableError",
+    "LibraryRootMismatchError",
+    "MassRemovalError",
     "RootNotFoundError",
     "RootNotReadableError",
     "ScanReport",
@@ -54,6 +58,30 @@ def library_dir_of(
     if library_dir is not None:
         return Path(library_dir).expanduser().absolute()
     return Path(root).expanduser().absolute() / LIBRARY_DIRNAME
+
+
+#: ``AssetStore`` meta key of the folder a library indexes.
+ROOT_META_KEY = "root"
+
+
+def _root_key(root: Path) -> bytes:
+    """How a library records its root: the absolute path, symlinks resolved, as raw bytes."""
+    return os.fsencode(os.path.realpath(root))
+
+
+def _check_library_root(store: AssetStore, root: Path, library_dir: Path) -> None:
+    """Refuse a library folder that indexes another root. A library inside its root (the
+    default ``ROOT/.albumen``) moved with its photos and belongs to wherever it is now."""
+    recorded = store.get_meta(ROOT_META_KEY)
+    if recorded is None or recorded == _root_key(root):
+        return
+    real_lib = Path(os.path.realpath(library_dir))
+    if real_lib.is_relative_to(os.path.realpath(root)):
+        return
+    raise LibraryRootMismatchError(
+        f"the library {library_dir} indexes {os.fsdecode(recorded)}, not {root}: pass that "
+        f"folder as ROOT, or another --library (library_dir=...) for {root}"
+    )
 
 
 def _check_root(root: Path) -> None:
@@ -110,8 +138,9 @@ class Library:
         """Open (creating if needed) the library of ``root``; ``store`` picks the index's
         backend (default: SQLite in the library folder).
 
-        Raises ``RootNotFoundError`` / ``RootNotReadableError`` for an unusable root and
-        ``LibraryNotWritableError`` when the library folder or its index cannot be written.
+        Raises ``RootNotFoundError`` / ``RootNotReadableError`` for an unusable root,
+        ``LibraryNotWritableError`` when the library folder or its index cannot be written,
+        and ``LibraryRootMismatchError`` when the library folder indexes another root.
         """
         root_path = Path(root).expanduser().absolute()
         _check_root(root_path)
@@ -123,7 +152,13 @@ class Library:
                 f"cannot create the library folder {lib_dir} ({exc.strerror or exc}): pass a "
                 "writable folder with --library (library_dir=...)"
             ) from exc
-        return cls(root_path, lib_dir, open_store(lib_dir, store), event_bus=event_bus)
+        opened = open_store(lib_dir, store)
+        try:
+            _check_library_root(opened, root_path, lib_dir)
+        except BaseException:
+            opened.close()
+            raise
+        return cls(root_path, lib_dir, opened, event_bus=event_bus)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -213,6 +248,8 @@ class Library:
         self,
         progress: ProgressCallback | None = None,
         workers: int | None = None,
+        *,
+        allow_mass_removal: bool | RemovalGuard = False,
     ) -> ScanReport:
         """Bring the index up to date with the folder; returns what changed.
 
@@ -221,8 +258,14 @@ class Library:
         or changed files, and once at the end). ``workers`` caps probe threads. ``cancel()``
         from another thread stops the scan after the batch in hand; vanished files are then
         not removed. Raises ``LibraryBusyError`` while another scan of the same library runs.
+
+        A scan that would remove most of the library (see ``albumen.scan.incremental``)
+        removes nothing and raises ``MassRemovalError`` unless ``allow_mass_removal`` is true,
+        or a function ``(would_remove, indexed) -> bool`` that says yes.
         """
-        skip = [self.library_dir] if self.library_dir.is_relative_to(self.root) else []
+        # Always skipped, however it is spelled: the walk recognises folders by identity, so a
+        # library reached through a symlink (or named by another path) is never indexed.
+        skip = [self.library_dir]
         scanner = ParallelScanner(
             max_workers=workers,
             batch_size=SCAN_BATCH_SIZE,
@@ -233,7 +276,16 @@ class Library:
         self._scanner = scanner
         try:
             with self.store.lock():
-                report = scan_library(scanner, self.root, self.store)
+                key = _root_key(self.root)
+                if self.store.get_meta(ROOT_META_KEY) != key:
+                    self.store.set_meta(ROOT_META_KEY, key)
+                guard = allow_mass_removal
+                report = scan_library(
+                    scanner,
+                    self.root,
+                    self.store,
+                    confirm_removal=guard if callable(guard) else (lambda _n, _t: bool(guard)),
+                )
         finally:
             self._scanner = None
         if self.event_bus is not None:

@@ -12,7 +12,7 @@ import typer
 
 from albumen.cli import app
 from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
-from albumen.library import LibraryBusyError
+from albumen.errors import LibraryError
 from albumen.scan.scanner import MAX_WORKERS
 
 # Columns `albumen ls --json` prints, in order.
@@ -94,8 +94,11 @@ SCAN_HELP = (
     "Index ROOT: find every photo and video below it and store what they hold.\n\n"
     "The first scan reads every file; later scans read only new and changed files, drop "
     "deleted ones and keep moved ones (matched by content). Files that cannot be read are "
-    "listed as errors and the scan goes on (exit status 0). Exit status 2: ROOT or the "
-    "library folder cannot be used; 130: interrupted (run it again to finish)."
+    "listed as errors and the scan goes on (exit status 0). A scan that would remove most of "
+    "the index (more than half of it, and more than 100 files: an unmounted disk looks like "
+    "that) removes nothing and stops, unless --allow-mass-removal is given or you confirm on "
+    "a terminal. Exit status 2: ROOT or the library folder cannot be used, or a mass removal "
+    "was refused; 130: interrupted (run it again to finish)."
 )
 LS_HELP = (
     "List the indexed assets of ROOT, ordered by path (run `albumen scan ROOT` first).\n\n"
@@ -126,19 +129,42 @@ def scan(
             "removed, errors, seconds, cancelled) instead of the progress bar and table.",
         ),
     ] = False,
+    allow_mass_removal: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-removal",
+            help="Remove the files that are gone even when they are most of the index.",
+        ),
+    ] = False,
 ) -> None:
     from rich.console import Console
 
     lib = open_library(root, library)
     console = Console(stderr=True)
     show_bar = not json_output and console.is_terminal
+    bar: list[Any] = []  # the live progress bar, stopped before a question is asked
+
+    def confirm(would_remove: int, indexed: int) -> bool:
+        if allow_mass_removal:
+            return True
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            return False
+        for live in bar:
+            live.stop()
+        return typer.confirm(
+            f"The files of {would_remove} of the {indexed} indexed assets are gone from "
+            f"{_display(str(lib.root))} (is a disk unmounted?). Remove them from the index?",
+            default=False,
+            err=True,
+        )
+
     try:
         with lib:
             if show_bar:
-                report = _scan_with_bar(lib, console, workers)
+                report = _scan_with_bar(lib, console, workers, confirm, bar)
             else:
-                report = lib.scan(workers=workers)
-    except LibraryBusyError as exc:
+                report = lib.scan(workers=workers, allow_mass_removal=confirm)
+    except LibraryError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo(
@@ -154,7 +180,9 @@ def scan(
     _print_summary(report)
 
 
-def _scan_with_bar(lib: Any, console: Any, workers: int | None) -> Any:
+def _scan_with_bar(
+    lib: Any, console: Any, workers: int | None, confirm: Any, bars: list[Any]
+) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -173,12 +201,13 @@ def _scan_with_bar(lib: Any, console: Any, workers: int | None) -> Any:
         console=console,
         transient=True,
     ) as bar:
+        bars.append(bar)
         task = bar.add_task("scan", total=None)
 
         def progress(processed: int, total: int) -> None:
             bar.update(task, completed=processed, total=total)
 
-        return lib.scan(progress=progress, workers=workers)
+        return lib.scan(progress=progress, workers=workers, allow_mass_removal=confirm)
 
 
 def _print_summary(report: Any) -> None:

@@ -297,7 +297,16 @@ class SQLiteAssetRepository:
                 [(message, rowid) for rowid, message in errors],
             )
 
+    def set_meta(self, key: str, value: bytes) -> None:
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     # -- reads ----------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> bytes | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def _scalar(self, sql: str, *args: Any) -> Any:
         with self._lock:
