@@ -209,3 +209,131 @@ def test_a_root_moved_with_its_library_folder_is_still_its_library(tmp_path: Pat
     assert json.loads(done.stdout)["unchanged"] == 6
     with Library.open(new) as lib:
         assert lib.store.get_meta("root") == os.fsencode(os.path.realpath(new))
+
+
+# -- readers never rebuild what a running scan deferred ------------------------------------
+
+# Scans ROOT and prints each progress step, then waits for a line on stdin before it goes on.
+GATED_SCAN = """
+import sys
+from albumen import Library
+def progress(done, total):
+    print(done, total, flush=True)
+    sys.stdin.readline()
+with Library.open(sys.argv[1]) as lib:
+    lib.scan(progress=progress, workers=1)
+print("finished", flush=True)
+"""
+
+
+def index_names(db: Path) -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'assets' "
+            "AND sql IS NOT NULL"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_a_reader_during_a_bulk_load_leaves_the_deferred_indexes_alone(tmp_path: Path) -> None:
+    from albumen.scan.incremental import BULK_LOAD_MIN_FILES
+    from albumen.store.sqlite import SQLiteAssetRepository
+
+    root = tmp_path / "photos"
+    fill(root, BULK_LOAD_MIN_FILES + 200)
+    db = root / ".albumen" / "library.db"
+    with Library.open(root):
+        pass  # an empty library: the first scan is a bulk load
+    every_index = index_names(db)
+    assert len(every_index) >= 8
+    scan = subprocess.Popen(
+        [sys.executable, "-c", GATED_SCAN, str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert scan.stdin is not None and scan.stdout is not None
+    try:
+        first = scan.stdout.readline()
+        assert first and first != "finished\n"  # the first batch is committed; the scan waits
+        assert index_names(db) == set()
+        # readers open the library meanwhile: `albumen ls`, a gallery, a repository
+        assert albumen("ls", str(root), "--limit", "1").returncode == 0
+        with Library.open(root) as reader:
+            assert len(reader) > 0
+        SQLiteAssetRepository(db).close()
+        assert index_names(db) == set(), "a reader built the indexes the scan deferred"
+        while True:  # let the scan finish
+            scan.stdin.write("go\n")
+            scan.stdin.flush()
+            line = scan.stdout.readline()
+            assert line, "the scan died"
+            if line == "finished\n":
+                break
+    finally:
+        scan.stdin.close()
+        scan.wait(HANG)
+    assert scan.returncode == 0
+    assert index_names(db) == every_index  # the scan built them once, at its end
+
+
+def test_a_killed_bulk_load_has_its_indexes_rebuilt_by_the_next_open(tmp_path: Path) -> None:
+    import signal
+
+    from albumen.scan.incremental import BULK_LOAD_MIN_FILES
+
+    root = tmp_path / "photos"
+    fill(root, BULK_LOAD_MIN_FILES + 200)
+    db = root / ".albumen" / "library.db"
+    with Library.open(root):
+        pass
+    every_index = index_names(db)
+    scan = subprocess.Popen(
+        [sys.executable, "-c", GATED_SCAN, str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert scan.stdout is not None and scan.stdin is not None
+    assert scan.stdout.readline().strip()
+    scan.send_signal(signal.SIGKILL)
+    scan.wait(HANG)
+    scan.stdin.close()
+    scan.stdout.close()
+    assert index_names(db) == set()
+    with Library.open(root) as lib:  # the lock is free: the load was killed
+        assert index_names(db) == every_index
+        assert lib.scan().added > 0
+    assert index_names(db) == every_index
+
+
+# -- the library folder is never indexed ---------------------------------------------------
+
+
+def test_a_library_folder_named_through_a_symlink_is_never_indexed(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    for i in range(4):
+        write_file(root / f"p{i}.jpg", jpeg_bytes(color=(i * 50, 9, 9)))
+    (tmp_path / "alias").symlink_to(root)
+    lib = tmp_path / "alias" / "albumen-library"  # inside ROOT, spelled another way
+    for _ in range(3):
+        done = albumen("scan", str(root), "--library", str(lib), "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["files"] == 4
+        assert albumen("thumbs", str(root), "--library", str(lib)).returncode == 0
+    assert (root / "albumen-library" / "thumbs").is_dir()
+    listed = albumen("ls", str(root), "--library", str(lib), "--json").stdout.splitlines()
+    assert sorted(json.loads(line)["path"] for line in listed) == [f"p{i}.jpg" for i in range(4)]
+
+
+def test_a_library_folder_given_with_dot_dot_inside_root_is_never_indexed(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    (root / "sub").mkdir(parents=True)
+    write_file(root / "p.jpg", jpeg_bytes())
+    lib = root / "sub" / ".." / "lib"
+    for _ in range(2):
+        assert albumen("scan", str(root), "-l", str(lib)).returncode == 0
+        assert albumen("thumbs", str(root), "-l", str(lib)).returncode == 0
+    assert len(albumen("ls", str(root), "-l", str(lib), "--json").stdout.splitlines()) == 1

@@ -116,7 +116,7 @@ class SQLiteAssetRepository:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             migrate(self._conn)
-            self._rebuild_deferred_indexes()
+            self._recover_deferred_indexes()
         except BaseException:
             self._conn.close()
             raise
@@ -147,27 +147,37 @@ class SQLiteAssetRepository:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """One scan at a time: an OS file lock beside the database (a killed holder's lock goes
-        with it). Raises ``LibraryBusyError`` while another process holds it."""
-        lock_path = self.path.parent / SCAN_LOCK_FILENAME
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        with it). Raises ``LibraryBusyError`` while another process holds it. Indexes a killed
+        scan's bulk load left deferred are built again once the lock is taken."""
+        fd = self._take_scan_lock()
+        if fd is None:
+            raise LibraryBusyError(
+                f"another albumen scan is running on {self.path.parent}: wait for it to "
+                "finish, then scan again"
+            )
         try:
-            try:
-                if sys.platform == "win32":
-                    import msvcrt
-
-                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-                else:
-                    import fcntl
-
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                raise LibraryBusyError(
-                    f"another albumen scan is running on {self.path.parent}: wait for it to "
-                    "finish, then scan again"
-                ) from exc
+            self._rebuild_deferred_indexes()
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+    def _take_scan_lock(self) -> int | None:
+        """The descriptor of the scan lock file, locked; None while another holder has it."""
+        lock_path = self.path.parent / SCAN_LOCK_FILENAME
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
 
     @property
     def schema_version(self) -> int:
@@ -216,6 +226,26 @@ class SQLiteAssetRepository:
             yield
         finally:
             self._rebuild_deferred_indexes()
+
+    def _recover_deferred_indexes(self) -> None:
+        """At open: indexes left deferred by a bulk load are built again only when no scan
+        holds the lock (the load was killed). While a scan runs they stay dropped: the scan
+        builds them once at the end, and a reader (``albumen ls``) building them meanwhile
+        would make the rest of the scan maintain every index row by row."""
+        with self._lock:
+            pending = self._conn.execute("SELECT 1 FROM deferred_indexes LIMIT 1").fetchone()
+        if pending is None:
+            return
+        try:
+            fd = self._take_scan_lock()
+        except OSError:  # the lock file cannot be made: the next scan rebuilds them
+            return
+        if fd is None:
+            return  # a scan is loading: it owns them
+        try:
+            self._rebuild_deferred_indexes()
+        finally:
+            os.close(fd)
 
     def _rebuild_deferred_indexes(self) -> None:
         with self._transaction() as conn:
