@@ -18,6 +18,7 @@ import typer
 
 from albumen.cli import app
 from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
+from albumen.errors import LibraryError
 from albumen.scan.scanner import MAX_WORKERS
 
 THUMBS_HELP = (
@@ -113,6 +114,7 @@ def thumbs(
             if as_json:
                 with lib.thumbnails(workers=workers) as pipeline:
                     report = pipeline.generate_all(size)
+                _warn_about_the_disk_cache(report.stats, lib.library_dir)
                 typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
                 return
             with (
@@ -132,6 +134,9 @@ def thumbs(
                     bar.update(task, completed=done, total=total)
 
                 report = pipeline.generate_all(size, progress)
+            _warn_about_the_disk_cache(report.stats, lib.library_dir)
+    except LibraryError as exc:  # a full disk, a damaged library folder
+        raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo(
             "albumen: interrupted; the thumbnails made so far are kept: run it again to finish",
@@ -154,6 +159,20 @@ def thumbs(
         out.print(f"  ... and {len(report.errors) - 10} more")
     out.print(_stats_table(report.stats, "cache tiers (this run)"))
     out.print(_generation_table(report.stats))
+
+
+def _warn_about_the_disk_cache(stats: dict[str, Any], library_dir: Path) -> None:
+    """One line on stderr when thumbnails could not be kept in L2 (a full disk, the cache's
+    free-space margin): they were made, and are made again next time."""
+    failed = stats.get("generation", {}).get("disk_write_errors", 0)
+    if failed:
+        reason = stats.get("disk_write_error") or "unknown error"
+        typer.echo(
+            f"albumen: warning: {failed} thumbnail{'' if failed == 1 else 's'} could not be kept "
+            f"in the disk cache {library_dir / 'thumbs'} ({reason}): free some space on that "
+            "disk (the cache leaves 256 MiB free)",
+            err=True,
+        )
 
 
 def _find_file(path: Path, root: Path) -> Path:
@@ -308,6 +327,8 @@ def thumb(
                     data = generator.generate_from(AssetSource(file, kind=kind), (size, size))
         except ThumbnailError as exc:
             raise fail(f"cannot make a thumbnail of {path}: {exc}") from exc
+        except LibraryError as exc:
+            raise fail(str(exc)) from None
     try:
         if to_stdout:
             sys.stdout.buffer.write(data)

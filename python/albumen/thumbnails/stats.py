@@ -4,6 +4,7 @@ in a process, so its numbers are those of that run), saved in ``LIBRARY/thumbs-s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -30,17 +31,68 @@ def save_last_run(library_dir: Path, run: dict[str, Any]) -> None:
     try:
         tmp.write_text(json.dumps(payload, indent=1))
         tmp.replace(library_dir / STATS_FILENAME)
-    except OSError:
-        log.warning("could not save thumbnail statistics", exc_info=True)
+    except OSError as exc:
+        log.warning(
+            "albumen: could not save the thumbnail statistics to %s (%s); the thumbnails are "
+            "made and kept",
+            library_dir / STATS_FILENAME,
+            exc.strerror or exc,
+        )
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+# The shape `save_last_run` writes: a loaded file must match it (dicts where dicts are, numbers
+# where numbers are; keys may be missing). "*" matches any key.
+_NUMBER = 0
+_RUN_SHAPE: dict[str, Any] = {
+    "finished_at": _NUMBER,
+    "seconds": _NUMBER,
+    "size": _NUMBER,
+    **dict.fromkeys(
+        ("assets", "generated", "cached", "failed", "skipped_failed", "unreadable"), _NUMBER
+    ),
+    "micro_written": _NUMBER,
+    "errors": [],
+    "stats": {
+        "lookups": _NUMBER,
+        "hit_rate": {"*": _NUMBER},
+        "requests": {"*": _NUMBER},
+        "memory": {"*": _NUMBER},
+        "disk": {"*": _NUMBER},
+        "generation": {
+            "per_format": {
+                "*": {"count": _NUMBER, "failed": _NUMBER, "seconds": _NUMBER, "mean_ms": _NUMBER}
+            },
+            "*": _NUMBER,
+        },
+    },
+}
+_REQUIRED = {"count", "failed", "seconds", "mean_ms"}  # of each per-format entry
+
+
+def _matches(value: Any, shape: Any) -> bool:
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return False
+        for key, item in value.items():
+            sub = shape.get(key, shape.get("*"))
+            if sub is not None and not _matches(item, sub):
+                return False
+        return set(shape) != _REQUIRED or set(value) >= _REQUIRED
+    if isinstance(shape, list):
+        return isinstance(value, list)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def load_last_run(library_dir: Path) -> dict[str, Any] | None:
-    """The last saved run, or None (never run, or the file is unreadable or damaged)."""
+    """The last saved run, or None (never run, or the file is unreadable or damaged: not the
+    shape ``save_last_run`` writes)."""
     try:
         run = json.loads((library_dir / STATS_FILENAME).read_text())
     except (OSError, ValueError):
         return None
-    return run if isinstance(run, dict) else None
+    return run if _matches(run, _RUN_SHAPE) else None
 
 
 def cache_stats(library_dir: Path, store: AssetStore) -> dict[str, Any]:

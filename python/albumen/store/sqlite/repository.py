@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from albumen.errors import LibraryBusyError
+from albumen.errors import LibraryBusyError, LibraryDiskFullError, LibraryNotWritableError
 from albumen.store.records import (
     RECORD_FIELDS,
     KnownFile,
@@ -34,7 +34,7 @@ from albumen.store.sqlite.finder import SQLiteAssetFinder
 from albumen.store.sqlite.migrations import migrate
 from albumen.store.times import sort_time_of
 
-__all__ = ["SCAN_LOCK_FILENAME", "SQLiteAssetRepository"]
+__all__ = ["SCAN_LOCK_FILENAME", "SQLiteAssetRepository", "disk_full_error", "is_disk_full"]
 
 #: Held (an OS file lock, released by the OS if the process dies) while a scan runs; it sits
 #: beside the database.
@@ -74,6 +74,22 @@ _THUMB_COLUMNS = (
 )
 _READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 500  # bound parameters per IN (...) list
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether SQLite failed because its file system is full (SQLITE_FULL)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    return code == 13 if code is not None else "disk is full" in str(exc)
+
+
+def disk_full_error(library_dir: Path, exc: BaseException) -> LibraryDiskFullError:
+    """The ``LibraryDiskFullError`` for a write that failed for lack of space."""
+    return LibraryDiskFullError(
+        f"the disk holding the library {library_dir} is full ({exc}): free some space, then "
+        "run the command again; everything committed so far is kept"
+    )
 
 
 def _row(record: Record) -> tuple[Any, ...]:
@@ -164,7 +180,14 @@ class SQLiteAssetRepository:
     def _take_scan_lock(self) -> int | None:
         """The descriptor of the scan lock file, locked; None while another holder has it."""
         lock_path = self.path.parent / SCAN_LOCK_FILENAME
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            kind = "is not a file: move it away" if lock_path.is_dir() else "cannot be opened"
+            raise LibraryNotWritableError(
+                f"the scan lock {lock_path} {kind} ({exc.strerror or exc}); albumen keeps it "
+                "there to let one scan run at a time"
+            ) from exc
         try:
             if sys.platform == "win32":
                 import msvcrt
@@ -197,14 +220,25 @@ class SQLiteAssetRepository:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a full disk becomes ``LibraryDiskFullError`` (the
+        transaction is rolled back: what earlier transactions committed is kept)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:  # SQLite may have rolled back already
+                        self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise disk_full_error(self.path.parent, exc) from exc
                 raise
-            self._conn.execute("COMMIT")
 
     # -- bulk loading ---------------------------------------------------------------------------
 
@@ -238,12 +272,14 @@ class SQLiteAssetRepository:
             return
         try:
             fd = self._take_scan_lock()
-        except OSError:  # the lock file cannot be made: the next scan rebuilds them
+        except LibraryNotWritableError:  # no lock file here: the next scan rebuilds them
             return
         if fd is None:
             return  # a scan is loading: it owns them
         try:
             self._rebuild_deferred_indexes()
+        except LibraryDiskFullError:
+            pass  # readers go on without them; the next scan builds them
         finally:
             os.close(fd)
 
