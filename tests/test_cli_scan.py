@@ -247,7 +247,8 @@ def test_unreadable_root_exits_2() -> None:
 
 
 def test_library_of_another_user_is_not_called_damaged() -> None:
-    # a library this user may read but not write (made by someone else): say so, exit 2
+    # a library this user may read but not write (made by someone else): listed as it is;
+    # scanning it says why it cannot, exit 2
     cmd = as_unprivileged_user()
     base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
     os.chmod(base, 0o755)
@@ -257,8 +258,14 @@ def test_library_of_another_user_is_not_called_damaged() -> None:
     os.chmod(lib, 0o555)
     os.chmod(lib / "library.db", 0o444)
     try:
-        out = subprocess.run(
+        listed = subprocess.run(
             [*cmd, sys.executable, "-m", "albumen.cli", "ls", str(base), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        out = subprocess.run(
+            [*cmd, sys.executable, "-m", "albumen.cli", "scan", str(base), "--json"],
             capture_output=True,
             text=True,
             timeout=60,
@@ -266,6 +273,8 @@ def test_library_of_another_user_is_not_called_damaged() -> None:
     finally:
         os.chmod(lib, 0o755)
         shutil.rmtree(base, ignore_errors=True)
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["path"] for line in listed.stdout.splitlines()] == ["a.jpg"]
     assert out.returncode == 2, out.stderr
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr

@@ -134,9 +134,12 @@ class Library:
         *,
         store: str | None = None,
         event_bus: EventBus | None = None,
+        read_only: bool = False,
     ) -> Library:
         """Open (creating if needed) the library of ``root``; ``store`` picks the index's
-        backend (default: SQLite in the library folder).
+        backend (default: SQLite in the library folder). ``read_only``: open an existing
+        library only to read it (``ls``, ``stats``, browsing): nothing is created or written,
+        so a library the user may only read, or on read-only media, opens too.
 
         Raises ``RootNotFoundError`` / ``RootNotReadableError`` for an unusable root,
         ``LibraryNotWritableError`` when the library folder or its index cannot be written,
@@ -145,14 +148,15 @@ class Library:
         root_path = Path(root).expanduser().absolute()
         _check_root(root_path)
         lib_dir = library_dir_of(root_path, library_dir)
-        try:
-            lib_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LibraryNotWritableError(
-                f"cannot create the library folder {lib_dir} ({exc.strerror or exc}): pass a "
-                "writable folder with --library (library_dir=...)"
-            ) from exc
-        opened = open_store(lib_dir, store)
+        if not read_only:
+            try:
+                lib_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LibraryNotWritableError(
+                    f"cannot create the library folder {lib_dir} ({exc.strerror or exc}): "
+                    "pass a writable folder with --library (library_dir=...)"
+                ) from exc
+        opened = open_store(lib_dir, store, read_only=read_only)
         try:
             _check_library_root(opened, root_path, lib_dir)
         except BaseException:

@@ -36,7 +36,8 @@ def fail(message: str) -> typer.Exit:
 
 def open_library(root: Path, library: Path | None, *, create: bool = True) -> Library:
     """Open ROOT's library, or fail with what to do. ``create=False`` refuses to make a new
-    library (for commands that only read one)."""
+    library and opens it read-only (for commands that only read one: a library the user may
+    only read, or on read-only media, is listed too)."""
     from albumen.errors import LibraryError
     from albumen.library import Library, library_dir_of
     from albumen.store import store_exists
@@ -46,6 +47,6 @@ def open_library(root: Path, library: Path | None, *, create: bool = True) -> Li
         if root.is_dir() and not store_exists(lib_dir):
             raise fail(f"no library at {lib_dir}: run `albumen scan {root}` first")
     try:
-        return Library.open(root, library)
+        return Library.open(root, library, read_only=not create)
     except LibraryError as exc:
         raise fail(str(exc)) from None

@@ -28,14 +28,18 @@ __all__ = [
 ]
 
 
-def open_store(library_dir: str | os.PathLike[str], store: str | None = None) -> AssetStore:
+def open_store(
+    library_dir: str | os.PathLike[str], store: str | None = None, *, read_only: bool = False
+) -> AssetStore:
     """The index of a library: SQLite in ``library_dir`` by default (``store`` None or
-    ``"sqlite"``). Raises ``LibraryError`` subclasses that say what to do, and ``ValueError``
-    for a store it does not know."""
+    ``"sqlite"``). ``read_only``: the caller only reads (``ls``, ``stats``, a viewer), so an
+    index the user may only read, or on read-only media, opens too; it is never written.
+    Raises ``LibraryError`` subclasses that say what to do, and ``ValueError`` for a store it
+    does not know."""
     if store is None or store == "sqlite":
         from albumen.store.sqlite import open_sqlite_store
 
-        return open_sqlite_store(library_dir)
+        return open_sqlite_store(library_dir, read_only=read_only)
     raise ValueError(f"unknown store {store!r}: use 'sqlite' (the default)")
 
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from albumen.errors import LibraryError
 from albumen.store.protocols import AssetStore
 from albumen.thumbnails.disk import DEFAULT_DISK_BYTES, THUMBS_DIRNAME, open_disk_cache
 
@@ -98,11 +99,14 @@ def load_last_run(library_dir: Path) -> dict[str, Any] | None:
 def cache_stats(library_dir: Path, store: AssetStore) -> dict[str, Any]:
     """Every tier's numbers (reading L2 without creating anything)."""
     thumbs_dir = library_dir / THUMBS_DIRNAME
+    disk: dict[str, int | float] = {"entries": 0, "bytes": 0, "max_bytes": DEFAULT_DISK_BYTES}
     if thumbs_dir.is_dir():
-        d = open_disk_cache(library_dir).stats()
-        disk = {"entries": d["entries"], "bytes": d["bytes"], "max_bytes": d["max_bytes"]}
-    else:
-        disk = {"entries": 0, "bytes": 0, "max_bytes": DEFAULT_DISK_BYTES}
+        try:
+            d = open_disk_cache(library_dir).stats()
+        except LibraryError:  # unreadable: reported as empty, as a missing one is
+            pass
+        else:
+            disk = {"entries": d["entries"], "bytes": d["bytes"], "max_bytes": d["max_bytes"]}
     counts = store.thumbnail_counts()
     return {
         "dir": str(thumbs_dir),

@@ -10,6 +10,7 @@ from pathlib import Path
 from albumen.errors import LibraryError, LibraryNotWritableError
 from albumen.store.sqlite.finder import SQLiteAssetFinder
 from albumen.store.sqlite.repository import (
+    OutdatedSchemaError,
     SQLiteAssetRepository,
     disk_full_error,
     is_disk_full,
@@ -38,11 +39,23 @@ def _not_a_file(db: Path) -> Path | None:
     return None
 
 
-def open_sqlite_store(library_dir: str | os.PathLike[str]) -> SQLiteAssetRepository:
+def open_sqlite_store(
+    library_dir: str | os.PathLike[str], *, read_only: bool = False
+) -> SQLiteAssetRepository:
     """The index in ``library_dir`` (created when missing). ``LibraryNotWritableError`` says
-    what to do when it cannot be opened."""
+    what to do when it cannot be opened. ``read_only``: the caller only reads, so a library the
+    user may only read (or on read-only media) opens too; it must exist (an index made by an
+    older albumen is upgraded first when the user may write to it)."""
     path = Path(library_dir) / DB_FILENAME
     try:
+        if read_only:
+            try:
+                return SQLiteAssetRepository(path, read_only=True)
+            except OutdatedSchemaError as outdated:
+                try:
+                    return SQLiteAssetRepository(path)  # the upgrade, then it reads as usual
+                except sqlite3.Error:
+                    raise outdated from None
         return SQLiteAssetRepository(path)
     except LibraryError:
         raise

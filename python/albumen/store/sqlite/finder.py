@@ -134,10 +134,14 @@ class SQLiteAssetFinder:
         *,
         cache: RowCache | None = None,
         timeout: float = 30.0,
+        uri: bool = False,
     ) -> SQLiteAssetFinder:
         """A finder reading ``path`` through a connection of its own (closed by ``close``):
-        with WAL, pages are served while another connection writes (a scan)."""
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        with WAL, pages are served while another connection writes (a scan). With ``uri``,
+        ``path`` is an SQLite ``file:`` URI (e.g. a read-only one)."""
+        conn = sqlite3.connect(
+            path, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
+        )
         finder = cls(conn, cache=cache)
         finder._owns_connection = True
         return finder

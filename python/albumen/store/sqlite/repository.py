@@ -3,6 +3,13 @@
 WAL with ``synchronous=NORMAL``: a committed batch survives a killed process, readers (a
 gallery, ``albumen ls``) run while a scan writes, and a write costs no fsync. One writer
 connection, serialised by a lock; finders read through connections of their own.
+
+A repository opened ``read_only`` never writes, so a library the user may only read (someone
+else's, or on read-only media) can be listed and browsed: it opens the database with SQLite's
+``mode=ro`` (which reads a WAL a writer is keeping, if its files exist or can be created), and
+where even that cannot work (no write access to the folder and no writer running) with
+``immutable=1`` (the database file as it is; committed transactions still in a WAL file left
+behind by a killed writer are then not seen).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from albumen.store.records import (
 )
 from albumen.store.rows import RowCache
 from albumen.store.sqlite.finder import SQLiteAssetFinder
-from albumen.store.sqlite.migrations import migrate
+from albumen.store.sqlite.migrations import SCHEMA_VERSION, SchemaTooNewError, migrate
 from albumen.store.times import sort_time_of
 
 __all__ = ["SCAN_LOCK_FILENAME", "SQLiteAssetRepository", "disk_full_error", "is_disk_full"]
@@ -74,6 +81,33 @@ _THUMB_COLUMNS = (
 )
 _READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 500  # bound parameters per IN (...) list
+
+
+class OutdatedSchemaError(LibraryNotWritableError):
+    """A read-only open of a library an older albumen made (it needs migrating)."""
+
+
+def _connect_read_only(path: Path, timeout: float) -> tuple[sqlite3.Connection, str]:
+    """A connection that never writes, and the URI it was opened with: ``mode=ro``, else
+    ``immutable=1`` (see the module docs)."""
+    if not path.is_file():
+        raise sqlite3.OperationalError(f"unable to open database file (no file {path})")
+    base = path.absolute().as_uri()
+    failure: sqlite3.Error | None = None
+    for mode in ("mode=ro", "immutable=1"):
+        uri = f"{base}?{mode}"
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the WAL index
+        except sqlite3.Error as exc:
+            conn.close()
+            failure = exc
+            continue
+        return conn, uri
+    assert failure is not None
+    raise failure
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -119,12 +153,41 @@ class SQLiteAssetRepository:
     Opening creates the file if needed, switches it to WAL and applies pending migrations. Every
     write method commits its own transaction. Safe to share between threads (calls are
     serialised); several processes may read, and ``lock()`` keeps scans to one at a time.
+
+    ``read_only``: open an existing database without ever writing (see the module docs); its
+    schema must be current (``OutdatedSchemaError`` otherwise), and a write method raises
+    ``LibraryNotWritableError``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, timeout: float = 30.0, read_only: bool = False
+    ) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        self._timeout = timeout
+        self._uri: str | None = None  # the read-only URI finders open too
         self._lock = threading.RLock()
         self._finders: list[SQLiteAssetFinder] = []
+        if read_only:
+            self._conn, self._uri = _connect_read_only(self.path, timeout)
+            try:
+                version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            except BaseException:
+                self._conn.close()
+                raise
+            if version != SCHEMA_VERSION:
+                self._conn.close()
+                if version > SCHEMA_VERSION:
+                    raise SchemaTooNewError(
+                        f"schema version {version} is newer than this albumen understands "
+                        f"({SCHEMA_VERSION}): upgrade albumen to open it"
+                    )
+                raise OutdatedSchemaError(
+                    f"the library {self.path.parent} was made by an older albumen and must be "
+                    "upgraded before it can be read: run `albumen scan` on it once as a user "
+                    "who may write to it"
+                )
+            return
         self._conn = sqlite3.connect(
             self.path, timeout=timeout, isolation_level=None, check_same_thread=False
         )
@@ -155,7 +218,10 @@ class SQLiteAssetRepository:
     def finder(self, *, cache: RowCache | None = None) -> SQLiteAssetFinder:
         """A gallery finder reading through a connection of its own, so pages are served while
         a scan writes. Closed with the repository."""
-        finder = SQLiteAssetFinder.open(self.path, cache=cache)
+        if self._uri is not None:
+            finder = SQLiteAssetFinder.open(self._uri, cache=cache, timeout=self._timeout, uri=True)
+        else:
+            finder = SQLiteAssetFinder.open(self.path, cache=cache, timeout=self._timeout)
         with self._lock:
             self._finders.append(finder)
         return finder
@@ -165,6 +231,10 @@ class SQLiteAssetRepository:
         """One scan at a time: an OS file lock beside the database (a killed holder's lock goes
         with it). Raises ``LibraryBusyError`` while another process holds it. Indexes a killed
         scan's bulk load left deferred are built again once the lock is taken."""
+        if self.read_only:
+            raise LibraryNotWritableError(
+                f"the library {self.path.parent} is open read-only: it cannot be scanned"
+            )
         fd = self._take_scan_lock()
         if fd is None:
             raise LibraryBusyError(
@@ -238,6 +308,10 @@ class SQLiteAssetRepository:
                         self._conn.execute("ROLLBACK")
                 if is_disk_full(exc):
                     raise disk_full_error(self.path.parent, exc) from exc
+                if self.read_only:
+                    raise LibraryNotWritableError(
+                        f"the library {self.path.parent} is open read-only ({exc})"
+                    ) from exc
                 raise
 
     # -- bulk loading ---------------------------------------------------------------------------
