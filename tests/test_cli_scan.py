@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -176,7 +177,8 @@ def test_non_utf8_names_in_ls(tmp_path: Path) -> None:
     scan_json(str(tmp_path))
     line = runner.invoke(app, ["ls", str(tmp_path), "--json"]).stdout.strip()
     record = json.loads(line)
-    assert os.fsencode(record["path"]) == b"\xe9t\xe9.jpg"
+    assert record["path"] == "\ufffdt\ufffd.jpg"
+    assert base64.b64decode(record["path_bytes"]) == b"\xe9t\xe9.jpg"
     table = runner.invoke(app, ["ls", str(tmp_path)], env={"COLUMNS": "200"})
     assert table.exit_code == 0
     assert "\ufffdt\ufffd.jpg" in table.stdout

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from albumen.cli import app
-from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
+from albumen.cli.common import LibraryOpt, RootArg, fail, json_path, open_library, printable
 from albumen.errors import LibraryError
 from albumen.scan.scanner import MAX_WORKERS
 
@@ -48,8 +48,9 @@ LS_FIELDS = (
 
 
 def _display(text: str) -> str:
-    """A file name safe to print: bytes that are not UTF-8 become U+FFFD."""
-    return os.fsencode(text).decode("utf-8", "replace")
+    """A file name (or any text from a file) safe to print: bytes that are not UTF-8 become
+    U+FFFD and control characters show as escapes (``common.printable``)."""
+    return printable(text)
 
 
 def format_captured(captured_at: str | None, offset_minutes: int | None) -> str | None:
@@ -73,14 +74,19 @@ def format_mtime(mtime_ns: int | None) -> str | None:
 
 def ls_record(row: dict[str, Any], partners: dict[int, bytes] | None = None) -> dict[str, Any]:
     """One stored row in the shape ``albumen ls --json`` prints. ``partners`` maps rowids to
-    paths, to show a Live Photo's ``live_partner`` as the partner's path."""
+    paths, to show a Live Photo's ``live_partner`` as the partner's path. A name that is not
+    UTF-8 is shown with U+FFFD and its exact bytes follow as ``path_bytes`` (base64), and
+    likewise ``live_partner_bytes``: every line is valid UTF-8 JSON."""
     out: dict[str, Any] = {}
     for name in LS_FIELDS:
         if name == "path":
-            out[name] = os.fsdecode(row["path"])
+            out.update(json_path(row["path"]))
         elif name == "live_partner":
             partner = (partners or {}).get(row.get("live_partner") or -1)
-            out[name] = os.fsdecode(partner) if partner is not None else None
+            if partner is None:
+                out[name] = None
+            else:
+                out.update(json_path(partner, "live_partner"))
         elif name == "mtime":
             out[name] = format_mtime(row.get("mtime_ns"))
         elif name == "captured_at":
@@ -239,7 +245,7 @@ def _print_summary(report: Any) -> None:
         errors.add_column("path", overflow="fold")
         errors.add_column("error", overflow="fold")
         for path, message in shown:
-            errors.add_row(_display(path), message)
+            errors.add_row(_display(path), _display(message))
         console.print(errors)
         if len(report.errors) > len(shown):
             console.print(
@@ -260,7 +266,8 @@ def ls(
             "mime, size, mtime, width, height, orientation, captured_at, captured_at_source, "
             "make, model, lens, iso, f_number, exposure_time, focal_length, gps_lat, gps_lon, "
             "gps_alt, duration, codec, frame_rate, content_id, live_partner (the partner's "
-            "path), error).",
+            "path), error). A name that is not UTF-8 shows U+FFFD in path and has its exact "
+            "bytes, base64, in path_bytes.",
         ),
     ] = False,
     limit: Annotated[
@@ -304,8 +311,8 @@ def _print_live(
     if json_output:
         for still, motion, confidence in shown:
             record = {
-                "still": os.fsdecode(still),
-                "motion": os.fsdecode(motion),
+                **json_path(still, "still"),
+                **json_path(motion, "motion"),
                 "confidence": confidence,
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=True) + "\n")
@@ -322,7 +329,7 @@ def _print_live(
     for still, motion, confidence in shown:
         table.add_row(
             _display(os.fsdecode(still)), _display(os.fsdecode(motion)), f"{confidence:.1f}"
-        )
+        )  # (_display escapes what is not printable)
     Console(markup=False).print(table)
 
 
@@ -363,7 +370,7 @@ def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> N
         if rec["iso"]:
             exposure.append(f"ISO {rec['iso']}")
         captured = (rec["captured_at"] or "")[: 16 if wide else 10].replace("T", " ")
-        cells = [_display(rec["path"])]
+        cells = [rec["path"]]
         if show_kind:
             cells.append(rec["kind"] or "")
         cells.append(_human_size(rec["size"]))
@@ -374,7 +381,8 @@ def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> N
             cells.append(" ".join(exposure))
         if show_error:
             cells.append(rec["error"] or "")
-        table.add_row(*cells)
+        # every cell may hold text from a file (a name, a camera string, an error message)
+        table.add_row(*(_display(str(cell)) for cell in cells))
     console.print(table)
     more = f" (showing {len(records)})" if limit is not None and len(records) < total else ""
     extra = f"; {hidden} hidden (Live Photo motion halves: --all lists them)" if hidden else ""

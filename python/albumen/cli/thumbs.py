@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from albumen.cli import app
-from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
+from albumen.cli.common import LibraryOpt, RootArg, fail, open_library, printable
 from albumen.errors import LibraryError
 from albumen.scan.scanner import MAX_WORKERS
 
@@ -154,7 +154,7 @@ def thumbs(
         + (f" ({report.generated / report.seconds:.1f}/s)" if report.generated else "")
     )
     for path, message in report.errors[:10]:
-        out.print(f"  [red]failed[/] {escape(path)}: {escape(message)}")
+        out.print(f"  [red]failed[/] {escape(printable(path))}: {escape(printable(message))}")
     if len(report.errors) > 10:
         out.print(f"  ... and {len(report.errors) - 10} more")
     out.print(_stats_table(report.stats, "cache tiers (this run)"))

@@ -27,7 +27,7 @@ from albumen.errors import MassRemovalError
 from albumen.scan.live_photos import PairingReport, update_live_pairs
 from albumen.scan.scanner import ParallelScanner, Record, WalkedFile
 from albumen.store.protocols import AssetStore
-from albumen.store.records import KnownFile
+from albumen.store.records import KnownFile, json_path
 
 __all__ = [
     "BULK_LOAD_MIN_FILES",
@@ -96,7 +96,8 @@ class ScanReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "moved": self.moved,
-            "errors": [{"path": p, "error": m} for p, m in self.errors],
+            # a name that is not UTF-8 gets path_bytes (base64) beside a displayable path
+            "errors": [{**json_path(p), "error": m} for p, m in self.errors],
             "seconds": round(self.seconds, 4),
             "cancelled": self.cancelled,
         }

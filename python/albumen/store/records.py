@@ -8,6 +8,7 @@ does (also across a move), and Live Photo partners point at it.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ __all__ = [
     "ThumbnailCounts",
     "ThumbnailTarget",
     "derive_folder",
+    "json_path",
     "path_bytes",
 ]
 
@@ -73,6 +75,20 @@ def path_bytes(path: str | bytes | os.PathLike[str]) -> bytes:
     if isinstance(path, bytes):
         return path
     return os.fsencode(path)
+
+
+def json_path(raw: bytes | str, key: str = "path") -> dict[str, str]:
+    """A path for JSON output: ``{key: text}``, and when the name is not UTF-8 also
+    ``{key + "_bytes": base64 of the raw bytes}`` (the text then shows U+FFFD where the bytes
+    were), so every JSON line is valid UTF-8 and the exact name can still be recovered."""
+    data = os.fsencode(raw) if isinstance(raw, str) else bytes(raw)
+    try:
+        return {key: data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {
+            key: data.decode("utf-8", "replace"),
+            f"{key}_bytes": base64.b64encode(data).decode("ascii"),
+        }
 
 
 def derive_folder(path: bytes) -> bytes:
