@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from _cli import run_cli
 from _pixel_media import many_scan_jpeg
 from _thumb_media import marked_image, save_jpeg
 from albumen import AssetSource, ThumbnailError
@@ -230,15 +231,15 @@ def test_thumbs_records_each_refusal_as_the_files_error(tmp_path: Path) -> None:
     (root / "bomb.png").write_bytes(png_header_only(13000, 13000))
     (root / "scans.jpg").write_bytes(many_scan_jpeg(1000, 1000, 6000))
     save_jpeg(root / "fine.jpg", marked_image(320, 200))
-    assert albumen("scan", str(root)).returncode == 0
-    done = albumen("thumbs", str(root), "--json", "--workers", "2")
+    assert run_cli("scan", str(root)).returncode == 0
+    done = run_cli("thumbs", str(root), "--json", "--workers", "2")
     assert done.returncode == 0 and done.stderr == ""
     report = json.loads(done.stdout)
     errors = {e["path"]: e["error"] for e in report["errors"]}
     assert report["generated"] == 1
     assert "refused before decoding" in errors["bomb.png"]
     assert "scans" in errors["scans.jpg"]
-    again = json.loads(albumen("thumbs", str(root), "--json").stdout)
+    again = json.loads(run_cli("thumbs", str(root), "--json").stdout)
     assert again["skipped_failed"] == 2 and again["cached"] == 1
 
 
@@ -247,6 +248,21 @@ def test_workers_have_an_upper_bound(tmp_path: Path, command: str) -> None:
     root = tmp_path / "photos"
     root.mkdir()
     save_jpeg(root / "a.jpg", marked_image(64, 48))
-    done = albumen(command, str(root), "--workers", "20000")
+    done = run_cli(command, str(root), "--workers", "20000")
     assert done.returncode == 2
     assert "--workers" in done.stderr and "64" in done.stderr
+
+
+def test_a_worker_that_dies_fails_one_file_and_is_replaced(tmp_path: Path) -> None:
+    import signal
+
+    fine = save_jpeg(tmp_path / "fine.jpg", marked_image(400, 200))
+    with IsolatedThumbnailGenerator(MappingResolver(), workers=1) as gen:
+        assert gen.generate_from(AssetSource(fine), (64, 64))
+        (worker,) = gen._all  # idle now: as if a decoder had crashed it
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        worker.proc.wait(HANG)
+        with pytest.raises(ThumbnailError, match=r"the decoder was killed \(SIGKILL"):
+            gen.generate_from(AssetSource(fine), (64, 64))
+        assert gen.generate_from(AssetSource(fine), (64, 64))  # a fresh worker
+        assert gen.stats()["worker_crashes"] == 1

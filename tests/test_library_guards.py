@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _cli import run_cli
 from albumen import Library, LibraryRootMismatchError, MassRemovalError
 from albumen.scan.incremental import is_mass_removal
 from scan_helpers import jpeg_bytes, write_file
@@ -22,13 +23,7 @@ HANG = 120  # a safety net only
 
 
 def albumen(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "albumen.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=HANG,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli(*args)
 
 
 def fill(root: Path, n: int, prefix: str = "p") -> list[Path]:

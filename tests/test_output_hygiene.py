@@ -9,26 +9,18 @@ import base64
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _cli import run_cli
 from scan_helpers import jpeg_bytes, write_file
-
-HANG = 120  # a safety net only
 
 #: raw bytes no output of albumen may carry from a file to the terminal
 RAW_CONTROLS = ("\x1b", "\x07", "\x08", "\r", "\x9b", "\u202e")
 
 
 def albumen(*args: str, columns: int = 200) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "albumen.cli", *args],
-        capture_output=True,
-        timeout=HANG,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "COLUMNS": str(columns)},
-    )
+    return run_cli(*args, env={"COLUMNS": str(columns)}, binary=True)
 
 
 def text(out: bytes) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _cli import run_cli
 from albumen import Library, LibraryError
 from scan_helpers import as_unprivileged_user, jpeg_bytes, write_file
 
@@ -22,6 +23,8 @@ HANG = 120  # a safety net only
 
 
 def albumen(*args: str, user: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    if not user:
+        return run_cli(*args)
     return subprocess.run(
         [*(user or []), sys.executable, "-m", "albumen.cli", *args],
         capture_output=True,

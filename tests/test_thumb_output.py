@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _cli import run_cli
 from _thumb_media import BLUE, RED, close, colour_at
 from PIL import Image
 
@@ -18,11 +19,15 @@ HANG = 120  # a safety net only (the bug was a hang); a passing run takes a seco
 
 
 def albumen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    return run_cli(*args, cwd=cwd, binary=True)
+
+
+def albumen_process(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """In a process of its own: its standard output is a real file descriptor."""
     return subprocess.run(
         [sys.executable, "-m", "albumen.cli", *args],
         capture_output=True,
         timeout=HANG,
-        cwd=cwd,
         stdin=subprocess.DEVNULL,
     )
 
@@ -106,7 +111,7 @@ def test_dash_writes_the_jpeg_to_stdout(root: Path) -> None:
 
 
 def test_dev_stdout_does_not_hang(root: Path, tmp_path: Path) -> None:
-    done = albumen("thumb", str(root), "a.jpg", "--size", "64", "--out", "/dev/stdout")
+    done = albumen_process("thumb", str(root), "a.jpg", "--size", "64", "--out", "/dev/stdout")
     assert done.returncode == 0, done.stderr
     assert Image.open(io.BytesIO(done.stdout)).size == (64, 32)
     # stdout redirected to a file that exists: writing there is what was asked
