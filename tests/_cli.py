@@ -9,7 +9,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from albumen.cli import app
 from typer.testing import CliRunner
@@ -32,11 +32,14 @@ def _cwd(path: Path | None) -> Iterator[None]:
 
 @overload
 def run_cli(
-    *args: str, cwd: Path | None = ..., env: dict[str, str] | None = ..., binary: bool = False
+    *args: str,
+    cwd: Path | None = ...,
+    env: dict[str, str] | None = ...,
+    binary: Literal[False] = ...,
 ) -> subprocess.CompletedProcess[str]: ...
 @overload
 def run_cli(
-    *args: str, cwd: Path | None = ..., env: dict[str, str] | None = ..., binary: bool = True
+    *args: str, cwd: Path | None = ..., env: dict[str, str] | None = ..., binary: Literal[True]
 ) -> subprocess.CompletedProcess[bytes]: ...
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, binary: bool = False
