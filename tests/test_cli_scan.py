@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -177,7 +178,8 @@ def test_non_utf8_names_in_ls(tmp_path: Path) -> None:
     scan_json(str(tmp_path))
     line = runner.invoke(app, ["ls", str(tmp_path), "--json"]).stdout.strip()
     record = json.loads(line)
-    assert os.fsencode(record["path"]) == b"\xe9t\xe9.jpg"
+    assert record["path"] == "\ufffdt\ufffd.jpg"
+    assert base64.b64decode(record["path_bytes"]) == b"\xe9t\xe9.jpg"
     table = runner.invoke(app, ["ls", str(tmp_path)], env={"COLUMNS": "200"})
     assert table.exit_code == 0
     assert "\ufffdt\ufffd.jpg" in table.stdout
@@ -253,7 +255,8 @@ def test_unreadable_root_exits_2() -> None:
 
 
 def test_library_of_another_user_is_not_called_damaged() -> None:
-    # a library this user may read but not write (made by someone else): say so, exit 2
+    # a library this user may read but not write (made by someone else): listed as it is;
+    # scanning it says why it cannot, exit 2
     cmd = as_unprivileged_user()
     base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
     os.chmod(base, 0o755)
@@ -263,8 +266,14 @@ def test_library_of_another_user_is_not_called_damaged() -> None:
     os.chmod(lib, 0o555)
     os.chmod(lib / "library.db", 0o444)
     try:
-        out = subprocess.run(
+        listed = subprocess.run(
             [*cmd, sys.executable, "-m", "albumen.cli", "ls", str(base), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        out = subprocess.run(
+            [*cmd, sys.executable, "-m", "albumen.cli", "scan", str(base), "--json"],
             capture_output=True,
             text=True,
             timeout=60,
@@ -272,6 +281,8 @@ def test_library_of_another_user_is_not_called_damaged() -> None:
     finally:
         os.chmod(lib, 0o755)
         shutil.rmtree(base, ignore_errors=True)
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["path"] for line in listed.stdout.splitlines()] == ["a.jpg"]
     assert out.returncode == 2, out.stderr
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr

@@ -27,7 +27,10 @@ _EXPORTS: dict[str, str] = {
     "LibraryBusyError": "albumen.errors",
     "DatabaseUnavailableError": "albumen.errors",
     "ClusterUnavailableError": "albumen.errors",
+    "LibraryDiskFullError": "albumen.errors",
     "LibraryNotWritableError": "albumen.errors",
+    "LibraryRootMismatchError": "albumen.errors",
+    "MassRemovalError": "albumen.errors",
     "RootNotFoundError": "albumen.errors",
     "RootNotReadableError": "albumen.errors",
     "ThumbnailError": "albumen.errors",
@@ -109,8 +112,11 @@ if TYPE_CHECKING:
     from albumen.errors import DatabaseUnavailableError as DatabaseUnavailableError
     from albumen.errors import FolderNotFoundError as FolderNotFoundError
     from albumen.errors import LibraryBusyError as LibraryBusyError
+    from albumen.errors import LibraryDiskFullError as LibraryDiskFullError
     from albumen.errors import LibraryError as LibraryError
     from albumen.errors import LibraryNotWritableError as LibraryNotWritableError
+    from albumen.errors import LibraryRootMismatchError as LibraryRootMismatchError
+    from albumen.errors import MassRemovalError as MassRemovalError
     from albumen.errors import RootNotFoundError as RootNotFoundError
     from albumen.errors import RootNotReadableError as RootNotReadableError
     from albumen.errors import ThumbnailError as ThumbnailError

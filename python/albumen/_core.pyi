@@ -326,7 +326,10 @@ class DiskThumbnailCache:
     length, magic) that ``get`` verifies, so a reader never sees half a value: a damaged or
     truncated file is a miss and is removed. ``put`` evicts least recently used files until the
     total size (values + trailers) fits ``max_bytes``. ``fsync=True`` syncs each file before the
-    rename (durability across power loss; slower, see the benchmarks).
+    rename (durability across power loss; slower, see the benchmarks). The cache never fills its
+    disk: a ``put`` that would leave less than ``min_free_bytes`` (default 256 MiB) available on
+    the file system writes nothing and raises ``OSError(ENOSPC)`` (counted in the stats as
+    ``refused_low_space``); 0 leaves only what the file system itself refuses.
 
     Never stalls the caller: every method runs with the GIL released, and no file I/O happens
     under the index lock (a write renames its file before taking the lock to update the
@@ -342,6 +345,7 @@ class DiskThumbnailCache:
         max_bytes: int = 2 * 1024 * 1024 * 1024,
         *,
         fsync: bool = False,
+        min_free_bytes: int = 256 * 1024 * 1024,
     ) -> DiskThumbnailCache: ...
     def get(self, key: str) -> bytes | None:
         """The stored value, or None on a miss; a hit makes the key most recently used."""
@@ -366,9 +370,13 @@ class DiskThumbnailCache:
         """Bytes of the indexed files (values + trailers)."""
     @property
     def max_bytes(self) -> int: ...
+    @property
+    def min_free_bytes(self) -> int:
+        """Free space the cache leaves on its file system."""
     def stats(self) -> dict[str, int | float]:
         """``hits``, ``misses``, ``hit_rate``, ``evictions``, ``puts``, ``corrupt`` (damaged
-        files found and removed), ``entries``, ``bytes``, ``max_bytes``."""
+        files found and removed), ``refused_low_space`` (puts refused for the free-space
+        margin), ``entries``, ``bytes``, ``max_bytes``."""
     def reset_stats(self) -> None:
         """Zero the counters."""
     # Private test hooks (for tests only; not part of the API): they simulate a slow file

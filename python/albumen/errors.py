@@ -13,8 +13,11 @@ __all__ = [
     "DatabaseUnavailableError",
     "FolderNotFoundError",
     "LibraryBusyError",
+    "LibraryDiskFullError",
     "LibraryError",
     "LibraryNotWritableError",
+    "LibraryRootMismatchError",
+    "MassRemovalError",
     "RootNotFoundError",
     "RootNotReadableError",
     "ThumbnailError",
@@ -56,6 +59,24 @@ class FolderNotFoundError(LibraryError, LookupError):
 
 class AssetNotFoundError(LibraryError, LookupError):
     """A path names no indexed file of the library (paths are relative to the root)."""
+
+
+class LibraryRootMismatchError(LibraryError):
+    """The library folder indexes another root (one library folder serves one root)."""
+
+
+class MassRemovalError(LibraryError):
+    """A scan would remove most of a library (its files look gone: an unmounted disk, a
+    folder moved away); nothing was removed. ``would_remove`` of ``indexed`` rows."""
+
+    def __init__(self, message: str, would_remove: int, indexed: int) -> None:
+        super().__init__(message)
+        self.would_remove = would_remove
+        self.indexed = indexed
+
+
+class LibraryDiskFullError(LibraryError, OSError):
+    """The file system holding the library folder is full; what was committed is kept."""
 
 
 class ThumbnailError(Exception):

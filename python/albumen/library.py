@@ -22,13 +22,15 @@ from albumen.errors import (
     LibraryBusyError,
     LibraryError,
     LibraryNotWritableError,
+    LibraryRootMismatchError,
+    MassRemovalError,
     RootNotFoundError,
     RootNotReadableError,
     ThumbnailError,
 )
 from albumen.events import EventBus, ScanCompletedEvent
 from albumen.paths import AnyPath, fs_path, relative_bytes
-from albumen.scan.incremental import SCAN_BATCH_SIZE, ScanReport, scan_library
+from albumen.scan.incremental import SCAN_BATCH_SIZE, RemovalGuard, ScanReport, scan_library
 from albumen.scan.live_photos import LivePair
 from albumen.scan.scanner import LIBRARY_DIRNAME, ParallelScanner, ProgressCallback, ScanResult
 from albumen.store import open_store
@@ -50,6 +52,8 @@ __all__ = [
     "LibraryBusyError",
     "LibraryError",
     "LibraryNotWritableError",
+    "LibraryRootMismatchError",
+    "MassRemovalError",
     "RootNotFoundError",
     "RootNotReadableError",
     "ScanReport",
@@ -67,6 +71,30 @@ def library_dir_of(root: AnyPath, library_dir: AnyPath | None = None) -> Path:
     if library_dir is not None:
         return fs_path(library_dir).expanduser().absolute()
     return fs_path(root).expanduser().absolute() / LIBRARY_DIRNAME
+
+
+#: ``AssetStore`` meta key of the folder a library indexes.
+ROOT_META_KEY = "root"
+
+
+def _root_key(root: Path) -> bytes:
+    """How a library records its root: the absolute path, symlinks resolved, as raw bytes."""
+    return os.fsencode(os.path.realpath(root))
+
+
+def _check_library_root(store: AssetStore, root: Path, library_dir: Path) -> None:
+    """Refuse a library folder that indexes another root. A library inside its root (the
+    default ``ROOT/.albumen``) moved with its photos and belongs to wherever it is now."""
+    recorded = store.get_meta(ROOT_META_KEY)
+    if recorded is None or recorded == _root_key(root):
+        return
+    real_lib = Path(os.path.realpath(library_dir))
+    if real_lib.is_relative_to(os.path.realpath(root)):
+        return
+    raise LibraryRootMismatchError(
+        f"the library {library_dir} indexes {os.fsdecode(recorded)}, not {root}: pass that "
+        f"folder as ROOT, or another --library (library_dir=...) for {root}"
+    )
 
 
 def _check_root(root: Path) -> None:
@@ -154,30 +182,41 @@ class Library:
         event_bus: EventBus | None = None,
         thumbnail_workers: int | None = None,
         thumbnail_previews: bool = True,
+        read_only: bool = False,
     ) -> Library:
         """Open (creating if needed) the library of ``root``; ``store`` picks the index's
         backend (default: SQLite in the library folder; a ``postgresql://`` URL: the library
         of this root in that database); ``thumbnail_workers`` caps the threads that make
         thumbnails (default: one per core); ``thumbnail_previews=False`` makes every thumbnail
-        from the image itself, never from a preview embedded in the file.
+        from the image itself, never from a preview embedded in the file. ``read_only``: open
+        an existing library only to read it (``ls``, ``stats``, browsing): nothing is created
+        or written, so a library the user may only read, or on read-only media, opens too.
 
-        Raises ``RootNotFoundError`` / ``RootNotReadableError`` for an unusable root and
-        ``LibraryNotWritableError`` when the library folder or its index cannot be written.
+        Raises ``RootNotFoundError`` / ``RootNotReadableError`` for an unusable root,
+        ``LibraryNotWritableError`` when the library folder or its index cannot be written,
+        and ``LibraryRootMismatchError`` when the library folder indexes another root.
         """
         root_path = fs_path(root).expanduser().absolute()
         _check_root(root_path)
         lib_dir = library_dir_of(root_path, library_dir)
+        if not read_only:
+            try:
+                lib_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LibraryNotWritableError(
+                    f"cannot create the library folder {lib_dir} ({exc.strerror or exc}): "
+                    "pass a writable folder with --library (library_dir=...)"
+                ) from exc
+        opened = open_store(lib_dir, store, root=root_path, read_only=read_only)
         try:
-            lib_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LibraryNotWritableError(
-                f"cannot create the library folder {lib_dir} ({exc.strerror or exc}): pass a "
-                "writable folder with --library (library_dir=...)"
-            ) from exc
+            _check_library_root(opened, root_path, lib_dir)
+        except BaseException:
+            opened.close()
+            raise
         return cls(
             root_path,
             lib_dir,
-            open_store(lib_dir, store, root=root_path),
+            opened,
             event_bus=event_bus,
             thumbnail_workers=thumbnail_workers,
             thumbnail_previews=thumbnail_previews,
@@ -425,6 +464,7 @@ class Library:
         workers: int | None = None,
         *,
         batch_size: int = SCAN_BATCH_SIZE,
+        allow_mass_removal: bool | RemovalGuard = False,
     ) -> ScanReport:
         """Bring the index up to date with the folder; returns what changed.
 
@@ -436,8 +476,12 @@ class Library:
         (from another thread, or from ``progress``), stops it after the batch in hand;
         vanished files are then not removed. Raises ``LibraryBusyError`` while another scan of
         the same library runs.
+
+        A scan that would remove most of the library (see ``albumen.scan.incremental``)
+        removes nothing and raises ``MassRemovalError`` unless ``allow_mass_removal`` is true,
+        or a function ``(would_remove, indexed) -> bool`` that says yes.
         """
-        return self._scan(progress, workers, batch_size)
+        return self._scan(progress, workers, batch_size, allow_mass_removal=allow_mass_removal)
 
     def _scan(
         self,
@@ -446,8 +490,12 @@ class Library:
         batch_size: int,
         on_batch: Callable[[ScanResult], object] | None = None,
         switch: _ScanSwitch | None = None,
+        *,
+        allow_mass_removal: bool | RemovalGuard = False,
     ) -> ScanReport:
-        skip = [self.library_dir] if self.library_dir.is_relative_to(self.root) else []
+        # Always skipped, however it is spelled: the walk recognises folders by identity, so a
+        # library reached through a symlink (or named by another path) is never indexed.
+        skip = [self.library_dir]
         scanner = ParallelScanner(
             max_workers=workers,
             batch_size=batch_size,
@@ -462,7 +510,17 @@ class Library:
             switch.attach(scanner)
         try:
             with self.store.lock():
-                report = scan_library(scanner, self.root, self.store, on_batch=on_batch)
+                key = _root_key(self.root)
+                if self.store.get_meta(ROOT_META_KEY) != key:
+                    self.store.set_meta(ROOT_META_KEY, key)
+                guard = allow_mass_removal
+                report = scan_library(
+                    scanner,
+                    self.root,
+                    self.store,
+                    on_batch=on_batch,
+                    confirm_removal=guard if callable(guard) else (lambda _n, _t: bool(guard)),
+                )
         finally:
             with self._lock:  # a cancel() from now on is for the next scan
                 if self._switch is library_switch:

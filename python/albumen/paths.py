@@ -15,6 +15,7 @@ conversion happens here, at the public surface.
 
 from __future__ import annotations
 
+import base64
 import os
 import posixpath
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "AnyPath",
     "FailedPath",
     "fs_path",
+    "json_path",
     "relative_bytes",
     "to_str",
 ]
@@ -79,3 +81,17 @@ class FailedPath(NamedTuple):
     def path_bytes(self) -> bytes:
         """The raw OS bytes of ``path``."""
         return os.fsencode(self.path)
+
+
+def json_path(raw: bytes | str, key: str = "path") -> dict[str, str]:
+    """A path for JSON output: ``{key: text}``, and when the name is not UTF-8 also
+    ``{key + "_bytes": base64 of the raw bytes}`` (the text then shows U+FFFD where the bytes
+    were), so every JSON line is valid UTF-8 and the exact name can still be recovered."""
+    data = os.fsencode(raw) if isinstance(raw, str) else bytes(raw)
+    try:
+        return {key: data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {
+            key: data.decode("utf-8", "replace"),
+            f"{key}_bytes": base64.b64encode(data).decode("ascii"),
+        }

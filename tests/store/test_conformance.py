@@ -136,6 +136,21 @@ def test_a_bulk_load_leaves_a_whole_store(store: AssetStore) -> None:
     assert [r.size for r in page] == [299, 298, 297]
 
 
+def test_meta_values_are_kept_replaced_and_seen_by_another_connection(
+    store: AssetStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    assert store.get_meta("root") is None
+    store.set_meta("root", b"/photos/caf\xe9")  # a path need not be UTF-8
+    store.set_meta("other", b"")
+    assert store.get_meta("root") == b"/photos/caf\xe9" and store.get_meta("other") == b""
+    store.set_meta("root", b"/elsewhere")
+    other = BACKENDS[request.node.callspec.params["store"]](tmp_path)  # the same library
+    try:
+        assert other.get_meta("root") == b"/elsewhere"
+    finally:
+        other.close()
+
+
 # -- Live Photos ---------------------------------------------------------------------------------
 
 

@@ -4,7 +4,6 @@
 
 import itertools
 import json
-import os
 import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
@@ -20,9 +19,12 @@ from albumen.cli.common import (
     StoreOpt,
     cluster_runner,
     fail,
+    json_path,
     open_library,
+    printable,
 )
 from albumen.errors import LibraryError
+from albumen.scan.scanner import MAX_WORKERS
 
 if TYPE_CHECKING:
     from albumen.scan.live_photos import LivePair
@@ -61,8 +63,9 @@ LS_FIELDS = (
 
 
 def _display(text: str) -> str:
-    """A file name safe to print: bytes that are not UTF-8 become U+FFFD."""
-    return os.fsencode(text).decode("utf-8", "replace")
+    """A file name (or any text from a file) safe to print: bytes that are not UTF-8 become
+    U+FFFD and control characters show as escapes (``common.printable``)."""
+    return printable(text)
 
 
 def format_captured(captured_at: datetime | None) -> str | None:
@@ -83,12 +86,21 @@ def format_mtime(mtime_ns: int | None) -> str | None:
 
 def ls_record(asset: "Asset", partners: dict[int, str] | None = None) -> dict[str, Any]:
     """One asset in the shape ``albumen ls --json`` prints. ``partners`` maps rowids to
-    paths, to show a Live Photo's ``live_partner`` as the partner's path."""
+    paths, to show a Live Photo's ``live_partner`` as the partner's path. A name that is not
+    UTF-8 is shown with U+FFFD and its exact bytes follow as ``path_bytes`` (base64), and
+    likewise ``live_partner_bytes``: every line is valid UTF-8 JSON."""
     out: dict[str, Any] = {}
     for name in LS_FIELDS:
-        if name == "live_partner":
-            partner = asset.live_partner
-            out[name] = None if partner is None else (partners or {}).get(partner)
+        if name == "path":
+            out.update(json_path(asset.path_bytes))
+        elif name == "live_partner":
+            partner = (
+                None if asset.live_partner is None else (partners or {}).get(asset.live_partner)
+            )
+            if partner is None:
+                out[name] = None
+            else:
+                out.update(json_path(partner, "live_partner"))
         elif name == "mtime":
             out[name] = format_mtime(asset.mtime_ns)
         elif name == "captured_at":
@@ -103,9 +115,11 @@ SCAN_HELP = (
     "The first scan reads every file; later scans read only new and changed files, drop "
     "deleted ones and keep moved ones (matched by content). Files that cannot be read are "
     "listed as errors and the scan goes on (exit status 0). With --cluster the files are "
-    "probed on a Dask cluster, into the --store database. Exit status 2: ROOT, the library "
-    "folder, the database or the cluster cannot be used; 130: interrupted (run it again to "
-    "finish)."
+    "probed on a Dask cluster, into the --store database. A scan that would remove most of "
+    "the index (more than half of it, and more than 100 files: an unmounted disk looks like "
+    "that) removes nothing and stops, unless --allow-mass-removal is given or you confirm on "
+    "a terminal. Exit status 2: ROOT, the library folder, the database or the cluster cannot "
+    "be used, or a mass removal was refused; 130: interrupted (run it again to finish)."
 )
 LS_HELP = (
     "List the indexed assets of ROOT, ordered by path (run `albumen scan ROOT` first).\n\n"
@@ -122,7 +136,13 @@ def scan(
     cluster: ClusterOpt = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, help="Probe threads (default: one per CPU core)."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            max=MAX_WORKERS,
+            help=f"Probe threads, at most {MAX_WORKERS} (default: one per CPU core).",
+        ),
     ] = None,
     json_output: Annotated[
         bool,
@@ -132,6 +152,13 @@ def scan(
             "removed, errors, seconds, cancelled) instead of the progress bar and table.",
         ),
     ] = False,
+    allow_mass_removal: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-removal",
+            help="Remove the files that are gone even when they are most of the index.",
+        ),
+    ] = False,
 ) -> None:
     from rich.console import Console
 
@@ -139,16 +166,31 @@ def scan(
     lib = open_library(root, library, store=store)
     console = Console(stderr=True)
     show_bar = not json_output and console.is_terminal
+    bar: list[Any] = []  # the live progress bar, stopped before a question is asked
+
+    def confirm(would_remove: int, indexed: int) -> bool:
+        if allow_mass_removal:
+            return True
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            return False
+        for live in bar:
+            live.stop()
+        return typer.confirm(
+            f"The files of {would_remove} of the {indexed} indexed assets are gone from "
+            f"{_display(str(lib.root))} (is a disk unmounted?). Remove them from the index?",
+            default=False,
+            err=True,
+        )
 
     def run(progress: Any = None) -> Any:
         if runner is None:  # a bar follows the library's ScanProgressEvents
-            return lib.scan(workers=workers)
+            return lib.scan(workers=workers, allow_mass_removal=confirm)
         return runner.scan_on_cluster(lib, cluster, progress=progress)
 
     try:
         with lib:
-            report = _scan_with_bar(lib, run, console) if show_bar else run()
-    except LibraryError as exc:  # busy, or the database or the cluster went away
+            report = _scan_with_bar(lib, run, console, bar) if show_bar else run()
+    except LibraryError as exc:  # busy, a refused mass removal, the database or cluster gone
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo(
@@ -164,7 +206,7 @@ def scan(
     _print_summary(report)
 
 
-def _scan_with_bar(lib: Any, run: Any, console: Any) -> Any:
+def _scan_with_bar(lib: Any, run: Any, console: Any, bars: list[Any]) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -186,6 +228,7 @@ def _scan_with_bar(lib: Any, run: Any, console: Any) -> Any:
         console=console,
         transient=True,
     ) as bar:
+        bars.append(bar)
         task = bar.add_task("walking", total=None)  # until the walk has counted the files
 
         def show(event: ScanProgressEvent) -> None:
@@ -230,7 +273,7 @@ def _print_summary(report: Any) -> None:
         errors.add_column("path", overflow="fold")
         errors.add_column("error", overflow="fold")
         for path, message in shown:
-            errors.add_row(_display(path), message)
+            errors.add_row(_display(path), _display(message))
         console.print(errors)
         if len(report.errors) > len(shown):
             console.print(
@@ -252,7 +295,8 @@ def ls(
             "mime, size, mtime, width, height, orientation, captured_at, captured_at_source, "
             "make, model, lens, iso, f_number, exposure_time, focal_length, gps_lat, gps_lon, "
             "gps_alt, duration, codec, frame_rate, content_id, live_partner (the partner's "
-            "path), error).",
+            "path), error). A name that is not UTF-8 shows U+FFFD in path and has its exact "
+            "bytes, base64, in path_bytes.",
         ),
     ] = False,
     limit: Annotated[
@@ -296,7 +340,11 @@ def _print_live(pairs: list["LivePair"], json_output: bool, limit: int | None) -
     shown = pairs if limit is None else pairs[:limit]
     if json_output:
         for still, motion, confidence in shown:
-            record = {"still": still, "motion": motion, "confidence": confidence}
+            record = {
+                **json_path(still, "still"),
+                **json_path(motion, "motion"),
+                "confidence": confidence,
+            }
             sys.stdout.write(json.dumps(record, ensure_ascii=True) + "\n")
         sys.stdout.flush()
         return
@@ -350,7 +398,7 @@ def _print_table(rows: Iterable["Asset"], total: int, limit: int | None, hidden:
         if rec["iso"]:
             exposure.append(f"ISO {rec['iso']}")
         captured = (rec["captured_at"] or "")[: 16 if wide else 10].replace("T", " ")
-        cells = [_display(rec["path"])]
+        cells = [rec["path"]]
         if show_kind:
             cells.append(rec["kind"] or "")
         cells.append(_human_size(rec["size"]))
@@ -361,7 +409,8 @@ def _print_table(rows: Iterable["Asset"], total: int, limit: int | None, hidden:
             cells.append(" ".join(exposure))
         if show_error:
             cells.append(rec["error"] or "")
-        table.add_row(*cells)
+        # every cell may hold text from a file (a name, a camera string, an error message)
+        table.add_row(*(_display(str(cell)) for cell in cells))
     console.print(table)
     more = f" (showing {len(records)})" if limit is not None and len(records) < total else ""
     extra = f"; {hidden} hidden (Live Photo motion halves: --all lists them)" if hidden else ""

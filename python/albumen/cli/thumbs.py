@@ -5,8 +5,12 @@
 
 # No `from __future__ import annotations`: typer reads the annotations at runtime.
 
+import contextlib
+import errno
+import io
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +25,10 @@ from albumen.cli.common import (
     cluster_runner,
     fail,
     open_library,
+    printable,
 )
+from albumen.errors import LibraryError
+from albumen.scan.scanner import MAX_WORKERS
 
 THUMBS_HELP = (
     "Make every missing thumbnail (and micro thumbnail) of the library; scans first when the "
@@ -92,7 +99,13 @@ def thumbs(
     root: RootArg,
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Worker threads (default: all cores).")
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=MAX_WORKERS,
+            help=f"Worker processes, at most {MAX_WORKERS} (default: all cores).",
+        ),
     ] = None,
     library: LibraryOpt = None,
     store: StoreOpt = None,
@@ -130,6 +143,7 @@ def thumbs(
                 return
             if as_json:
                 report = lib.thumbnail_pipeline.generate_all(size)
+                _warn_about_the_disk_cache(report.stats, lib.library_dir)
                 typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
                 return
             with Progress(
@@ -146,7 +160,8 @@ def thumbs(
                     bar.update(task, completed=done, total=total)
 
                 report = lib.thumbnail_pipeline.generate_all(size, progress)
-    except LibraryError as exc:  # the database or the cluster went away
+            _warn_about_the_disk_cache(report.stats, lib.library_dir)
+    except LibraryError as exc:  # the database or cluster went away, a full disk, a damaged library
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo(
@@ -211,16 +226,30 @@ def _print_report(report: Any) -> None:
             )
         )
     for path, message in report.errors[:10]:
-        shown = os.fsencode(path).decode("utf-8", "replace")  # names that are not UTF-8
-        out.print(f"  [red]failed[/] {escape(shown)}: {escape(message)}")
+        out.print(f"  [red]failed[/] {escape(printable(path))}: {escape(printable(message))}")
     if len(report.errors) > 10:
         out.print(f"  ... and {len(report.errors) - 10} more")
 
 
+def _warn_about_the_disk_cache(stats: dict[str, Any], library_dir: Path) -> None:
+    """One line on stderr when thumbnails could not be kept in L2 (a full disk, the cache's
+    free-space margin): they were made, and are made again next time."""
+    failed = stats.get("generation", {}).get("disk_write_errors", 0)
+    if failed:
+        reason = stats.get("disk_write_error") or "unknown error"
+        typer.echo(
+            f"albumen: warning: {failed} thumbnail{'' if failed == 1 else 's'} could not be kept "
+            f"in the disk cache {library_dir / 'thumbs'} ({reason}): free some space on that "
+            "disk (the cache leaves 256 MiB free)",
+            err=True,
+        )
+
+
 def _find_file(path: Path, root: Path) -> Path:
-    """``path`` as given (or relative to the current folder), else relative to ROOT; a file
-    that exists but cannot be looked at is an error that says so, not a traceback."""
-    candidates = [path] if path.is_absolute() else [Path.cwd() / path, root / path]
+    """``path`` relative to ROOT (what ``albumen ls`` lists), else as given (absolute, or
+    relative to the current folder); a file that exists but cannot be looked at is an error
+    that says so, not a traceback."""
+    candidates = [path] if path.is_absolute() else [root / path, Path.cwd() / path]
     for file in candidates:
         try:
             if file.is_file():
@@ -232,27 +261,125 @@ def _find_file(path: Path, root: Path) -> Path:
     raise fail(f"{path} is not a file")
 
 
+#: ``--out`` values that mean the standard output.
+_STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _check_output(out: Path, root: Path, library_dir: Path, force: bool) -> None:
+    """Refuse an ``--out`` that would write among the photos of ROOT (outside the library
+    folder), onto one of the library's own files, or over an existing file without
+    ``--force``. Paths are compared once every symbolic link is resolved."""
+    real = Path(os.path.realpath(out))
+    library_real = Path(os.path.realpath(library_dir))
+    if _inside(real, library_real):
+        first = real.relative_to(library_real).parts[:1]
+        if not first or real.exists() or first[0].startswith(_library_names()):
+            raise fail(
+                f"--out {out} is one of the library's own files (in {library_dir}): albumen "
+                "never writes over its index or its caches; write the thumbnail elsewhere"
+            )
+        return
+    if _inside(real, Path(os.path.realpath(root))):
+        raise fail(
+            f"--out {out} is inside ROOT ({root}): albumen never writes among your photos; "
+            "write the thumbnail elsewhere (or - for the standard output)"
+        )
+    try:
+        st = real.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise fail(f"cannot write {out} ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise fail(f"--out {out} is a folder: name a file")
+    if stat.S_ISREG(st.st_mode) and not force:
+        raise fail(f"{out} exists: pass --force to replace it")
+
+
+def _library_names() -> tuple[str, ...]:
+    from albumen.store.sqlite import DB_FILENAME
+    from albumen.store.sqlite.repository import SCAN_LOCK_FILENAME
+    from albumen.thumbnails.disk import THUMBS_DIRNAME
+    from albumen.thumbnails.stats import STATS_FILENAME
+
+    return (DB_FILENAME, SCAN_LOCK_FILENAME, THUMBS_DIRNAME, STATS_FILENAME)
+
+
+def _write_output(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out``: a regular file through a temporary file renamed into place
+    (never half a file), anything else (``/dev/null``, a FIFO someone reads) directly, without
+    blocking when no one reads."""
+    try:
+        st: os.stat_result | None = os.stat(out)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        flags = os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(out, flags)
+        try:
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "wb", closefd=False) as f:
+                f.write(data)
+        finally:
+            os.close(fd)
+        return
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 @app.command("thumb", help=THUMB_HELP)
 def thumb(
     root: RootArg,
     path: Annotated[
         Path,
         typer.Argument(
-            help="The photo or video (relative to ROOT or not).", metavar="PATH", readable=False
+            help="The photo or video: relative to ROOT (as `albumen ls` lists it), or any "
+            "other path.",
+            metavar="PATH",
+            readable=False,
         ),
     ],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Where to write the JPEG.", metavar="FILE")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Where to write the JPEG: a file outside ROOT (not an existing one unless "
+            "--force), or - for the standard output.",
+            metavar="FILE",
+        ),
     ],
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
     library: LibraryOpt = None,
     store: StoreOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Replace --out if it is an existing file.")
+    ] = False,
 ) -> None:
-    from albumen.errors import AssetNotFoundError, ThumbnailError
-    from albumen.thumbnails.generator import AssetSource, DefaultThumbnailGenerator, MappingResolver
+    import sys
 
+    from albumen.errors import AssetNotFoundError, ThumbnailError
+    from albumen.thumbnails.generator import AssetSource, MappingResolver
+    from albumen.thumbnails.isolation import IsolatedThumbnailGenerator
+
+    to_stdout = str(out) in _STDOUT_NAMES
+    if to_stdout and sys.stdout.isatty():
+        raise fail("the standard output is a terminal: redirect it to a file, or pass --out FILE")
     with open_library(root, library, store=store, workers=1) as lib:
         file = _find_file(path, lib.root)
+        if not to_stdout:
+            _check_output(out, lib.root, lib.library_dir, force)
         try:
             try:
                 data = lib.thumbnail(file.absolute(), size)
@@ -261,15 +388,26 @@ def thumb(
 
                 kinds = {ext: kind for ext, kind, *_ in media_types()}
                 kind = kinds.get(file.suffix.lower().lstrip("."), "photo")
-                generator = DefaultThumbnailGenerator(MappingResolver())
-                data = generator.generate_from(AssetSource(file, kind=kind), (size, size))
+                with IsolatedThumbnailGenerator(MappingResolver(), workers=1) as generator:
+                    data = generator.generate_from(AssetSource(file, kind=kind), (size, size))
         except ThumbnailError as exc:
             raise fail(f"cannot make a thumbnail of {path}: {exc}") from exc
+        except LibraryError as exc:
+            raise fail(str(exc)) from None
     try:
-        out.write_bytes(data)
+        if to_stdout:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            _write_output(out, data)
+    except BrokenPipeError:
+        raise typer.Exit(code=1) from None
     except OSError as exc:
-        raise fail(f"cannot write {out}: {exc.strerror or exc}") from exc
+        if exc.errno == errno.ENXIO:  # a FIFO opened without blocking: no reader
+            raise fail(f"cannot write {out}: it is a FIFO and nothing reads it") from None
+        raise fail(f"cannot write {out} ({exc.strerror or exc})") from None
     from PIL import Image
 
-    with Image.open(out) as im:
-        typer.echo(f"{out}: {im.width}x{im.height} JPEG, {len(data)} bytes")
+    with Image.open(io.BytesIO(data)) as im:
+        where = "standard output" if to_stdout else str(out)
+        typer.echo(f"{where}: {im.width}x{im.height} JPEG, {len(data)} bytes", err=to_stdout)

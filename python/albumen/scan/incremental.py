@@ -6,6 +6,11 @@ vanished from one path and appeared at another with the same content hash is a m
 (its rowid, id and everything attached) is kept and pointed at the new path. Records are written
 batch by batch as the probe streams, each batch in one transaction, so a scan killed at any
 moment leaves a sound store and the next scan completes the work.
+
+A scan that would remove most of a library (more than ``MASS_REMOVAL_SHARE`` of its rows and
+more than ``MASS_REMOVAL_MIN_ROWS`` of them) removes nothing and raises ``MassRemovalError``
+unless its caller allows it (``confirm_removal``): an unmounted disk or a folder moved away
+looks exactly like a root whose photos were all deleted.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from albumen.errors import MassRemovalError
 from albumen.events import ScanPhase
-from albumen.paths import FailedPath
+from albumen.paths import FailedPath, json_path
 from albumen.scan.live_photos import PairingReport, update_live_pairs
 from albumen.scan.scanner import ParallelScanner, Record, ScanResult, WalkedFile
 from albumen.store.protocols import AssetStore
@@ -27,9 +33,13 @@ from albumen.store.records import KnownFile
 
 __all__ = [
     "BULK_LOAD_MIN_FILES",
+    "MASS_REMOVAL_MIN_ROWS",
+    "MASS_REMOVAL_SHARE",
     "SCAN_BATCH_SIZE",
     "IncrementalScan",
+    "RemovalGuard",
     "ScanReport",
+    "is_mass_removal",
     "scan_library",
 ]
 
@@ -39,6 +49,19 @@ SCAN_BATCH_SIZE = 256
 #: A scan writing at least this many files, and at least as many as the store holds, is a bulk
 #: load (``AssetStore.bulk_load``).
 BULK_LOAD_MIN_FILES = 1000
+
+#: A scan removing more than this share of the rows, and more than ``MASS_REMOVAL_MIN_ROWS``
+#: rows, asks first (``MassRemovalError`` unless ``confirm_removal`` allows it).
+MASS_REMOVAL_SHARE = 0.5
+MASS_REMOVAL_MIN_ROWS = 100
+
+#: ``confirm_removal(would_remove, indexed) -> bool``: allow a mass removal (True) or not.
+RemovalGuard = Callable[[int, int], bool]
+
+
+def is_mass_removal(would_remove: int, indexed: int) -> bool:
+    """Whether removing ``would_remove`` of ``indexed`` rows needs a confirmation."""
+    return would_remove > MASS_REMOVAL_MIN_ROWS and would_remove > MASS_REMOVAL_SHARE * indexed
 
 
 @dataclass
@@ -76,7 +99,8 @@ class ScanReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "moved": self.moved,
-            "errors": [{"path": p, "error": m} for p, m in self.errors],
+            # a name that is not UTF-8 gets path_bytes (base64) beside a displayable path
+            "errors": [{**json_path(p), "error": m} for p, m in self.errors],
             "seconds": round(self.seconds, 4),
             "cancelled": self.cancelled,
         }
@@ -86,9 +110,16 @@ class IncrementalScan:
     """One scan's bookkeeping: which walked files to probe (``select``), how each probed batch
     lands in the store (``write``), and which rows the folder no longer has (``settle``)."""
 
-    def __init__(self, store: AssetStore, report: ScanReport) -> None:
+    def __init__(
+        self,
+        store: AssetStore,
+        report: ScanReport,
+        *,
+        confirm_removal: RemovalGuard | None = None,
+    ) -> None:
         self.store = store
         self.report = report
+        self.confirm_removal = confirm_removal
         self.known: dict[bytes, KnownFile] = {}
         #: paths written (and old paths of moved files), for Live Photo pairing
         self.changed: set[bytes] = set()
@@ -174,10 +205,24 @@ class IncrementalScan:
 
     def settle(self) -> set[bytes]:
         """Delete the rows of files that vanished (not after a cancelled scan: it did not see
-        everything); returns their paths."""
+        everything); returns their paths. A mass removal (``is_mass_removal``) happens only if
+        ``confirm_removal`` allows it; otherwise nothing is removed and ``MassRemovalError``
+        says what to do."""
         if self.report.cancelled:
             return set()
         gone = set(self._vanished)
+        indexed = len(self.known)
+        if is_mass_removal(len(gone), indexed) and not (
+            self.confirm_removal is not None and self.confirm_removal(len(gone), indexed)
+        ):
+            raise MassRemovalError(
+                f"the scan of {self.report.root} would remove {len(gone)} of the {indexed} "
+                "indexed files, whose files are gone (is a disk unmounted, or a folder moved "
+                "away?); nothing was removed: if they were deleted on purpose, scan again "
+                "with --allow-mass-removal (allow_mass_removal=True)",
+                len(gone),
+                indexed,
+            )
         self.report.removed = self.store.delete_paths(sorted(gone))
         return gone
 
@@ -188,13 +233,16 @@ def scan_library(
     store: AssetStore,
     *,
     on_batch: Callable[[ScanResult], object] | None = None,
+    confirm_removal: RemovalGuard | None = None,
 ) -> ScanReport:
     """Scan ``root`` into ``store`` through ``scanner`` (which publishes the progress and can be
     cancelled meanwhile); returns what changed. ``on_batch(part)`` is called with each
-    partial ``ScanResult`` once it is stored. The caller holds ``store.lock()``."""
+    partial ``ScanResult`` once it is stored. The caller holds ``store.lock()``. Raises
+    ``MassRemovalError`` (having removed nothing) when the scan would remove most of the
+    library and ``confirm_removal`` does not allow it."""
     started = time.perf_counter()
     report = ScanReport(root=root)
-    plan = IncrementalScan(store, report)
+    plan = IncrementalScan(store, report, confirm_removal=confirm_removal)
     with contextlib.ExitStack() as bulk:
 
         def select(files: list[WalkedFile], walk_errors: list[tuple[str, str]]) -> list[str]:
@@ -214,7 +262,11 @@ def scan_library(
         processed = report.files - plan.selected + plan.probed
         if report.files:
             scanner.publish(ScanPhase.WRITE, processed, report.files, root)
-    gone = plan.settle()
+    try:
+        gone = plan.settle()
+    except MassRemovalError:
+        update_live_pairs(store, plan.changed, set())  # around what was written
+        raise
     # Live Photos: re-pair around what this scan wrote or removed (also after a cancel, for the
     # files that were written).
     report.live = update_live_pairs(store, plan.changed, gone)

@@ -24,6 +24,7 @@ from albumen.paths import AnyPath, FailedPath, fs_path
 
 __all__ = [
     "LIBRARY_DIRNAME",
+    "MAX_WORKERS",
     "ParallelScanner",
     "ProgressCallback",
     "Record",
@@ -34,6 +35,10 @@ __all__ = [
 
 #: The library folder albumen keeps inside a root by default; never scanned.
 LIBRARY_DIRNAME = ".albumen"
+
+#: The most probe threads a scanner may have (each is an OS thread; past the cores they only
+#: help on slow network file systems).
+MAX_WORKERS = 64
 
 #: A probe record: a dict keyed like ``albumen.store.records.RECORD_FIELDS``.
 Record = dict[str, Any]
@@ -82,8 +87,8 @@ class ScanResult:
 class ParallelScanner:
     """Find and probe media files below a root, in parallel.
 
-    * ``max_workers``: probe threads (``None``: one per core for the Rust probe, the
-      ``ThreadPoolExecutor`` default for an injected function).
+    * ``max_workers``: probe threads, at most ``MAX_WORKERS`` (``None``: one per core for the
+      Rust probe, the ``ThreadPoolExecutor`` default for an injected function).
     * ``batch_size``: files per streamed batch, and the progress-event interval.
     * ``event_bus``: receives a ``ScanProgressEvent`` after the walk, every ``batch_size``
       files and once at the end with ``processed == total`` (see ``ScanPhase``). Without one
@@ -110,8 +115,8 @@ class ParallelScanner:
         skip: Sequence[AnyPath] = (),
         progress: ProgressCallback | None = None,
     ) -> None:
-        if max_workers is not None and max_workers < 1:
-            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+        if max_workers is not None and not 1 <= max_workers <= MAX_WORKERS:
+            raise ValueError(f"max_workers must be between 1 and {MAX_WORKERS}, got {max_workers}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.max_workers = max_workers

@@ -37,16 +37,19 @@ def open_store(
     store: str | None = None,
     *,
     root: str | os.PathLike[str] | None = None,
+    read_only: bool = False,
 ) -> AssetStore:
     """The index of a library: SQLite in ``library_dir`` by default (``store`` None or
     ``"sqlite"``), or the library ``root`` in the PostgreSQL database of a
     ``postgresql://`` URL (one database holds many libraries, each keyed by its root path).
+    ``read_only``: the caller only reads (``ls``, ``stats``, a viewer), so a SQLite index the
+    user may only read, or on read-only media, opens too; it is never written.
     Raises ``LibraryError`` subclasses that say what to do, and ``ValueError`` for a store it
     does not know."""
     if store is None or store == "sqlite":
         from albumen.store.sqlite import open_sqlite_store
 
-        return open_sqlite_store(library_dir)
+        return open_sqlite_store(library_dir, read_only=read_only)
     if store.startswith(_PG_SCHEMES):
         with _needs_psycopg():
             from albumen.store.postgres import open_postgres_store

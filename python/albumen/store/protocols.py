@@ -131,6 +131,12 @@ class AssetStore(Protocol):
         failures, by rowid."""
         ...
 
+    def set_meta(self, key: str, value: bytes) -> None:
+        """Keep ``value`` under ``key`` (replacing what was there): facts the library keeps
+        about itself. Keys in use: ``"root"``, the folder the library indexes (absolute, every
+        symlink resolved, as raw path bytes): a library folder serves one root."""
+        ...
+
     # -- reads ------------------------------------------------------------------------------
 
     def count(self) -> int:
@@ -186,5 +192,9 @@ class AssetStore(Protocol):
         ...
 
     def thumbnail_counts(self) -> ThumbnailCounts: ...
+
+    def get_meta(self, key: str) -> bytes | None:
+        """The value kept under ``key`` by ``set_meta``, or None."""
+        ...
 
     def totals(self) -> LibraryTotals: ...

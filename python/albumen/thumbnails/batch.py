@@ -2,7 +2,9 @@
 ``Library.thumbnails``, ``albumen thumbs`` and ``albumen thumb``.
 
 ``LibraryThumbnails`` assembles a library's pipeline once: its L2 cache in ``LIBRARY/thumbs/``,
-an L1, the default generator and a ``ThumbnailService`` over them. Thumbnails are cached under
+an L1, the default generator running in worker processes (a deadline and a memory ceiling per
+file: ``albumen.thumbnails.isolation``) and a ``ThumbnailService`` over them. Thumbnails are
+cached under
 :func:`~albumen.thumbnails.generator.thumbnail_asset_id` ids (content hash + mtime), so an
 edited file gets a new thumbnail and never shows a stale one. A batch (``thumbnails``) serves
 cached thumbnails at once and makes the missing ones on the service's workers, handing results
@@ -26,21 +28,24 @@ from typing import Any, Literal, NamedTuple
 
 from albumen._core import MemoryThumbnailCache
 from albumen.errors import ThumbnailError
+from albumen.scan.scanner import MAX_WORKERS  # also the most thumbnail workers
 from albumen.store.assets import Asset
 from albumen.store.protocols import AssetStore
 from albumen.store.records import ThumbnailTarget
 from albumen.thumbnails.disk import open_disk_cache
 from albumen.thumbnails.generator import (
     AssetSource,
-    DefaultThumbnailGenerator,
+    DecodeLimits,
     micro_thumbnail,
     source_of,
     thumbnail_asset_id,
 )
+from albumen.thumbnails.isolation import IsolatedThumbnailGenerator
 from albumen.thumbnails.service import Callback, ErrorCallback, Priority, ThumbnailService
 from albumen.thumbnails.stats import add_counts, counters_of, subtract
 
 __all__ = [
+    "MAX_WORKERS",
     "LibraryThumbnails",
     "ThumbnailResult",
     "ThumbnailStatus",
@@ -188,14 +193,23 @@ class LibraryThumbnails:
         workers: int | None = None,
         memory_cache: MemoryThumbnailCache | None = None,
         use_previews: bool = True,
+        limits: DecodeLimits | None = None,
     ) -> None:
+        if workers is not None and not 1 <= workers <= MAX_WORKERS:
+            raise ValueError(f"workers must be between 1 and {MAX_WORKERS}, got {workers}")
         self.store = store
         self.root = root
         self.library_dir = library_dir
-        self.workers = workers or os.cpu_count() or 2
+        self.workers = workers or min(MAX_WORKERS, os.cpu_count() or 2)
         self.resolver = _Sources()
+        # decodes run in worker processes, each within ``limits`` and a deadline;
         # use_previews=False: thumbnails from the images themselves, never an embedded preview
-        self.generator = DefaultThumbnailGenerator(self.resolver, use_previews=use_previews)
+        self.generator = IsolatedThumbnailGenerator(
+            self.resolver,
+            workers=self.workers,
+            limits=limits if limits is not None else DecodeLimits.for_workers(self.workers),
+            use_previews=use_previews,
+        )
         self.service = ThumbnailService(
             memory_cache if memory_cache is not None else MemoryThumbnailCache(),
             open_disk_cache(library_dir),
@@ -211,6 +225,8 @@ class LibraryThumbnails:
         if self._closed:
             return
         self._closed = True
+        # workers first: a thread waiting on a decode returns at once instead of at its deadline
+        self.generator.close()
         self.service.shutdown()
         self.save_stats()
 

@@ -131,6 +131,7 @@ class ThumbnailService:
         self._failed = 0
         self._gen_seconds = 0.0
         self._disk_write_errors = 0
+        self._disk_write_error: str | None = None  # the last one, for a one-line report
 
     # -- synchronous lookups ------------------------------------------------------------
 
@@ -410,10 +411,15 @@ class ThumbnailService:
             self._recent_misses.pop(job.key, None)
         try:
             self.disk_cache.put(job.key, data)
-        except OSError:
-            log.warning("could not write thumbnail %s to the disk cache", job.key, exc_info=True)
+        except OSError as exc:
+            # a cache: the thumbnail is still served; callers report the count (a full disk
+            # fails every write, so one warning per thumbnail would flood the terminal)
+            log.debug("could not write thumbnail %s to the disk cache", job.key, exc_info=True)
             with self._lock:
                 self._disk_write_errors += 1
+                self._disk_write_error = f"{exc.strerror or exc}" + (
+                    f": {exc.filename}" if exc.filename else ""
+                )
         self.memory_cache.put(job.key, data)
         return data, None
 
@@ -453,6 +459,7 @@ class ThumbnailService:
                     else 0.0,
                     "disk_write_errors": self._disk_write_errors,
                 },
+                "disk_write_error": self._disk_write_error,
             }
         for name, cache in (("memory", self.memory_cache), ("disk", self.disk_cache)):
             cache_stats = getattr(cache, "stats", None)

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from albumen.errors import LibraryError
 from albumen.store.protocols import AssetStore
 from albumen.thumbnails.disk import DEFAULT_DISK_BYTES, THUMBS_DIRNAME, open_disk_cache
 
@@ -126,10 +127,40 @@ def _locked(library_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _valid_totals(totals: Any) -> bool:
+    """Whether ``totals`` has the shape ``add_counts`` writes (numbers where numbers are)."""
+    if not isinstance(totals, dict):
+        return False
+    if not all(_number(totals.get(k, 0)) for k in (*COUNTERS, "since", "updated_at")):
+        return False
+    formats = totals.get("per_format", {})
+    return isinstance(formats, dict) and all(
+        isinstance(f, dict) and all(_number(f.get(k, 0)) for k in _FORMAT_COUNTERS)
+        for f in formats.values()
+    )
+
+
+def _valid_run(run: Any) -> bool:
+    """Whether ``run`` looks like a batch report (its counts numbers, its stats a dict)."""
+    return (
+        isinstance(run, dict)
+        and all(
+            _number(run.get(k, 0))
+            for k in ("generated", "cached", "failed", "seconds", "size", "finished_at")
+        )
+        and isinstance(run.get("stats", {}), dict)
+        and isinstance(run.get("errors", []), list)
+    )
+
+
 def load_stats(library_dir: Path) -> dict[str, Any]:
-    """``{"totals": {...} | None, "last_run": {...} | None}`` of a library (both None when
-    nothing was saved, or the file is unreadable or damaged). A file from before the totals
-    were kept holds only a last run."""
+    """``{"totals": {...} | None, "last_run": {...} | None}`` of a library (None for what was
+    never saved, or is unreadable or damaged: not the shape ``add_counts`` writes). A file from
+    before the totals were kept holds only a last run."""
     try:
         saved = json.loads((library_dir / STATS_FILENAME).read_text())
     except (OSError, ValueError):
@@ -137,8 +168,12 @@ def load_stats(library_dir: Path) -> dict[str, Any]:
     if not isinstance(saved, dict):
         return {"totals": None, "last_run": None}
     if "totals" not in saved:  # the earlier format: the last run's report alone
-        return {"totals": None, "last_run": saved}
-    return {"totals": saved.get("totals"), "last_run": saved.get("last_run")}
+        saved = {"totals": None, "last_run": saved}
+    totals, run = saved.get("totals"), saved.get("last_run")
+    return {
+        "totals": totals if _valid_totals(totals) else None,
+        "last_run": run if _valid_run(run) else None,
+    }
 
 
 def add_counts(
@@ -159,10 +194,19 @@ def add_counts(
                 run = {"finished_at": now, **last_run}
                 run["errors"] = run.get("errors", [])[:_SAVED_ERRORS]
             tmp = library_dir / (STATS_FILENAME + ".tmp")
-            tmp.write_text(json.dumps({"totals": totals, "last_run": run}, indent=1))
-            tmp.replace(library_dir / STATS_FILENAME)
-    except OSError:
-        log.warning("could not save thumbnail statistics", exc_info=True)
+            try:
+                tmp.write_text(json.dumps({"totals": totals, "last_run": run}, indent=1))
+                tmp.replace(library_dir / STATS_FILENAME)
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+    except OSError as exc:
+        log.warning(
+            "albumen: could not save the thumbnail statistics to %s (%s); the thumbnails are "
+            "made and kept",
+            library_dir / STATS_FILENAME,
+            exc.strerror or exc,
+        )
 
 
 def _rate(part: float, whole: float) -> float:
@@ -177,11 +221,14 @@ def thumbnail_summary(library_dir: Path, store: AssetStore) -> dict[str, Any]:
     reached each tier, ``l*_share_of_lookups`` the share of all lookups each tier answered),
     and the last batch run."""
     thumbs_dir = library_dir / THUMBS_DIRNAME
+    disk: dict[str, int | float] = {"entries": 0, "bytes": 0, "max_bytes": DEFAULT_DISK_BYTES}
     if thumbs_dir.is_dir():
-        d = open_disk_cache(library_dir).stats()
-        disk = {"entries": d["entries"], "bytes": d["bytes"], "max_bytes": d["max_bytes"]}
-    else:
-        disk = {"entries": 0, "bytes": 0, "max_bytes": DEFAULT_DISK_BYTES}
+        try:
+            d = open_disk_cache(library_dir).stats()
+        except LibraryError:  # unreadable: reported as empty, as a missing one is
+            pass
+        else:
+            disk = {"entries": d["entries"], "bytes": d["bytes"], "max_bytes": d["max_bytes"]}
     counts = store.thumbnail_counts()
     out: dict[str, Any] = {
         "l2_disk_entries": disk["entries"],

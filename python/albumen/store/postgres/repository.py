@@ -342,6 +342,22 @@ class PostgresAssetStore:
                         [(self.library_id, p, m) for p, m in rows.items()],
                     )
 
+    def set_meta(self, key: str, value: bytes) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO library_meta (library_id, key, value) VALUES (%s, %s, %s) "
+                "ON CONFLICT (library_id, key) DO UPDATE SET value = excluded.value",
+                (self.library_id, key, value),
+            )
+
+    def get_meta(self, key: str) -> bytes | None:
+        with self._session() as conn:
+            row = conn.execute(
+                "SELECT value FROM library_meta WHERE library_id = %s AND key = %s",
+                (self.library_id, key),
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def set_live_pairs(self, pairings: Sequence[LivePairing]) -> None:
         if not pairings:
             return

@@ -163,4 +163,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (library_id, chunk_id)
     );
     """,
+    # 2: what a library keeps about itself (``AssetStore.get_meta`` / ``set_meta``).
+    """
+    CREATE TABLE library_meta (
+        library_id integer NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
+        key text NOT NULL,
+        value bytea NOT NULL,
+        PRIMARY KEY (library_id, key)
+    );
+    """,
 )

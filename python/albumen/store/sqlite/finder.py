@@ -63,11 +63,17 @@ class SQLiteAssetFinder(KeysetFinder):
         *,
         cache: RowCache | None = None,
         timeout: float = 30.0,
+        uri: bool = False,
     ) -> SQLiteAssetFinder:
         """A finder reading ``path`` through a connection of its own (closed by ``close``):
-        with WAL, pages are served while another connection writes (a scan)."""
+        with WAL, pages are served while another connection writes (a scan). With ``uri``,
+        ``path`` is an SQLite ``file:`` URI (e.g. a read-only one)."""
         conn = sqlite3.connect(
-            fs_path(path), timeout=timeout, isolation_level=None, check_same_thread=False
+            path if uri else fs_path(path),
+            timeout=timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            uri=uri,
         )
         finder = cls(conn, cache=cache)
         finder._owns_connection = True

@@ -110,4 +110,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE assets ADD COLUMN previews TEXT;
     """,
+    # 6: what the library keeps about itself (``AssetStore.get_meta`` / ``set_meta``), e.g.
+    # "root": the folder it indexes, as raw path bytes (so a library folder refuses another
+    # root). Values are bytes, as a path need not be UTF-8.
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    """,
 )

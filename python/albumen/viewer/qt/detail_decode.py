@@ -64,11 +64,13 @@ def decode_photo(path: Path, box: tuple[int, int] | None) -> DecodedImage:
     import numpy as np
     from PIL import Image
 
+    from albumen.thumbnails.files import open_regular_file
+
     if path.suffix.lower() in HEIF_SUFFIXES:
         from albumen.thumbnails.generator import _register_heif
 
         _register_heif()
-    with Image.open(path) as im:
+    with open_regular_file(path) as fp, Image.open(fp) as im:  # never blocks on a FIFO
         orientation = _orientation(im)
         full_size = im.size
         if box is not None and im.format in ("JPEG", "MPO"):  # MPO: a JPEG with MPF images
