@@ -251,8 +251,12 @@ def test_a_reader_during_a_bulk_load_leaves_the_deferred_indexes_alone(tmp_path:
     )
     assert scan.stdin is not None and scan.stdout is not None
     try:
-        first = scan.stdout.readline()
-        assert first and first != "finished\n"  # the first batch is committed; the scan waits
+        line = scan.stdout.readline()  # the walk: nothing probed yet
+        while line.startswith("0 "):
+            scan.stdin.write("go\n")
+            scan.stdin.flush()
+            line = scan.stdout.readline()
+        assert line and line != "finished\n"  # the first batch is committed; the scan waits
         assert index_names(db) == set()
         # readers open the library meanwhile: `albumen ls`, a gallery, a repository
         assert albumen("ls", str(root), "--limit", "1").returncode == 0

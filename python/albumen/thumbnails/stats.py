@@ -145,9 +145,11 @@ def _valid_totals(totals: Any) -> bool:
 
 
 def _valid_run(run: Any) -> bool:
-    """Whether ``run`` looks like a batch report (its counts numbers, its stats a dict)."""
+    """Whether ``run`` looks like a batch report (its counts there and numbers, its stats a
+    dict)."""
     return (
         isinstance(run, dict)
+        and all(_number(run.get(k)) for k in ("generated", "cached", "failed"))
         and all(
             _number(run.get(k, 0))
             for k in ("generated", "cached", "failed", "seconds", "size", "finished_at")
