@@ -10,7 +10,7 @@ completes the work.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from albumen.store.protocols import AssetFinder, AssetStore
 if TYPE_CHECKING:
     from albumen.browse.memory import WeakAssetCache
     from albumen.browse.viewmodel import AssetListViewModel
+    from albumen.scan.watch import WatchBatch, Watcher, WatchSettings
     from albumen.store.query import AssetQuery
     from albumen.store.rows import AssetRow
     from albumen.thumbnails.batch import LibraryThumbnails
@@ -209,6 +210,64 @@ class Library:
 
     # -- scanning -------------------------------------------------------------------------------
 
+    def _skip(self) -> list[Path]:
+        """The library folder, when it lies inside the root: never scanned or watched."""
+        return [self.library_dir] if self.library_dir.is_relative_to(self.root) else []
+
+    def watch(
+        self,
+        *,
+        thumbnails: bool = True,
+        thumbnail_size: int = 256,
+        workers: int | None = None,
+        settings: WatchSettings | None = None,
+        on_batch: Callable[[WatchBatch], object] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Watcher:
+        """A ``Watcher`` that keeps this library equal to its folder while it runs: iterate it
+        (one ``WatchBatch`` per applied group of changes, the catch-up scan first) or call
+        ``run()``; ``stop()`` from any thread ends it. With ``thumbnails`` the files it writes
+        get their ``thumbnail_size`` px thumbnails in the background. Each batch is also
+        published on the library's event bus as a ``ScanCompletedEvent`` (a view model on this
+        library reloads). ``progress`` follows the catch-up scan."""
+        from albumen.scan.watch import Watcher
+
+        sink = None
+        if thumbnails:
+            from albumen.thumbnails.background import BackgroundThumbnails
+
+            background = max(1, (os.cpu_count() or 2) // 2)  # leave the watcher a core
+            sink = BackgroundThumbnails(self.thumbnails(workers=background), thumbnail_size)
+
+        def published(batch: WatchBatch) -> None:
+            if self.event_bus is not None:
+                self.event_bus.publish(
+                    ScanCompletedEvent(
+                        root=str(self.root),
+                        files=batch.files,
+                        added=batch.added,
+                        updated=batch.updated,
+                        unchanged=batch.unchanged,
+                        removed=batch.removed,
+                        errors=len(batch.errors),
+                        seconds=batch.seconds,
+                        library=str(self.library_dir),
+                    )
+                )
+            if on_batch is not None:
+                on_batch(batch)
+
+        return Watcher(
+            self.root,
+            self.store,
+            skip=self._skip(),
+            settings=settings,
+            thumbnails=sink,
+            workers=workers,
+            on_batch=published,
+            progress=progress,
+        )
+
     def scan(
         self,
         progress: ProgressCallback | None = None,
@@ -222,12 +281,11 @@ class Library:
         from another thread stops the scan after the batch in hand; vanished files are then
         not removed. Raises ``LibraryBusyError`` while another scan of the same library runs.
         """
-        skip = [self.library_dir] if self.library_dir.is_relative_to(self.root) else []
         scanner = ParallelScanner(
             max_workers=workers,
             batch_size=SCAN_BATCH_SIZE,
             event_bus=self.event_bus,
-            skip=skip,
+            skip=self._skip(),
             progress=progress,
         )
         self._scanner = scanner

@@ -35,3 +35,4 @@ def main(
 # Command modules register themselves on `app` when imported (keep these imports last).
 from albumen.cli import scan, stats  # noqa: E402, F401
 from albumen.cli import thumbs as thumbs  # noqa: E402  (albumen thumbs / thumb)
+from albumen.cli import watch as watch  # noqa: E402

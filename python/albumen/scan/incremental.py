@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,12 +81,24 @@ class ScanReport:
 
 class IncrementalScan:
     """One scan's bookkeeping: which walked files to probe (``select``), how each probed batch
-    lands in the store (``write``), and which rows the folder no longer has (``settle``)."""
+    lands in the store (``write``), and which rows the folder no longer has (``settle``).
 
-    def __init__(self, store: AssetStore, report: ScanReport) -> None:
+    ``known`` limits the scan to part of the library (a watcher's few changed files and
+    folders): the walked files are compared with those rows only, and the stored walk errors,
+    which describe the whole folder, are left alone. By default every row is compared.
+    """
+
+    def __init__(
+        self,
+        store: AssetStore,
+        report: ScanReport,
+        *,
+        known: dict[bytes, KnownFile] | None = None,
+    ) -> None:
         self.store = store
         self.report = report
-        self.known: dict[bytes, KnownFile] = {}
+        self.partial = known is not None
+        self.known: dict[bytes, KnownFile] = known if known is not None else {}
         #: paths written (and old paths of moved files), for Live Photo pairing
         self.changed: set[bytes] = set()
         self.bulk = False
@@ -98,7 +110,8 @@ class IncrementalScan:
         """The walked files to probe: new ones, changed ones (size or mtime), and ones that
         could not be read last time."""
         self.report.files = len(files)
-        self.known = self.store.known_files()
+        if not self.partial:
+            self.known = self.store.known_files()
         to_probe: list[str] = []
         seen: set[bytes] = set()
         for rel, size, mtime_ns in files:
@@ -122,9 +135,25 @@ class IncrementalScan:
         for p, old in self._vanished.items():
             if old.id:
                 self._vanished_by_id.setdefault(old.id, []).append((p, old.rowid))
-        self.store.replace_scan_errors([(os.fsencode(p), m) for p, m in walk_errors])
-        self.bulk = len(to_probe) >= max(BULK_LOAD_MIN_FILES, len(self.known))
+        if not self.partial:
+            self.store.replace_scan_errors([(os.fsencode(p), m) for p, m in walk_errors])
+        self.bulk = not self.partial and len(to_probe) >= max(BULK_LOAD_MIN_FILES, len(self.known))
         return to_probe
+
+    def add_move_sources(self, rows: Mapping[bytes, KnownFile]) -> None:
+        """Rows whose files vanished before this scan (a watcher holds their removal back
+        briefly): a file of this scan with the same content takes such a row as a move."""
+        for path, old in rows.items():
+            if path in self._vanished or path in self.known:
+                continue
+            self._vanished[path] = old
+            if old.id:
+                self._vanished_by_id.setdefault(old.id, []).append((path, old.rowid))
+
+    @property
+    def vanished(self) -> dict[bytes, KnownFile]:
+        """The rows whose file is gone and that no written file took as a move (so far)."""
+        return self._vanished
 
     def write(self, batch: Sequence[Record]) -> None:
         """Store one probed batch in one transaction: updates, moves and inserts."""
@@ -167,9 +196,16 @@ class IncrementalScan:
         return gone
 
 
-def scan_library(scanner: ParallelScanner, root: Path, store: AssetStore) -> ScanReport:
+def scan_library(
+    scanner: ParallelScanner,
+    root: Path,
+    store: AssetStore,
+    *,
+    on_written: Callable[[Sequence[Record]], object] | None = None,
+) -> ScanReport:
     """Scan ``root`` into ``store`` through ``scanner`` (which publishes the progress and can be
-    cancelled meanwhile); returns what changed. The caller holds ``store.lock()``."""
+    cancelled meanwhile); returns what changed. ``on_written(records)`` is called after each
+    batch is stored. The caller holds ``store.lock()``."""
     started = time.perf_counter()
     report = ScanReport(root=root)
     plan = IncrementalScan(store, report)
@@ -185,6 +221,8 @@ def scan_library(scanner: ParallelScanner, root: Path, store: AssetStore) -> Sca
             report.cancelled |= part.cancelled
             if part.records:
                 plan.write(part.records)
+                if on_written is not None:
+                    on_written(part.records)
     gone = plan.settle()
     # Live Photos: re-pair around what this scan wrote or removed (also after a cancel, for the
     # files that were written).

@@ -120,6 +120,13 @@ class AssetStore(Protocol):
         """Every row's ``(size, mtime_ns, rowid, id)`` by path: what a scan compares with."""
         ...
 
+    def known_files_in(
+        self, paths: Collection[bytes], folders: Collection[bytes]
+    ) -> dict[bytes, KnownFile]:
+        """``known_files`` of the rows at ``paths`` and below ``folders`` (``b""``: every row):
+        what a watcher compares a few changed files and folders with."""
+        ...
+
     def scan_errors(self) -> list[tuple[bytes, str]]:
         """Walk errors and per-file probe errors, ordered by path."""
         ...

@@ -15,7 +15,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -151,6 +151,16 @@ class LibraryThumbnails:
         save_last_run(self.library_dir, report.to_json())
         return report
 
+    def generate_for(self, paths: Sequence[bytes], size: int = 256) -> ThumbsReport:
+        """Make the missing ``size`` px thumbnails (and micro thumbnails) of the assets at
+        ``paths`` (relative, OS bytes; paths that are not readable assets are skipped)."""
+        started = time.perf_counter()
+        targets = [t for p in paths if (t := self.store.thumbnail_target_at(p)) is not None]
+        report = ThumbsReport(size=size, assets=len(targets))
+        _BatchRun(self, report, (size, size), len(targets), None).run(targets)
+        report.seconds = time.perf_counter() - started
+        return report
+
 
 class _Result(NamedTuple):
     rowid: int
@@ -187,16 +197,21 @@ class _BatchRun:
         self.micro: list[tuple[int, bytes]] = []
         self.errors: list[tuple[int, str]] = []
 
-    def run(self) -> None:
-        last = 0
-        while targets := self.owner.store.thumbnail_targets(last, _TARGETS_PER_READ):
-            last = targets[-1].rowid
-            for target in targets:
+    def run(self, targets: Iterable[ThumbnailTarget] | None = None) -> None:
+        """Handle ``targets`` (default: every readable asset of the store)."""
+        for chunk in self._every_target() if targets is None else [targets]:
+            for target in chunk:
                 self._handle(target)
             self._drain(block=False)
         while self.outstanding > 0:
             self._drain(block=True)
         self._flush()
+
+    def _every_target(self) -> Iterable[list[ThumbnailTarget]]:
+        last = 0
+        while targets := self.owner.store.thumbnail_targets(last, _TARGETS_PER_READ):
+            last = targets[-1].rowid
+            yield targets
 
     def _handle(self, target: ThumbnailTarget) -> None:
         tid = thumbnail_asset_id(target.id, target.mtime_ns)

@@ -314,6 +314,26 @@ class SQLiteAssetRepository:
             cur = self._conn.execute("SELECT path, size, mtime_ns, rowid, id FROM assets")
             return {row[0]: KnownFile(*row[1:]) for row in cur}
 
+    def known_files_in(
+        self, paths: Collection[bytes], folders: Collection[bytes]
+    ) -> dict[bytes, KnownFile]:
+        if b"" in folders:
+            return self.known_files()
+        found: dict[bytes, KnownFile] = {}
+        select = "SELECT path, size, mtime_ns, rowid, id FROM assets WHERE "
+        with self._lock:
+            conn = self._conn
+            for chunk in _chunks(sorted({path_bytes(p) for p in paths})):
+                for row in conn.execute(select + f"path IN ({_marks(len(chunk))})", chunk):
+                    found[row[0]] = KnownFile(*row[1:])
+            for folder in {path_bytes(f).rstrip(b"/") for f in folders}:
+                # below FOLDER: from FOLDER/ up to, not including, FOLDER0 ('0' follows '/'),
+                # a range on the unique index of `path`
+                bounds = (folder + b"/", folder + b"0")
+                for row in conn.execute(select + "path >= ? AND path < ?", bounds):
+                    found[row[0]] = KnownFile(*row[1:])
+        return found
+
     def scan_errors(self) -> list[tuple[bytes, str]]:
         with self._lock:
             rows = self._conn.execute(
