@@ -15,10 +15,10 @@ GATE_SCALE ?= 0.2
 APT_PACKAGES := libimage-exiftool-perl libegl1 libgl1-mesa-dri
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint wheel build apt clean
+.PHONY: help demo test bench bench-1m lint wheel build apt clean
 
 help: ## show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
 
 $(VENV)/.deps: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "albumen needs Python 3.10+"'
@@ -56,6 +56,9 @@ bench: build apt ## full-scale benchmarks; writes build/bench/report.json and pl
 	mkdir -p build/bench && rm -f build/bench/results.json
 	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider; \
 	status=$$?; $(PY) -m benches.report build/bench && exit $$status
+
+bench-1m: build ## a million small files (~4 GB, kept in build/bench-1m-*): fresh scan, rescan, first page, stats, peak RSS
+	ALBUMEN_BENCH_1M=1 $(BIN)/pytest benches/bench_million.py -q -s -p no:cacheprovider
 
 lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D warnings
 	$(BIN)/ruff check python tests benches

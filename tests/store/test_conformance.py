@@ -98,6 +98,15 @@ def test_known_files_moves_and_deletes(store: AssetStore) -> None:
     assert set(store.known_files()) == {b"moved/a.jpg", b"c.jpg"}
 
 
+def test_iter_known_files_streams_known_files_in_path_bytes_order(store: AssetStore) -> None:
+    # bytes order differs from str order here: "a-b" < "a.jpg" < "a/b" < "b" < "é" < 0xff
+    names = [b"b.jpg", b"a/b.jpg", b"a.jpg", b"a-b.jpg", "é.jpg".encode(), b"\xff.jpg", b"A.jpg"]
+    store.upsert([record(p) for p in names])
+    streamed = list(store.iter_known_files())
+    assert [p for p, _k in streamed] == sorted(names)
+    assert dict(streamed) == store.known_files()
+
+
 def test_known_files_in_is_the_rows_at_paths_and_below_folders(store: AssetStore) -> None:
     names = [b"a.jpg", b"x/b.jpg", b"x/y/c.jpg", b"x0.jpg", b"x.jpg", b"xy/d.jpg", b"\xff/e.jpg"]
     store.upsert([record(p) for p in names])

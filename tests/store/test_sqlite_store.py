@@ -176,3 +176,10 @@ def test_indexes_dropped_by_a_killed_bulk_load_come_back_on_the_next_open(tmp_pa
     assert _index_names(db) == expected
     assert reopened.count() == 1
     reopened.close()
+
+
+def test_iter_known_files_pages_through_every_row(repo: SQLiteAssetRepository) -> None:
+    paths = [f"f{i:04d}.jpg".encode() for i in range(50)]
+    repo.upsert([record(p) for p in reversed(paths)])
+    for page_size in (1, 7, 50, 51):
+        assert [p for p, _k in repo.iter_known_files(page_size=page_size)] == paths

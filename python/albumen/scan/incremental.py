@@ -83,6 +83,8 @@ class IncrementalScan:
     """One scan's bookkeeping: which walked files to probe (``select``), how each probed batch
     lands in the store (``write``), and which rows the folder no longer has (``settle``).
 
+    The walk and the store's rows are compared as two streams sorted by path (a merge), so a
+    scan of a million files holds neither the rows nor a set of the walked paths in memory.
     ``known`` limits the scan to part of the library (a watcher's few changed files and
     folders): the walked files are compared with those rows only, and the stored walk errors,
     which describe the whole folder, are left alone. By default every row is compared.
@@ -98,10 +100,12 @@ class IncrementalScan:
         self.store = store
         self.report = report
         self.partial = known is not None
-        self.known: dict[bytes, KnownFile] = known if known is not None else {}
-        #: paths written (and old paths of moved files), for Live Photo pairing
+        self._scoped = known
+        #: paths written (and old paths of moved files), for Live Photo pairing; not kept in a
+        #: bulk load (then every pair is recomputed)
         self.changed: set[bytes] = set()
         self.bulk = False
+        self._stored: set[bytes] = set()  # paths to probe that have a row already
         self._retry: set[bytes] = set()
         self._vanished: dict[bytes, KnownFile] = {}
         self._vanished_by_id: dict[str, list[tuple[bytes, int]]] = {}
@@ -110,41 +114,61 @@ class IncrementalScan:
         """The walked files to probe: new ones, changed ones (size or mtime), and ones that
         could not be read last time."""
         self.report.files = len(files)
-        if not self.partial:
-            self.known = self.store.known_files()
+        rows = (
+            iter(sorted(self._scoped.items()))
+            if self._scoped is not None
+            else self.store.iter_known_files()
+        )
+        # Rows whose file is gone are kept back under folders the walk could not read.
+        unreadable = tuple(os.fsencode(rel).rstrip(b"/") + b"/" for rel, _m in walk_errors)
         to_probe: list[str] = []
-        seen: set[bytes] = set()
+        stored = 0
+        row = next(rows, None)
+        last = b""
         for rel, size, mtime_ns in files:
             key = os.fsencode(rel)
-            seen.add(key)
-            old = self.known.get(key)
-            if old is None or old.size != size or old.mtime_ns != mtime_ns:
+            if key < last:
+                raise RuntimeError("the walk did not list files in path order")
+            last = key
+            while row is not None and row[0] < key:  # a row whose file was not walked
+                self._vanish(row[0], row[1], unreadable)
+                stored += 1
+                row = next(rows, None)
+            if row is None or row[0] != key:  # a new file
+                to_probe.append(rel)
+                continue
+            old = row[1]
+            stored += 1
+            row = next(rows, None)
+            if old.size != size or old.mtime_ns != mtime_ns:
+                self._stored.add(key)
                 to_probe.append(rel)
             elif old.id is None:
                 # the file could not even be read last time (e.g. no permission): the cause
                 # may be gone without the mtime changing, so it is tried again
+                self._stored.add(key)
                 self._retry.add(key)
                 to_probe.append(rel)
             else:
                 self.report.unchanged += 1
-        # Rows whose file is gone; kept back under folders the walk could not read.
-        unreadable = tuple(os.fsencode(rel).rstrip(b"/") + b"/" for rel, _m in walk_errors)
-        self._vanished = {
-            p: v for p, v in self.known.items() if p not in seen and not p.startswith(unreadable)
-        }
-        for p, old in self._vanished.items():
-            if old.id:
-                self._vanished_by_id.setdefault(old.id, []).append((p, old.rowid))
+        while row is not None:
+            self._vanish(row[0], row[1], unreadable)
+            stored += 1
+            row = next(rows, None)
         if not self.partial:
             self.store.replace_scan_errors([(os.fsencode(p), m) for p, m in walk_errors])
-        self.bulk = not self.partial and len(to_probe) >= max(BULK_LOAD_MIN_FILES, len(self.known))
+        self.bulk = not self.partial and len(to_probe) >= max(BULK_LOAD_MIN_FILES, stored)
         return to_probe
+
+    def _vanish(self, path: bytes, old: KnownFile, unreadable: tuple[bytes, ...]) -> None:
+        if not path.startswith(unreadable):
+            self.add_move_sources({path: old})
 
     def add_move_sources(self, rows: Mapping[bytes, KnownFile]) -> None:
         """Rows whose files vanished before this scan (a watcher holds their removal back
         briefly): a file of this scan with the same content takes such a row as a move."""
         for path, old in rows.items():
-            if path in self._vanished or path in self.known:
+            if path in self._vanished:
                 continue
             self._vanished[path] = old
             if old.id:
@@ -162,8 +186,9 @@ class IncrementalScan:
         moves: list[tuple[int, Record]] = []
         for record in batch:
             key = os.fsencode(record["path"])
-            self.changed.add(key)
-            if key in self.known:
+            if not self.bulk:
+                self.changed.add(key)
+            if key in self._stored:
                 if key in self._retry and record.get("id") is None:
                     report.unchanged += 1  # still unreadable: its error is refreshed
                 else:
@@ -177,7 +202,8 @@ class IncrementalScan:
                 if not candidates:
                     del self._vanished_by_id[str(ident)]
                 self._vanished.pop(old_path, None)
-                self.changed.add(old_path)
+                if not self.bulk:
+                    self.changed.add(old_path)
                 moves.append((rowid, record))
                 report.updated += 1
                 report.moved += 1
@@ -226,7 +252,7 @@ def scan_library(
     gone = plan.settle()
     # Live Photos: re-pair around what this scan wrote or removed (also after a cancel, for the
     # files that were written).
-    report.live = update_live_pairs(store, plan.changed, gone)
+    report.live = update_live_pairs(store, plan.changed, gone, full=plan.bulk)
     report.errors = [(os.fsdecode(p), m) for p, m in store.scan_errors()]
     report.seconds = time.perf_counter() - started
     return report

@@ -198,6 +198,7 @@ class ParallelScanner:
             paths: Sequence[str] = [rel for rel, _size, _mtime in files]
         else:
             paths = select(files, walk_errors)
+        del files  # only the paths to probe are needed from here (a million files' worth)
         total = len(paths)
         if walk_errors:
             yield ScanResult(errors=[(root_path / rel, msg) for rel, msg in walk_errors])

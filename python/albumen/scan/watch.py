@@ -293,7 +293,11 @@ class Watcher:
         plan = IncrementalScan(self.store, report, known=known)
         files = sorted(scope.files.values())
         to_probe = plan.select(files, scope.walk_errors)
-        plan.add_move_sources({p: row for p, (row, _due) in self._pending.items()})
+        # rows waiting out their grace may be the other half of a rename in this group
+        waiting = self._pending.items()
+        plan.add_move_sources(
+            {p: row for p, (row, _due) in waiting if os.fsdecode(p) not in scope.files}
+        )
         batch = WatchBatch(events=scope.events, files=len(files))
         scanner = ParallelScanner(max_workers=self._workers, batch_size=SCAN_BATCH_SIZE)
         for records in scanner.probe_records(self.root, to_probe):

@@ -120,6 +120,11 @@ class AssetStore(Protocol):
         """Every row's ``(size, mtime_ns, rowid, id)`` by path: what a scan compares with."""
         ...
 
+    def iter_known_files(self) -> Iterator[tuple[bytes, KnownFile]]:
+        """``known_files`` as a stream ordered by path bytes, fetched a page at a time: what a
+        scan of a library of any size compares with in little memory."""
+        ...
+
     def known_files_in(
         self, paths: Collection[bytes], folders: Collection[bytes]
     ) -> dict[bytes, KnownFile]:

@@ -314,6 +314,21 @@ class SQLiteAssetRepository:
             cur = self._conn.execute("SELECT path, size, mtime_ns, rowid, id FROM assets")
             return {row[0]: KnownFile(*row[1:]) for row in cur}
 
+    def iter_known_files(self, page_size: int = 20_000) -> Iterator[tuple[bytes, KnownFile]]:
+        sql = (
+            "SELECT path, size, mtime_ns, rowid, id FROM assets WHERE path > ? "
+            "ORDER BY path LIMIT ?"
+        )
+        after = b""
+        while True:
+            with self._lock:
+                page = self._conn.execute(sql, (after, page_size)).fetchall()
+            for row in page:
+                yield row[0], KnownFile(*row[1:])
+            if len(page) < page_size:
+                return
+            after = page[-1][0]
+
     def known_files_in(
         self, paths: Collection[bytes], folders: Collection[bytes]
     ) -> dict[bytes, KnownFile]:
