@@ -103,8 +103,8 @@ def test_iter_known_files_streams_known_files_in_path_bytes_order(store: AssetSt
     names = [b"b.jpg", b"a/b.jpg", b"a.jpg", b"a-b.jpg", "é.jpg".encode(), b"\xff.jpg", b"A.jpg"]
     store.upsert([record(p) for p in names])
     streamed = list(store.iter_known_files())
-    assert [p for p, _k in streamed] == sorted(names)
-    assert dict(streamed) == store.known_files()
+    assert [r[0] for r in streamed] == sorted(names)
+    assert {r[0]: r[1:] for r in streamed} == store.known_files()
 
 
 def test_known_files_in_is_the_rows_at_paths_and_below_folders(store: AssetStore) -> None:

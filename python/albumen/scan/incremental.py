@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from albumen.scan.live_photos import PairingReport, update_live_pairs
 from albumen.scan.scanner import ParallelScanner, Record, WalkedFile
 from albumen.store.protocols import AssetStore
-from albumen.store.records import KnownFile
+from albumen.store.records import KnownFile, KnownRow
 
 __all__ = [
     "BULK_LOAD_MIN_FILES",
@@ -30,6 +31,8 @@ __all__ = [
     "ScanReport",
     "scan_library",
 ]
+
+_FS_ERRORS = sys.getfilesystemencodeerrors()  # as os.fsencode encodes
 
 #: Files probed (and committed) per batch during a library scan.
 SCAN_BATCH_SIZE = 256
@@ -114,8 +117,8 @@ class IncrementalScan:
         """The walked files to probe: new ones, changed ones (size or mtime), and ones that
         could not be read last time."""
         self.report.files = len(files)
-        rows = (
-            iter(sorted(self._scoped.items()))
+        rows: Iterator[KnownRow] = (
+            iter(sorted((p, *k) for p, k in self._scoped.items()))
             if self._scoped is not None
             else self.store.iter_known_files()
         )
@@ -125,25 +128,26 @@ class IncrementalScan:
         stored = 0
         row = next(rows, None)
         last = b""
-        for rel, size, mtime_ns in files:
-            key = os.fsencode(rel)
+        encode, codec, errors = str.encode, sys.getfilesystemencoding(), _FS_ERRORS
+        for rel, size, mtime_ns in files:  # a million times in a big library: kept lean
+            key = encode(rel, codec, errors)
             if key < last:
                 raise RuntimeError("the walk did not list files in path order")
             last = key
             while row is not None and row[0] < key:  # a row whose file was not walked
-                self._vanish(row[0], row[1], unreadable)
+                self._vanish(row, unreadable)
                 stored += 1
                 row = next(rows, None)
             if row is None or row[0] != key:  # a new file
                 to_probe.append(rel)
                 continue
-            old = row[1]
+            old = row
             stored += 1
             row = next(rows, None)
-            if old.size != size or old.mtime_ns != mtime_ns:
+            if old[1] != size or old[2] != mtime_ns:
                 self._stored.add(key)
                 to_probe.append(rel)
-            elif old.id is None:
+            elif old[4] is None:
                 # the file could not even be read last time (e.g. no permission): the cause
                 # may be gone without the mtime changing, so it is tried again
                 self._stored.add(key)
@@ -152,7 +156,7 @@ class IncrementalScan:
             else:
                 self.report.unchanged += 1
         while row is not None:
-            self._vanish(row[0], row[1], unreadable)
+            self._vanish(row, unreadable)
             stored += 1
             row = next(rows, None)
         if not self.partial:
@@ -160,9 +164,9 @@ class IncrementalScan:
         self.bulk = not self.partial and len(to_probe) >= max(BULK_LOAD_MIN_FILES, stored)
         return to_probe
 
-    def _vanish(self, path: bytes, old: KnownFile, unreadable: tuple[bytes, ...]) -> None:
-        if not path.startswith(unreadable):
-            self.add_move_sources({path: old})
+    def _vanish(self, row: KnownRow, unreadable: tuple[bytes, ...]) -> None:
+        if not row[0].startswith(unreadable):
+            self.add_move_sources({row[0]: KnownFile(*row[1:])})
 
     def add_move_sources(self, rows: Mapping[bytes, KnownFile]) -> None:
         """Rows whose files vanished before this scan (a watcher holds their removal back

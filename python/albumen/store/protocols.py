@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from albumen.store.query import AssetQuery
 from albumen.store.records import (
     KnownFile,
+    KnownRow,
     LibraryTotals,
     LiveCandidate,
     LivePairing,
@@ -120,9 +121,10 @@ class AssetStore(Protocol):
         """Every row's ``(size, mtime_ns, rowid, id)`` by path: what a scan compares with."""
         ...
 
-    def iter_known_files(self) -> Iterator[tuple[bytes, KnownFile]]:
-        """``known_files`` as a stream ordered by path bytes, fetched a page at a time: what a
-        scan of a library of any size compares with in little memory."""
+    def iter_known_files(self) -> Iterator[KnownRow]:
+        """``known_files`` as ``(path, size, mtime_ns, rowid, id)`` tuples ordered by path
+        bytes, fetched a page at a time: what a scan of a library of any size compares with,
+        in little memory."""
         ...
 
     def known_files_in(

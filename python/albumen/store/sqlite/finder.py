@@ -17,8 +17,10 @@ the middle of a never-visited range. Page numbers count positions in the orderin
 the anchors were taken: after inserts or deletes, a jump may land a few rows off the present
 position (a fresh page 1 forgets anchors taken before the change).
 
-Counts use ``count(*)`` over the narrowest covering index; they are cached until the
-database changes (``PRAGMA data_version`` plus this connection's ``total_changes``).
+Counts use ``count(*)`` over the narrowest covering index, except the count of every (visible)
+row, which triggers keep in ``asset_counts`` (migration 5): a gallery opens on a million rows
+without stepping through them. Counts are cached until the database changes (``PRAGMA
+data_version`` plus this connection's ``total_changes``).
 """
 
 from __future__ import annotations
@@ -211,10 +213,13 @@ class SQLiteAssetFinder:
                 self._counts.move_to_end(query)
                 return hit[1]
             where, params = where_clause(query)
-            hidden = "1" if query.include_hidden else "hidden = 0"
-            (n,) = self._conn.execute(
-                f"SELECT count(*) FROM assets WHERE {hidden}{where}", params
-            ).fetchone()
+            if not where:  # every row, or every visible one: kept counted (migration 5)
+                hidden = "" if query.include_hidden else " WHERE hidden = 0"
+                sql = f"SELECT coalesce(sum(n), 0) FROM asset_counts{hidden}"
+            else:
+                hidden = "1" if query.include_hidden else "hidden = 0"
+                sql = f"SELECT count(*) FROM assets WHERE {hidden}{where}"
+            (n,) = self._conn.execute(sql, params).fetchone()
             self._counts[query] = (stamp, int(n))
             while len(self._counts) > self.MAX_QUERIES:
                 self._counts.popitem(last=False)

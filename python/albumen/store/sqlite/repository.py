@@ -20,6 +20,7 @@ from albumen.errors import LibraryBusyError
 from albumen.store.records import (
     RECORD_FIELDS,
     KnownFile,
+    KnownRow,
     LibraryTotals,
     LiveCandidate,
     LivePairing,
@@ -260,9 +261,9 @@ class SQLiteAssetRepository:
         if not keys:
             return 0
         with self._transaction() as conn:
-            before = conn.total_changes
-            conn.executemany("DELETE FROM assets WHERE path = ?", keys)
-            return conn.total_changes - before
+            # rowcount: rows this statement deleted (total_changes would count what the
+            # triggers of asset_counts change too)
+            return conn.executemany("DELETE FROM assets WHERE path = ?", keys).rowcount
 
     def replace_scan_errors(self, errors: Iterable[tuple[bytes, str]]) -> None:
         rows = [(path_bytes(p), str(m)) for p, m in errors]
@@ -304,17 +305,17 @@ class SQLiteAssetRepository:
             return self._conn.execute(sql, args).fetchone()[0]
 
     def count(self) -> int:
-        return int(self._scalar("SELECT count(*) FROM assets"))
+        return int(self._scalar("SELECT coalesce(sum(n), 0) FROM asset_counts"))
 
     def hidden_count(self) -> int:
-        return int(self._scalar("SELECT count(*) FROM assets WHERE hidden <> 0"))
+        return int(self._scalar("SELECT coalesce(sum(n), 0) FROM asset_counts WHERE hidden <> 0"))
 
     def known_files(self) -> dict[bytes, KnownFile]:
         with self._lock:
             cur = self._conn.execute("SELECT path, size, mtime_ns, rowid, id FROM assets")
             return {row[0]: KnownFile(*row[1:]) for row in cur}
 
-    def iter_known_files(self, page_size: int = 20_000) -> Iterator[tuple[bytes, KnownFile]]:
+    def iter_known_files(self, page_size: int = 20_000) -> Iterator[KnownRow]:
         sql = (
             "SELECT path, size, mtime_ns, rowid, id FROM assets WHERE path > ? "
             "ORDER BY path LIMIT ?"
@@ -323,8 +324,7 @@ class SQLiteAssetRepository:
         while True:
             with self._lock:
                 page = self._conn.execute(sql, (after, page_size)).fetchall()
-            for row in page:
-                yield row[0], KnownFile(*row[1:])
+            yield from page
             if len(page) < page_size:
                 return
             after = page[-1][0]
