@@ -28,6 +28,9 @@ $(VENV)/.deps: pyproject.toml
 	$(BIN)/maturin develop --release --extras dev
 	touch $@
 
+# the scale-out tests run a throwaway PostgreSQL server (albumen.testing.postgres)
+APT_PACKAGES += postgresql
+
 apt: ## install the Debian packages the tests need (only those missing)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

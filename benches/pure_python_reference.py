@@ -24,7 +24,7 @@ from albumen import _core
 
 HEAD = 64 * 1024
 logging.getLogger("exifread").setLevel(logging.CRITICAL)  # it logs every non-EXIF file
-EXTENSIONS = {ext: (kind, mime) for ext, kind, mime in _core.media_types()}
+EXTENSIONS = {ext: (kind, mime) for ext, kind, mime, _ in _core.media_types()}
 
 COLUMNS = (
     "id", "path", "folder", "kind", "mime", "size", "mtime_ns", "width", "height",

@@ -67,7 +67,7 @@ def test_thumbs_makes_upright_thumbnails_then_serves_from_cache(library_root: Pa
     assert first["cached"] == 0
     assert first["micro_written"] == len(good)
     assert first["stats"]["generation"]["count"] == len(good)
-    assert set(first["stats"]["generation"]["per_format"]) >= {"jpeg", "heic", "video", "png"}
+    assert set(first["stats"]["generation"]["per_format"]) >= {"jpeg", "heif", "video", "png"}
     if "broken.jpg" not in probe_failed:  # indexed despite being broken: thumbnail fails
         assert first["failed"] == 1
         assert "broken.jpg" in {e["path"] for e in first["errors"]}

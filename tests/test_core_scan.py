@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import _thread
-import inspect
+import errno
 import json
 import os
 import shutil
@@ -113,13 +113,34 @@ def test_walk_finds_media_sorted_skipping_hidden_library_and_other_files(tmp_pat
     assert "my-library/cached.jpg" in [f[0] for f in _core.walk(str(tmp_path))[0]]
 
 
+def test_walk_keeps_exactly_the_extensions_of_the_table(tmp_path: Path) -> None:
+    table = _core.media_types()
+    for ext, _, _, _ in table:
+        (tmp_path / f"lower.{ext}").write_bytes(b"x")
+        (tmp_path / f"upper.{ext.upper()}").write_bytes(b"x")
+    for other in ("txt", "xmp", "json", "jpg~"):
+        (tmp_path / f"other.{other}").write_bytes(b"x")
+    files, errors = _core.walk(tmp_path)
+    assert errors == []
+    assert len(files) == 2 * len(table)
+    assert not [f for f in files if f[0].startswith("other.")]
+
+
 def test_walk_root_errors(tmp_path: Path) -> None:
+    """The root's errors are the OSError subclasses Python's own os.listdir() raises."""
     with pytest.raises(FileNotFoundError) as missing:
         _core.walk(tmp_path / "missing")
+    assert missing.value.errno == errno.ENOENT
+    assert missing.value.strerror == os.strerror(errno.ENOENT)
     assert missing.value.filename == str(tmp_path / "missing")
     (tmp_path / "file.jpg").write_bytes(b"x")
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(NotADirectoryError) as not_a_dir:
         _core.walk(tmp_path / "file.jpg")
+    assert not_a_dir.value.errno == errno.ENOTDIR
+    assert not_a_dir.value.filename == str(tmp_path / "file.jpg")
+    with pytest.raises(NotADirectoryError) as listdir:
+        os.listdir(tmp_path / "file.jpg")
+    assert (type(listdir.value), listdir.value.errno) == (type(not_a_dir.value), errno.ENOTDIR)
 
 
 def test_walk_never_follows_symlinks(tmp_path: Path) -> None:
@@ -293,9 +314,9 @@ def test_probe_streams_batches(tmp_path: Path) -> None:
 
 
 def test_probe_argument_checks(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="batch_size"):
         _core.probe(tmp_path, [], batch_size=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="workers"):
         _core.probe(tmp_path, [], workers=0)
     assert list(_core.probe(tmp_path, [])) == []
 
@@ -311,44 +332,58 @@ def test_cancel_stops_the_stream(tmp_path: Path) -> None:
     assert "cancelled" in repr(stream)
 
 
+def stuck_pool(root: Path) -> _core.ProbeStream:
+    """Hold the one thread of the one-worker probe pool: this stream is never read, so its
+    worker blocks on its full channel (a few batches deep) and the pool runs nothing else
+    until the stream is released (``release``). A stream started on that pool afterwards
+    therefore waits in ``__next__`` for as long as the test wants: no timing involved."""
+    make_jpeg(root / "one.jpg")
+    return _core.probe(root, ["one.jpg"] * 1000, workers=1, batch_size=1)
+
+
+def release(blocker: _core.ProbeStream) -> None:
+    blocker.cancel()
+    drain(blocker)  # frees its channel: its worker sees the cancel and stops
+
+
 def test_cancel_from_another_thread(tmp_path: Path) -> None:
-    make_jpeg(tmp_path / "one.jpg")
-    # One worker, batches of 50,000 files (a quarter of its share): each takes a while.
-    stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, workers=1, batch_size=200_000)
-    canceller = threading.Thread(target=stream.cancel)
-    canceller.start()  # whether it lands before or during the wait, the stream is cut short
-    assert len(drain(stream)) < 200_000
-    canceller.join()
+    blocker = stuck_pool(tmp_path)
+    stream = _core.probe(tmp_path, ["one.jpg"] * 10, workers=1, batch_size=1)
+    waited: list[bool] = []
 
+    def cancel() -> None:
+        waited.append(stream._wait_for_consumer(timeout=60))  # a hang detector, not a timing
+        stream.cancel()
+        release(blocker)
 
-def _interrupt_when_waiting_on(line: int) -> threading.Thread:
-    """Interrupt the main thread (as Ctrl-C does) once it is inside the call on ``line``.
-
-    The helper thread runs only while the main thread has released the GIL. CPython checks for
-    thread switches only at certain instructions (a function's start, a backward jump, after a
-    call returns), none of them between the start of the line ``call()`` and the call itself;
-    so once the main thread's frame is seen on that line, it is waiting in Rust."""
-    main = threading.main_thread().ident
-    assert main is not None
-
-    def watch() -> None:
-        while sys._current_frames()[main].f_lineno != line:
-            os.sched_yield()
-        _thread.interrupt_main()
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    return watcher
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    # Waits in Rust with the GIL released; the other thread's cancel() ends the stream.
+    assert drain(stream) == []
+    canceller.join(timeout=60)
+    assert waited == [True]
+    assert "cancelled" in repr(stream)
 
 
 def test_ctrl_c_interrupts_a_waiting_stream(tmp_path: Path) -> None:
-    make_jpeg(tmp_path / "one.jpg")
-    # Batches of 50,000 files on one worker: __next__ waits in Rust with the GIL released.
-    stream = _core.probe(tmp_path, ["one.jpg"] * 200_000, workers=1, batch_size=200_000)
-    call = stream.__next__
-    with pytest.raises(KeyboardInterrupt):
-        watcher = _interrupt_when_waiting_on(inspect.currentframe().f_lineno + 1)  # type: ignore[union-attr]
-        call()
-    watcher.join()
+    blocker = stuck_pool(tmp_path)
+    stream = _core.probe(tmp_path, ["one.jpg"] * 10, workers=1, batch_size=1)
+    waited: list[bool] = []
+
+    def interrupt() -> None:
+        # Once the main thread is inside __next__ (waiting in Rust, GIL released: the stream
+        # cannot get a batch), Ctrl-C reaches it there and nowhere else.
+        waited.append(stream._wait_for_consumer(timeout=60))  # a hang detector, not a timing
+        _thread.interrupt_main()
+
+    interrupter = threading.Thread(target=interrupt)
+    interrupter.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            next(stream)
+    finally:
+        interrupter.join(timeout=60)
+        release(blocker)
+    assert waited == [True]
     assert "cancelled" in repr(stream)
-    assert "cancelled" in repr(stream)
+    assert drain(stream) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import signal
@@ -301,3 +302,108 @@ def test_stale_temporary_files_are_swept_at_start(tmp_path: Path) -> None:
     DiskThumbnailCache(tmp_path)
     assert not stale.exists()
     assert fresh.exists()  # may belong to a live writer
+
+
+def test_a_held_write_stalls_no_other_key(tmp_path: Path) -> None:
+    """A slow file system holds up one thread's put inside its file I/O (the private hook
+    stops it right before its rename: temporary file written, key claimed, no lock, no GIL).
+    Meanwhile every call about other keys from another thread returns."""
+    per = 1000 + TRAILER
+    c = DiskThumbnailCache(tmp_path, max_bytes=3 * per)
+    for key in ("slow", "a", "c"):
+        c.put(key, b"1" * 1000)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            c.put("slow", b"2" * 1000)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    c._pause_writes("slow")
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        assert c._wait_for_paused_writes(timeout=60)  # a hang detector, not a timing
+        assert c.get("a") == b"1" * 1000
+        assert c.get("slow") == b"1" * 1000  # the old value until the rename
+        assert c.get("missing") is None
+        assert len(c) == 3
+        assert c.size == 3
+        assert c.stats()["entries"] == 3
+        assert c.disk_usage_bytes == 3 * per
+        assert "a" in c
+        # "slow" is the least recently used, but it is being written: "c" goes instead
+        c.put("b", b"3" * 1000)
+        assert "c" not in c
+        assert "slow" in c
+        c.invalidate("a")
+        assert writer.is_alive()  # still held: nothing above waited for it
+    finally:
+        c._resume_writes()
+        writer.join(timeout=60)
+    assert not writer.is_alive()
+    assert not errors
+    assert c.get("slow") == b"2" * 1000
+    assert c.stats()["evictions"] == 1
+    on_disk = sum(p.stat().st_size for p in tmp_path.rglob("*.jpg"))
+    assert on_disk == c.disk_usage_bytes == 2 * per
+
+
+def test_a_held_write_holds_up_only_writes_of_its_key(tmp_path: Path) -> None:
+    c = DiskThumbnailCache(tmp_path)
+    c._pause_writes("k")
+    first = threading.Thread(target=c.put, args=("k", b"first"), daemon=True)
+    first.start()
+    try:
+        assert c._wait_for_paused_writes(timeout=60)
+        assert not c._wait_for_paused_writes(count=2, timeout=0)
+        c.put("other", b"v")  # another key: not held
+        assert c.get("other") == b"v"
+    finally:
+        c._resume_writes()
+        first.join(timeout=60)
+    assert not first.is_alive()
+    assert c.get("k") == b"first"
+    with pytest.raises(ValueError):
+        c._wait_for_paused_writes(timeout=-1)
+
+
+def test_io_errors_name_the_path(tmp_path: Path) -> None:
+    # errors that root gets too (the tests may run as root)
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")
+    with pytest.raises(NotADirectoryError) as below_a_file:
+        DiskThumbnailCache(blocker / "thumbs")
+    assert below_a_file.value.errno == errno.ENOTDIR
+    assert below_a_file.value.strerror == os.strerror(errno.ENOTDIR)
+    assert below_a_file.value.filename == str(blocker / "thumbs")
+    with pytest.raises(FileExistsError) as a_file:
+        DiskThumbnailCache(blocker)
+    assert a_file.value.filename == str(blocker)
+
+    c = DiskThumbnailCache(tmp_path / "cache")
+    bucket = c.path_for("k").parent
+    bucket.write_bytes(b"a file where the bucket directory goes")
+    with pytest.raises(NotADirectoryError) as put:
+        c.put("k", b"v")
+    assert put.value.errno == errno.ENOTDIR
+    assert put.value.filename.startswith(str(bucket) + os.sep)
+    assert put.value.filename.endswith(".tmp")
+    assert c.get("k") is None  # a read is a miss, never an error
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the errno Linux gives for a directory")
+def test_rename_and_remove_errors_name_both_paths(tmp_path: Path) -> None:
+    c = DiskThumbnailCache(tmp_path)
+    # the cache file is a directory with something in it: the rename fails
+    target = c.path_for("k")
+    (target / "inside").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as rename:
+        c.put("k", b"v")
+    assert rename.value.filename.endswith(".tmp")
+    assert rename.value.filename2 == str(target)
+    assert not list(target.parent.glob("*.tmp"))  # the temporary file is cleaned up
+    with pytest.raises(IsADirectoryError) as invalidate:
+        c.invalidate("k")
+    assert invalidate.value.filename == str(target)

@@ -7,10 +7,15 @@ from albumen import _core
 
 
 def test_media_types_table() -> None:
-    table = {ext: (kind, mime) for ext, kind, mime in _core.media_types()}
-    assert table["jpg"] == ("photo", "image/jpeg")
-    assert table["mov"][0] == "video"
+    table = {ext: (kind, mime, family) for ext, kind, mime, family in _core.media_types()}
+    assert table["jpg"] == ("photo", "image/jpeg", "jpeg")
+    assert table["mov"] == ("video", "video/quicktime", "video")
+    assert table["heic"][2] == table["hif"][2] == "heif"
+    assert table["dng"][2] == table["cr3"][2] == "raw"
     assert all(ext == ext.lower() and not ext.startswith(".") for ext in table)
+    families = {"jpeg", "heif", "avif", "raw", "tiff", "png", "webp", "gif", "video"}
+    assert {family for _, _, family in table.values()} == families
+    assert all((kind == "video") == (family == "video") for kind, _, family in table.values())
 
 
 # the plan's components (DESIGN.md): all importable from the top-level package

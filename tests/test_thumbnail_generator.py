@@ -176,7 +176,7 @@ def test_heic(tmp_path: Path) -> None:
     data = gen.generate("a", (128, 128))
     assert data is not None and size_of(data) == (128, 64)
     assert close(colour_at(data, *TL), RED) and close(colour_at(data, *TR), BLUE)
-    assert gen.stats()["per_format"]["heic"]["count"] == 1
+    assert gen.stats()["per_format"]["heif"]["count"] == 1
 
 
 def test_video_frame(tmp_path: Path) -> None:

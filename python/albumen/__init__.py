@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     # every exception albumen raises on purpose
     "LibraryError": "albumen.errors",
     "LibraryBusyError": "albumen.errors",
+    "DatabaseUnavailableError": "albumen.errors",
+    "ClusterUnavailableError": "albumen.errors",
     "LibraryNotWritableError": "albumen.errors",
     "RootNotFoundError": "albumen.errors",
     "RootNotReadableError": "albumen.errors",
@@ -94,6 +96,8 @@ if TYPE_CHECKING:
     from albumen.browse.paging import PaginatedAssetLoader as PaginatedAssetLoader
     from albumen.browse.viewmodel import AssetListViewModel as AssetListViewModel
     from albumen.browse.viewmodel import Signal as Signal
+    from albumen.errors import ClusterUnavailableError as ClusterUnavailableError
+    from albumen.errors import DatabaseUnavailableError as DatabaseUnavailableError
     from albumen.errors import LibraryBusyError as LibraryBusyError
     from albumen.errors import LibraryError as LibraryError
     from albumen.errors import LibraryNotWritableError as LibraryNotWritableError

@@ -4,6 +4,14 @@ Paths handed back by the core are ``str`` relative to the scan root; bytes that 
 UTF-8 come back as surrogate escapes, exactly as ``os.fsdecode`` would give them, so
 ``os.fsencode(path)`` recovers the original name. Long work releases the GIL and checks for
 Ctrl-C (``KeyboardInterrupt``).
+
+Errors: an operating-system error raises the ``OSError`` subclass Python's own ``open()`` or
+``os.rename()`` would raise for it (``FileNotFoundError``, ``PermissionError``,
+``NotADirectoryError``, ``FileExistsError``, ``IsADirectoryError``, ...), with ``errno``,
+``strerror`` (``os.strerror(errno)``) and ``filename`` set to the path concerned (and
+``filename2`` to the destination of a failed rename). A bad argument raises ``ValueError``, an
+index out of range ``IndexError``. A bug inside the core (a caught Rust panic) raises
+``SystemError``; no function raises a bare ``RuntimeError``.
 """
 
 from collections.abc import Iterator, Sequence
@@ -28,10 +36,14 @@ __all__ = [
 
 __version__: str
 
-def media_types() -> list[tuple[str, str, str]]:
-    """The extension table: ``(extension, kind, mime)`` with lower-case extensions, no dot.
+def media_types() -> list[tuple[str, str, str, str]]:
+    """The one extension table: ``(extension, kind, mime, family)``, sorted by extension, with
+    lower-case extensions without the dot.
 
-    ``kind`` is ``"photo"`` or ``"video"``.
+    ``kind`` is ``"photo"`` or ``"video"``. ``family`` says how the file is decoded, the key a
+    thumbnail generator dispatches on: ``"jpeg"``, ``"heif"``, ``"avif"``, ``"raw"`` (camera
+    raw files; most carry an embedded JPEG preview whose range the probe reports),
+    ``"tiff"``, ``"png"``, ``"webp"``, ``"gif"`` or ``"video"`` (every video).
     """
 
 # --- scanning ------------------------------------------------------------------------------
@@ -47,8 +59,9 @@ def walk(
     listed. Hidden entries (leading ``.``) and the folders in ``skip`` (recognised by identity,
     however they are spelled) are not entered; symlinks are not followed, so they never loop;
     ``.gitignore`` and similar files are not consulted. A symlinked ``root`` is resolved.
-    Raises ``FileNotFoundError`` / ``NotADirectoryError`` / ``PermissionError`` when ``root``
-    itself is unusable. Ctrl-C stops the walk and raises ``KeyboardInterrupt``.
+    Raises the ``OSError`` of listing ``root`` when it is unusable (``FileNotFoundError``,
+    ``NotADirectoryError``, ``PermissionError``; ``filename`` is ``root``). Ctrl-C stops the
+    walk and raises ``KeyboardInterrupt``.
     """
 
 @final
@@ -83,6 +96,9 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
         """Stop soon; callable from any thread. Iteration then ends after the batches in hand."""
     def __iter__(self) -> ProbeStream: ...
     def __next__(self) -> list[dict[str, Any]]: ...
+    def _wait_for_consumer(self, timeout: float | None = None) -> bool:
+        """Test only (private, not part of the API): wait, GIL released, until a thread is
+        inside ``__next__``; False if ``timeout`` seconds pass first."""
 
 def probe(
     root: str | PathLike[str],
@@ -95,7 +111,8 @@ def probe(
 
     Work runs on one shared thread pool of ``workers`` threads (default: one per core; a pool
     of another size is built once and reused). Raises ``ValueError`` when ``workers`` or
-    ``batch_size`` is below 1.
+    ``batch_size`` is below 1, and ``OSError`` (with ``errno``) when the system refuses to
+    start the pool's threads.
     """
 
 def probe_file(root: str | PathLike[str], path: str) -> dict[str, Any]:
@@ -250,9 +267,11 @@ class JustifiedLayout:
 class MemoryThumbnailCache:
     """L1: an LRU of ``bytes`` bounded by entry count and by total value length.
 
-    Thread-safe (one inner lock). The cached objects are the caller's own ``bytes`` (nothing is
-    copied in or out). ``get`` and re-``put`` make a key the most recently used; ``put`` of an
-    existing key replaces its value; a value longer than ``max_bytes`` is not stored.
+    Thread-safe (one inner lock, held only for an in-memory map operation by a thread holding
+    the GIL, so no call waits for it while holding the GIL). The cached objects are the
+    caller's own ``bytes`` (nothing is copied in or out). ``get`` and re-``put`` make a key the
+    most recently used; ``put`` of an existing key replaces its value; a value longer than
+    ``max_bytes`` is not stored.
     """
 
     def __new__(
@@ -296,8 +315,14 @@ class DiskThumbnailCache:
     length, magic) that ``get`` verifies, so a reader never sees half a value: a damaged or
     truncated file is a miss and is removed. ``put`` evicts least recently used files until the
     total size (values + trailers) fits ``max_bytes``. ``fsync=True`` syncs each file before the
-    rename (durability across power loss; slower, see the benchmarks). I/O releases the GIL;
-    I/O errors raise ``OSError`` subclasses.
+    rename (durability across power loss; slower, see the benchmarks).
+
+    Never stalls the caller: every method runs with the GIL released, and no file I/O happens
+    under the index lock (a write renames its file before taking the lock to update the
+    index; eviction and ``clear`` choose files under the lock and delete them after), so a
+    slow write holds up only other writes of the same key. I/O errors raise the ``OSError``
+    subclass for their ``errno``, with ``filename`` naming the file or directory concerned
+    (for a failed rename, ``filename`` is the temporary file and ``filename2`` the cache file).
     """
 
     def __new__(
@@ -310,11 +335,11 @@ class DiskThumbnailCache:
     def get(self, key: str) -> bytes | None:
         """The stored value, or None on a miss; a hit makes the key most recently used."""
     def put(self, key: str, data: bytes) -> None:
-        """Store atomically, replacing any previous value."""
+        """Store atomically, replacing any previous value (``ValueError`` from 4 GiB up)."""
     def invalidate(self, key: str) -> None:
         """Remove the value of ``key``; a missing key is fine."""
     def clear(self) -> None:
-        """Remove every cached file."""
+        """Remove every cached file (a value being written at that moment may stay)."""
     def path_for(self, key: str) -> Path:
         """The file that holds (or would hold) ``key``'s value."""
     def __contains__(self, key: str, /) -> bool:
@@ -335,3 +360,13 @@ class DiskThumbnailCache:
         files found and removed), ``entries``, ``bytes``, ``max_bytes``."""
     def reset_stats(self) -> None:
         """Zero the counters."""
+    # Private test hooks (for tests only; not part of the API): they simulate a slow file
+    # system by holding writes of one key inside their file I/O.
+    def _pause_writes(self, key: str) -> None:
+        """Test only: hold every ``put`` of ``key`` right before it renames its file into
+        place (temporary file written, key claimed, no lock and no GIL held)."""
+    def _resume_writes(self) -> None:
+        """Test only: let the held ``put`` calls go on."""
+    def _wait_for_paused_writes(self, count: int = 1, timeout: float | None = None) -> bool:
+        """Test only: wait (GIL released) until ``count`` ``put`` calls are held; False if
+        ``timeout`` seconds pass first."""

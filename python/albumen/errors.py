@@ -8,6 +8,8 @@ with the file's record and reported.
 from __future__ import annotations
 
 __all__ = [
+    "ClusterUnavailableError",
+    "DatabaseUnavailableError",
     "LibraryBusyError",
     "LibraryError",
     "LibraryNotWritableError",
@@ -35,6 +37,15 @@ class LibraryNotWritableError(LibraryError, PermissionError):
 
 class LibraryBusyError(LibraryError):
     """Another process is scanning the same library right now."""
+
+
+class DatabaseUnavailableError(LibraryError):
+    """The store's database server cannot be reached, or went away during the operation (what
+    was committed before is kept)."""
+
+
+class ClusterUnavailableError(LibraryError):
+    """The Dask scheduler cannot be reached, or the cluster cannot be started."""
 
 
 class ThumbnailError(Exception):

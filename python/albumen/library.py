@@ -109,7 +109,8 @@ class Library:
         event_bus: EventBus | None = None,
     ) -> Library:
         """Open (creating if needed) the library of ``root``; ``store`` picks the index's
-        backend (default: SQLite in the library folder).
+        backend (default: SQLite in the library folder; a ``postgresql://`` URL: the library
+        of this root in that database).
 
         Raises ``RootNotFoundError`` / ``RootNotReadableError`` for an unusable root and
         ``LibraryNotWritableError`` when the library folder or its index cannot be written.
@@ -124,7 +125,8 @@ class Library:
                 f"cannot create the library folder {lib_dir} ({exc.strerror or exc}): pass a "
                 "writable folder with --library (library_dir=...)"
             ) from exc
-        return cls(root_path, lib_dir, open_store(lib_dir, store), event_bus=event_bus)
+        index = open_store(lib_dir, store, root=root_path)
+        return cls(root_path, lib_dir, index, event_bus=event_bus)
 
     # -- lifecycle ------------------------------------------------------------------------------
 

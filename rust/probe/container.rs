@@ -1,7 +1,7 @@
-//! What a container parser finds, before it is merged into a [`Record`](crate::record::Record):
+//! What a container parser finds, before it is merged into a [`Record`](crate::probe::record::Record):
 //! one plain struct shared by every format, so each parser stays a pure function over bytes.
 
-use crate::capture_time::DateTime;
+use crate::probe::capture_time::DateTime;
 
 /// A byte range inside the probed file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,7 +60,7 @@ impl ContainerMeta {
 }
 
 /// Parses an EXIF blob into a record (the EXIF module's `apply_exif`).
-pub type ApplyExif = fn(&[u8], u64, &mut crate::record::Record) -> Result<(), String>;
+pub type ApplyExif = fn(&[u8], u64, &mut crate::probe::record::Record) -> Result<(), String>;
 
 /// The EXIF orientation (1..=8) equivalent to a clockwise rotation plus optional mirror.
 pub fn orientation_of(rotation: u16, mirror: bool) -> u16 {
@@ -80,8 +80,12 @@ impl ContainerMeta {
     /// Merge into `rec`. EXIF fields come first (through `apply_exif`); what the container says
     /// fills the gaps. Capture time: EXIF `DateTimeOriginal`/`CreateDate` win; a container time
     /// (`QuickTime`, PNG "Creation Time") beats EXIF `ModifyDate`. Returns the non-fatal problems.
-    pub fn fill(self, rec: &mut crate::record::Record, apply_exif: ApplyExif) -> Vec<String> {
-        use crate::record::time_source;
+    pub fn fill(
+        self,
+        rec: &mut crate::probe::record::Record,
+        apply_exif: ApplyExif,
+    ) -> Vec<String> {
+        use crate::probe::record::time_source;
         let mut problems = Vec::new();
         if self.width.is_some() {
             rec.width = self.width;

@@ -6,8 +6,8 @@
 //! image crates decode far more.
 
 use super::{add_error, Input};
-use crate::exif::apply_exif;
-use crate::record::Record;
+use crate::probe::exif::apply_exif;
+use crate::probe::record::Record;
 
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
 
@@ -119,8 +119,8 @@ fn ends_with_eoi(input: &Input<'_>, image_data_start: u64) -> bool {
 pub(crate) mod tests {
     use super::super::probe_path;
     use super::*;
-    use crate::exif::tests::{tiff_blob, Spec};
-    use crate::record::time_source;
+    use crate::probe::exif::tests::{tiff_blob, Spec};
+    use crate::probe::record::time_source;
     use std::fs;
     use std::path::Path;
 

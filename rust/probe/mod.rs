@@ -15,15 +15,17 @@
 //! - reads from `input.head` / `input.tail` when it can and with [`Input::read_at`] otherwise
 //!   (one positioned read, served from the buffers when they cover the range);
 //! - fills what it finds: `width`/`height` in stored pixels and `orientation` (display size is
-//!   derived here), EXIF through [`crate::exif::apply_exif`] (pass the blob's file offset),
-//!   capture time through [`crate::capture_time`] (leave it `None` if the file has none: the
+//!   derived here), EXIF through [`crate::probe::exif::apply_exif`] (pass the blob's file offset),
+//!   capture time through [`crate::probe::capture_time`] (leave it `None` if the file has none: the
 //!   mtime fallback is applied here);
 //! - returns `Err(reason)` when the file is damaged; what it filled before stays in the
 //!   record. Non-fatal problems can be added with [`add_error`] while returning `Ok`.
 
 pub mod apple;
+pub mod capture_time;
 pub mod container;
 pub mod cr3;
+pub mod exif;
 pub mod formats;
 pub mod gif;
 pub mod heif;
@@ -32,6 +34,7 @@ pub mod jpeg;
 pub mod mp4;
 pub mod png;
 pub mod raf;
+pub mod record;
 pub mod source;
 pub mod tiff;
 pub mod timefmt;
@@ -43,11 +46,10 @@ use std::fs::{self, File};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use crate::capture_time;
-use crate::identity::{self, read_exact_at, CHUNK};
-use crate::media_types;
-use crate::record::Record;
-use crate::walk::{io_message, mtime_ns, path_bytes};
+use crate::probe::record::Record;
+use crate::scan::identity::{self, read_exact_at, CHUNK};
+use crate::scan::media_types;
+use crate::scan::walk::{io_message, mtime_ns, path_bytes};
 
 /// Kind and mime given to a file whose extension is not in the media table.
 pub const UNKNOWN_KIND: &str = "other";
@@ -141,7 +143,7 @@ pub(crate) fn guarded(rel: &Path, f: impl FnOnce() -> Record) -> Record {
 
 fn new_record(rel: &Path) -> Record {
     let (kind, mime) = media_types::lookup_path(rel)
-        .map_or((UNKNOWN_KIND, UNKNOWN_MIME), |(k, m)| (k.as_str(), m));
+        .map_or((UNKNOWN_KIND, UNKNOWN_MIME), |t| (t.kind.as_str(), t.mime));
     Record {
         path: path_bytes(rel).into_owned(),
         kind,
@@ -234,7 +236,7 @@ fn read_and_probe(file: &File, head: &mut Vec<u8>, tail: &mut Vec<u8>, rec: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::time_source;
+    use crate::probe::record::time_source;
 
     #[test]
     fn zero_byte_file_is_an_error_with_a_record() {

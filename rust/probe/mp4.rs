@@ -7,7 +7,7 @@ use super::container::ContainerMeta;
 use super::isobmff::{self, child, full_box, path, Boxes};
 use super::source::{be_u16, be_u32, be_u64, Source};
 use super::timefmt;
-use crate::record::time_source;
+use crate::probe::record::time_source;
 
 /// A video sample entry fourcc → codec name (as ffprobe names them).
 pub fn codec_name(fourcc: &[u8; 4]) -> String {

@@ -4,7 +4,7 @@
 use super::container::{ContainerMeta, ExifBlob};
 use super::source::{be_u32, Source};
 use super::timefmt;
-use crate::record::time_source;
+use crate::probe::record::time_source;
 
 pub const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 

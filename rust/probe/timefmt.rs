@@ -3,7 +3,7 @@
 //! [`DateTime`]. Impossible values give `None`, never a guess. The type, its plausibility rule,
 //! the offset parser and the calendar are `capture_time`'s, shared with EXIF.
 
-use crate::capture_time::{digits, fraction_millis, parse_offset, DateTime};
+use crate::probe::capture_time::{digits, fraction_millis, parse_offset, DateTime};
 
 /// Seconds between 1904-01-01 (the QuickTime/MP4 epoch) and 1970-01-01.
 pub const QUICKTIME_EPOCH_OFFSET: i64 = 2_082_844_800;

@@ -1,9 +1,10 @@
-"""What every command shares: the ROOT argument, the --library option, and how a command fails
-(one line on stderr, exit status 2)."""
+"""What every command shares: the ROOT argument, the --library, --store and --cluster options,
+and how a command fails (one line on stderr, exit status 2)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,6 +18,15 @@ LIBRARY_HELP = (
     "(use it when ROOT is read-only)."
 )
 
+STORE_HELP = (
+    "Keep the index in this PostgreSQL database (postgresql://USER@HOST/DB; several libraries "
+    "can share one) instead of SQLite in the library folder."
+)
+CLUSTER_HELP = (
+    "Run on a Dask cluster: the address of its scheduler (tcp://HOST:8786) or local:N (N "
+    "worker processes on this machine). Needs --store postgresql://..."
+)
+
 RootArg = Annotated[
     Path, typer.Argument(help=ROOT_HELP, show_default=False, metavar="ROOT", readable=False)
 ]
@@ -27,6 +37,16 @@ LibraryOpt = Annotated[
     ),
 ]
 
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help=STORE_HELP, show_default=False, metavar="URL", envvar="ALBUMEN_STORE"
+    ),
+]
+ClusterOpt = Annotated[
+    str | None, typer.Option("--cluster", help=CLUSTER_HELP, show_default=False, metavar="ADDRESS")
+]
+
 
 def fail(message: str) -> typer.Exit:
     """Print one line on stderr and return the exit (status 2) for the caller to raise."""
@@ -34,18 +54,33 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def open_library(root: Path, library: Path | None, *, create: bool = True) -> Library:
-    """Open ROOT's library, or fail with what to do. ``create=False`` refuses to make a new
-    library (for commands that only read one)."""
+def open_library(
+    root: Path, library: Path | None, *, store: str | None = None, create: bool = True
+) -> Library:
+    """Open ROOT's library (its index in ``store`` when given), or fail with what to do.
+    ``create=False`` refuses to make a new library (for commands that only read one)."""
     from albumen.errors import LibraryError
     from albumen.library import Library, library_dir_of
     from albumen.store import store_exists
 
-    if not create:
-        lib_dir = library_dir_of(root, library)
-        if root.is_dir() and not store_exists(lib_dir):
-            raise fail(f"no library at {lib_dir}: run `albumen scan {root}` first")
     try:
-        return Library.open(root, library)
-    except LibraryError as exc:
+        if not create:
+            lib_dir = library_dir_of(root, library)
+            if root.is_dir() and not store_exists(lib_dir, store, root=root):
+                where = lib_dir if store is None else f"{root.absolute()} in that database"
+                again = "" if store is None else " --store URL"
+                raise fail(f"no library at {where}: run `albumen scan {root}{again}` first")
+        return Library.open(root, library, store=store)
+    except (LibraryError, ValueError) as exc:  # ValueError: a --store that is not a store
         raise fail(str(exc)) from None
+
+
+def cluster_runner() -> ModuleType:
+    """``albumen.distributed``, or a failure saying how to install Dask."""
+    try:
+        import albumen.distributed as distributed
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("dask", "distributed"):
+            raise
+        raise fail("--cluster needs Dask: pip install 'albumen[cluster]'") from None
+    return distributed

@@ -11,8 +11,16 @@ from typing import Annotated, Any
 import typer
 
 from albumen.cli import app
-from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
-from albumen.library import LibraryBusyError
+from albumen.cli.common import (
+    ClusterOpt,
+    LibraryOpt,
+    RootArg,
+    StoreOpt,
+    cluster_runner,
+    fail,
+    open_library,
+)
+from albumen.errors import LibraryError
 
 # Columns `albumen ls --json` prints, in order.
 LS_FIELDS = (
@@ -93,8 +101,10 @@ SCAN_HELP = (
     "Index ROOT: find every photo and video below it and store what they hold.\n\n"
     "The first scan reads every file; later scans read only new and changed files, drop "
     "deleted ones and keep moved ones (matched by content). Files that cannot be read are "
-    "listed as errors and the scan goes on (exit status 0). Exit status 2: ROOT or the "
-    "library folder cannot be used; 130: interrupted (run it again to finish)."
+    "listed as errors and the scan goes on (exit status 0). With --cluster the files are "
+    "probed on a Dask cluster, into the --store database. Exit status 2: ROOT, the library "
+    "folder, the database or the cluster cannot be used; 130: interrupted (run it again to "
+    "finish)."
 )
 LS_HELP = (
     "List the indexed assets of ROOT, ordered by path (run `albumen scan ROOT` first).\n\n"
@@ -107,6 +117,8 @@ LS_HELP = (
 def scan(
     root: RootArg,
     library: LibraryOpt = None,
+    store: StoreOpt = None,
+    cluster: ClusterOpt = None,
     workers: Annotated[
         int | None,
         typer.Option("--workers", "-w", min=1, help="Probe threads (default: one per CPU core)."),
@@ -122,16 +134,20 @@ def scan(
 ) -> None:
     from rich.console import Console
 
-    lib = open_library(root, library)
+    runner = cluster_runner() if cluster is not None else None
+    lib = open_library(root, library, store=store)
     console = Console(stderr=True)
     show_bar = not json_output and console.is_terminal
+
+    def run(progress: Any = None) -> Any:
+        if runner is None:
+            return lib.scan(progress=progress, workers=workers)
+        return runner.scan_on_cluster(lib, cluster, progress=progress)
+
     try:
         with lib:
-            if show_bar:
-                report = _scan_with_bar(lib, console, workers)
-            else:
-                report = lib.scan(workers=workers)
-    except LibraryBusyError as exc:
+            report = _scan_with_bar(run, console) if show_bar else run()
+    except LibraryError as exc:  # busy, or the database or the cluster went away
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo(
@@ -147,7 +163,7 @@ def scan(
     _print_summary(report)
 
 
-def _scan_with_bar(lib: Any, console: Any, workers: int | None) -> Any:
+def _scan_with_bar(run: Any, console: Any) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -171,7 +187,7 @@ def _scan_with_bar(lib: Any, console: Any, workers: int | None) -> Any:
         def progress(processed: int, total: int) -> None:
             bar.update(task, completed=processed, total=total)
 
-        return lib.scan(progress=progress, workers=workers)
+        return run(progress)
 
 
 def _print_summary(report: Any) -> None:
@@ -216,6 +232,7 @@ def _print_summary(report: Any) -> None:
 def ls(
     root: RootArg,
     library: LibraryOpt = None,
+    store: StoreOpt = None,
     json_output: Annotated[
         bool,
         typer.Option(
@@ -243,7 +260,7 @@ def ls(
         ),
     ] = False,
 ) -> None:
-    lib = open_library(root, library, create=False)
+    lib = open_library(root, library, store=store, create=False)
     with lib:
         if live:
             _print_live(lib.live_pairs(), json_output, limit)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from albumen.cli import app
-from albumen.cli.common import LibraryOpt, RootArg, open_library
+from albumen.cli.common import LibraryOpt, RootArg, StoreOpt, open_library
 
 if TYPE_CHECKING:
     from albumen.library import Library
@@ -143,6 +143,7 @@ def memory_stats(lib: "Library", pages: int = 1, page_size: int = 200) -> dict[s
 def stats(
     root: RootArg,
     library: LibraryOpt = None,
+    store: StoreOpt = None,
     memory: Annotated[
         bool, typer.Option("--memory", help="Also measure memory while browsing.")
     ] = False,
@@ -150,7 +151,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
 
-    with open_library(root, library, create=False) as lib:
+    with open_library(root, library, store=store, create=False) as lib:
         result: dict[str, Any] = {
             "root": os.fspath(lib.root),  # as `scan --json` and `thumbs --json` name it
             "library": os.fspath(lib.library_dir),

@@ -13,11 +13,20 @@ from typing import Annotated, Any
 import typer
 
 from albumen.cli import app
-from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
+from albumen.cli.common import (
+    ClusterOpt,
+    LibraryOpt,
+    RootArg,
+    StoreOpt,
+    cluster_runner,
+    fail,
+    open_library,
+)
 
 THUMBS_HELP = (
     "Make every missing thumbnail (and micro thumbnail) of the library; scans first when the "
-    "library is empty. A second run is served from the cache."
+    "library is empty. A second run is served from the cache. With --cluster they are made on "
+    "a Dask cluster into LIBRARY/thumbs (on storage every worker mounts)."
 )
 THUMB_HELP = (
     "Write one thumbnail (upright, JPEG) to --out, through the library's caches when the file "
@@ -86,19 +95,29 @@ def thumbs(
         int | None, typer.Option("--workers", min=1, help="Worker threads (default: all cores).")
     ] = None,
     library: LibraryOpt = None,
+    store: StoreOpt = None,
+    cluster: ClusterOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from albumen.errors import LibraryError
+
     console = Console(stderr=True)
+    runner = cluster_runner() if cluster is not None else None
     try:
-        with open_library(root, library) as lib:
+        with open_library(root, library, store=store) as lib:
             if len(lib) == 0:
                 if not as_json:
                     console.print("library is empty: scanning first")
-                lib.scan()
+                if runner is None:
+                    lib.scan()
+                else:
+                    runner.scan_on_cluster(lib, cluster)
+            if runner is not None and cluster is not None:
+                _thumbs_on_cluster(runner, lib, cluster, size, as_json, console)
+                return
             if as_json:
                 with lib.thumbnails(workers=workers) as pipeline:
                     report = pipeline.generate_all(size)
@@ -121,12 +140,50 @@ def thumbs(
                     bar.update(task, completed=done, total=total)
 
                 report = pipeline.generate_all(size, progress)
+    except LibraryError as exc:  # the database or the cluster went away
+        raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo(
             "albumen: interrupted; the thumbnails made so far are kept: run it again to finish",
             err=True,
         )
         raise typer.Exit(code=130) from None
+    _print_report(report)
+    out = Console()
+    out.print(_stats_table(report.stats, "cache tiers (this run)"))
+    out.print(_generation_table(report.stats))
+
+
+def _thumbs_on_cluster(
+    runner: Any, lib: Any, cluster: str, size: int, as_json: bool, console: Any
+) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    if as_json:
+        report = runner.thumbnails_on_cluster(lib, cluster, size=size)
+        typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
+        return
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"thumbnails {size}px on the cluster", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = runner.thumbnails_on_cluster(lib, cluster, size=size, progress=progress)
+    _print_report(report)
+
+
+def _print_report(report: Any) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
     out = Console()
     out.print(
         f"{report.assets} asset{'' if report.assets == 1 else 's'}: "
@@ -141,8 +198,6 @@ def thumbs(
         out.print(f"  [red]failed[/] {escape(path)}: {escape(message)}")
     if len(report.errors) > 10:
         out.print(f"  ... and {len(report.errors) - 10} more")
-    out.print(_stats_table(report.stats, "cache tiers (this run)"))
-    out.print(_generation_table(report.stats))
 
 
 def _find_file(path: Path, root: Path) -> Path:
@@ -174,11 +229,12 @@ def thumb(
     ],
     size: Annotated[int, typer.Option("--size", min=8, max=4096, help="Longest side, px.")] = 256,
     library: LibraryOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     from albumen.errors import ThumbnailError
     from albumen.thumbnails.generator import AssetSource, DefaultThumbnailGenerator, MappingResolver
 
-    with open_library(root, library) as lib:
+    with open_library(root, library, store=store) as lib:
         file = _find_file(path, lib.root)
         try:
             rel = os.path.relpath(file.absolute(), lib.root)

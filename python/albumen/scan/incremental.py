@@ -185,36 +185,44 @@ class IncrementalScan:
 
     def write(self, batch: Sequence[Record]) -> None:
         """Store one probed batch in one transaction: updates, moves and inserts."""
-        report = self.report
         upserts: list[Record] = []
         moves: list[tuple[int, Record]] = []
         for record in batch:
-            key = os.fsencode(record["path"])
-            if not self.bulk:
-                self.changed.add(key)
-            if key in self._stored:
-                if key in self._retry and record.get("id") is None:
-                    report.unchanged += 1  # still unreadable: its error is refreshed
-                else:
-                    report.updated += 1
+            rowid = self.place(record)
+            if rowid is None:
                 upserts.append(record)
-                continue
-            ident = record.get("id")
-            candidates = self._vanished_by_id.get(ident) if isinstance(ident, str) else None
-            if candidates:
-                old_path, rowid = candidates.pop()
-                if not candidates:
-                    del self._vanished_by_id[str(ident)]
-                self._vanished.pop(old_path, None)
-                if not self.bulk:
-                    self.changed.add(old_path)
-                moves.append((rowid, record))
-                report.updated += 1
-                report.moved += 1
             else:
-                report.added += 1
-                upserts.append(record)
+                moves.append((rowid, record))
         self.store.write_batch(upserts, moves)
+
+    def place(self, record: Record) -> int | None:
+        """Count one probed record (its ``path`` and ``id`` are enough) and say where it
+        lands: the rowid of the vanished row with the same content hash when it is a move
+        (that row is kept and pointed at the record's path), else None (an upsert by path)."""
+        report = self.report
+        key = os.fsencode(record["path"])
+        if not self.bulk:
+            self.changed.add(key)
+        if key in self._stored:
+            if key in self._retry and record.get("id") is None:
+                report.unchanged += 1  # still unreadable: its error is refreshed
+            else:
+                report.updated += 1
+            return None
+        ident = record.get("id")
+        candidates = self._vanished_by_id.get(ident) if isinstance(ident, str) else None
+        if not candidates:
+            report.added += 1
+            return None
+        old_path, rowid = candidates.pop()
+        if not candidates:
+            del self._vanished_by_id[str(ident)]
+        self._vanished.pop(old_path, None)
+        if not self.bulk:
+            self.changed.add(old_path)
+        report.updated += 1
+        report.moved += 1
+        return rowid
 
     def settle(self) -> set[bytes]:
         """Delete the rows of files that vanished (not after a cancelled scan: it did not see

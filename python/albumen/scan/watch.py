@@ -190,7 +190,7 @@ class Watcher:
         self._workers = workers
         self._progress = progress
         self._stop = threading.Event()
-        self._extensions = frozenset(ext for ext, _kind, _mime in _core.media_types())
+        self._extensions = frozenset(row[0] for row in _core.media_types())
         #: rows whose file vanished: path -> (row, when its removal is due)
         self._pending: dict[bytes, tuple[KnownFile, float]] = {}
 

@@ -5,7 +5,9 @@ vocabulary both speak (``AssetQuery``, ``AssetRow``, ``AssetPage``, records), an
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from albumen.store.protocols import AssetFinder, AssetStore
@@ -28,21 +30,67 @@ __all__ = [
 ]
 
 
-def open_store(library_dir: str | os.PathLike[str], store: str | None = None) -> AssetStore:
+def open_store(
+    library_dir: str | os.PathLike[str],
+    store: str | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+) -> AssetStore:
     """The index of a library: SQLite in ``library_dir`` by default (``store`` None or
-    ``"sqlite"``). Raises ``LibraryError`` subclasses that say what to do, and ``ValueError``
-    for a store it does not know."""
+    ``"sqlite"``), or the library ``root`` in the PostgreSQL database of a
+    ``postgresql://`` URL (one database holds many libraries, each keyed by its root path).
+    Raises ``LibraryError`` subclasses that say what to do, and ``ValueError`` for a store it
+    does not know."""
     if store is None or store == "sqlite":
         from albumen.store.sqlite import open_sqlite_store
 
         return open_sqlite_store(library_dir)
-    raise ValueError(f"unknown store {store!r}: use 'sqlite' (the default)")
+    if store.startswith(_PG_SCHEMES):
+        with _needs_psycopg():
+            from albumen.store.postgres import open_postgres_store
+        return open_postgres_store(store, _root_key(root))
+    raise ValueError(_UNKNOWN.format(store))
 
 
-def store_exists(library_dir: str | os.PathLike[str], store: str | None = None) -> bool:
+def store_exists(
+    library_dir: str | os.PathLike[str],
+    store: str | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+) -> bool:
     """Whether ``open_store`` would find an index there rather than create one."""
     if store is None or store == "sqlite":
         from albumen.store.sqlite import DB_FILENAME
 
         return (Path(library_dir) / DB_FILENAME).exists()
-    raise ValueError(f"unknown store {store!r}: use 'sqlite' (the default)")
+    if store.startswith(_PG_SCHEMES):
+        with _needs_psycopg():
+            from albumen.store.postgres import library_exists
+        return library_exists(store, _root_key(root))
+    raise ValueError(_UNKNOWN.format(store))
+
+
+_PG_SCHEMES = ("postgresql://", "postgres://")
+_UNKNOWN = "unknown store {!r}: use 'sqlite' (the default) or a postgresql:// URL"
+
+
+def _root_key(root: str | os.PathLike[str] | None) -> bytes:
+    """How a PostgreSQL database names a library: its absolute root path, as OS bytes."""
+    if root is None:
+        raise ValueError("a PostgreSQL store is keyed by the library's root: pass root=...")
+    return os.fsencode(Path(root).expanduser().absolute())
+
+
+@contextlib.contextmanager
+def _needs_psycopg() -> Iterator[None]:
+    """Turn a missing psycopg into a ``LibraryError`` saying how to install it."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("psycopg"):
+            raise
+        from albumen.errors import LibraryError
+
+        raise LibraryError(
+            "the PostgreSQL store needs psycopg: pip install 'albumen[postgres]'"
+        ) from exc

@@ -36,7 +36,7 @@ from albumen.thumbnails.generator import (
 from albumen.thumbnails.service import Priority, ThumbnailService
 from albumen.thumbnails.stats import save_last_run
 
-__all__ = ["LibraryThumbnails", "ThumbsReport"]
+__all__ = ["LibraryThumbnails", "ThumbsReport", "error_tag"]
 
 _FLUSH_EVERY = 200  # thumbnail states written per transaction
 _TARGETS_PER_READ = 1000
@@ -44,7 +44,8 @@ _TARGETS_PER_READ = 1000
 ProgressCallback = Callable[[int, int], object]
 
 
-def _error_tag(thumb_id: str) -> str:
+def error_tag(thumb_id: str) -> str:
+    """How a stored thumbnail failure starts: it names the thumbnail id it is about."""
     return f"[{thumb_id}] "
 
 
@@ -215,7 +216,7 @@ class _BatchRun:
 
     def _handle(self, target: ThumbnailTarget) -> None:
         tid = thumbnail_asset_id(target.id, target.mtime_ns)
-        if target.thumb_error is not None and target.thumb_error.startswith(_error_tag(tid)):
+        if target.thumb_error is not None and target.thumb_error.startswith(error_tag(tid)):
             self.report.skipped_failed += 1
             self._advance()
             return
@@ -270,7 +271,7 @@ class _BatchRun:
                 message = result.message or "unknown error"
                 self.report.failed += 1
                 self.report.errors.append((_display(result.path), message))
-                self.errors.append((result.rowid, _error_tag(result.thumb_id) + message))
+                self.errors.append((result.rowid, error_tag(result.thumb_id) + message))
             self.refs[result.thumb_id] -= 1
             if not self.refs[result.thumb_id]:
                 del self.refs[result.thumb_id]

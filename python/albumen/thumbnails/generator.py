@@ -23,6 +23,7 @@ Pillow, pillow-heif and PyAV are imported on first use, so importing this module
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import threading
@@ -55,38 +56,6 @@ __all__ = [
 
 JPEG_QUALITY = 85
 MICRO_SIZE = 32
-
-RAW_EXTENSIONS = frozenset(
-    [
-        "3fr",
-        "arw",
-        "cr2",
-        "cr3",
-        "crw",
-        "dcr",
-        "dng",
-        "erf",
-        "k25",
-        "kdc",
-        "mef",
-        "mos",
-        "mrw",
-        "nef",
-        "nrw",
-        "orf",
-        "pef",
-        "raf",
-        "raw",
-        "rw2",
-        "rwl",
-        "sr2",
-        "srf",
-        "srw",
-        "x3f",
-    ]
-)
-HEIF_EXTENSIONS = frozenset({"heic", "heif", "hif"})
-JPEG_EXTENSIONS = frozenset({"jpg", "jpeg", "jpe", "jfif"})
 
 # EXIF orientation -> the Pillow transpose that makes the image upright
 # (the same table as PIL.ImageOps.exif_transpose).
@@ -125,17 +94,20 @@ class AssetSource:
 
     @property
     def format(self) -> str:
-        """The format family used for dispatch and statistics."""
-        ext = self.extension
+        """The format family used for dispatch and statistics: the family of the extension in
+        the one extension table (``albumen._core.media_types``), ``"video"`` for any video,
+        else the extension itself."""
         if self.kind == "video" or (self.mime or "").startswith("video/"):
             return "video"
-        if ext in JPEG_EXTENSIONS or self.mime == "image/jpeg":
-            return "jpeg"
-        if ext in HEIF_EXTENSIONS or self.mime in ("image/heic", "image/heif"):
-            return "heic"
-        if ext in RAW_EXTENSIONS:
-            return "raw"
-        return ext or "unknown"
+        ext = self.extension
+        return _families().get(ext) or ext or "unknown"
+
+
+@functools.cache
+def _families() -> dict[str, str]:
+    from albumen._core import media_types
+
+    return {ext: family for ext, _kind, _mime, family in media_types()}
 
 
 class AssetResolver(Protocol):

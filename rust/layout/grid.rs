@@ -16,6 +16,8 @@
 //! viewport `[scroll_y, scroll_y + viewport_height)` vertically: exactly those, no buffer
 //! rows. Because rows grow downwards with the index, that set is always contiguous.
 
+use crate::error::{Error, Result};
+
 /// Normalise requested section starts against an item count: keep those below `count`,
 /// sort, drop duplicates, and make sure the first section starts at item 0.
 pub fn normalize_starts(requested: &[usize], count: usize) -> Vec<usize> {
@@ -58,8 +60,24 @@ pub struct UniformGrid {
 }
 
 impl UniformGrid {
+    /// [`UniformGrid::new`] from signed sizes (as Python passes them): an
+    /// [`Error::InvalidArgument`] unless the sizes are at least 1 and the spacing at least 0.
+    pub fn checked(item_width: i64, item_height: i64, spacing: i64) -> Result<Self> {
+        let size = |name: &str, v: i64, min: i64| {
+            u32::try_from(v)
+                .ok()
+                .filter(|&v| i64::from(v) >= min)
+                .ok_or_else(|| Error::invalid(format!("{name} must be >= {min}, got {v}")))
+        };
+        Ok(Self::new(
+            size("item_width", item_width, 1)?,
+            size("item_height", item_height, 1)?,
+            size("spacing", spacing, 0)?,
+        ))
+    }
+
     /// A grid of `item_width` × `item_height` items `spacing` apart. Sizes must be positive
-    /// and spacing non-negative (checked by the caller).
+    /// and spacing non-negative (see [`UniformGrid::checked`]).
     pub fn new(item_width: u32, item_height: u32, spacing: u32) -> Self {
         Self {
             item_width: f64::from(item_width),

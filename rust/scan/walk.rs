@@ -3,7 +3,7 @@
 //! Rules: every ignore-file mechanism is off (albumen indexes what is there, `.gitignore` or
 //! not); entries whose name starts with `.` are hidden and not entered; symlinks are never
 //! followed (so they cannot loop); the folders in `skip` (the library folder) are not entered;
-//! only files whose extension is in [`media_types`](crate::media_types) are kept. A folder or
+//! only files whose extension is in [`media_types`](crate::scan::media_types) are kept. A folder or
 //! file that cannot be read becomes an error entry and the walk goes on.
 
 use std::fs::{self, Metadata};
@@ -15,7 +15,8 @@ use std::sync::Arc;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 use parking_lot::Mutex;
 
-use crate::media_types;
+use crate::error::{Error, Result};
+use crate::scan::media_types;
 
 /// One media file found: path relative to the root, size in bytes, mtime in ns since the epoch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,28 +33,6 @@ pub struct WalkResult {
     pub files: Vec<Found>,
     pub errors: Vec<(PathBuf, String)>,
 }
-
-/// Why the root itself cannot be walked. lib.rs maps these to Python's OS exceptions.
-#[derive(Debug)]
-pub enum WalkError {
-    NotFound(PathBuf),
-    NotADirectory(PathBuf),
-    PermissionDenied(PathBuf),
-    Io(PathBuf, io::Error),
-}
-
-impl std::fmt::Display for WalkError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            WalkError::NotFound(p) => write!(f, "no such directory: {}", p.display()),
-            WalkError::NotADirectory(p) => write!(f, "not a directory: {}", p.display()),
-            WalkError::PermissionDenied(p) => write!(f, "permission denied: {}", p.display()),
-            WalkError::Io(p, e) => write!(f, "{}: {e}", p.display()),
-        }
-    }
-}
-
-impl std::error::Error for WalkError {}
 
 /// Modification time of `meta` in nanoseconds since the Unix epoch.
 pub fn mtime_ns(meta: &Metadata) -> i64 {
@@ -112,24 +91,15 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     path_bytes(Path::new(name)).first() == Some(&b'.')
 }
 
-fn check_root(root: &Path) -> Result<PathBuf, WalkError> {
-    let meta = fs::metadata(root).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => WalkError::NotFound(root.to_path_buf()),
-        io::ErrorKind::PermissionDenied => WalkError::PermissionDenied(root.to_path_buf()),
-        _ => WalkError::Io(root.to_path_buf(), e),
-    })?;
-    if !meta.is_dir() {
-        return Err(WalkError::NotADirectory(root.to_path_buf()));
-    }
-    fs::read_dir(root).map_err(|e| match e.kind() {
-        io::ErrorKind::PermissionDenied => WalkError::PermissionDenied(root.to_path_buf()),
-        _ => WalkError::Io(root.to_path_buf(), e),
-    })?;
+/// The directory to walk for `root`: an error naming `root` when it cannot be listed (missing,
+/// not a directory, no permission: the OS error as it is, errno included).
+fn check_root(root: &Path) -> Result<PathBuf> {
+    fs::read_dir(root).map_err(|e| Error::io(e, root))?;
     // The walker does not follow a symlinked root; the root is what the user named, so
     // resolve it. Paths stay relative to it either way.
     let is_link = fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink());
     if is_link {
-        fs::canonicalize(root).map_err(|e| WalkError::Io(root.to_path_buf(), e))
+        fs::canonicalize(root).map_err(|e| Error::io(e, root))
     } else {
         Ok(root.to_path_buf())
     }
@@ -244,7 +214,7 @@ pub fn walk(
     skip: &[PathBuf],
     threads: usize,
     cancel: &Arc<AtomicBool>,
-) -> Result<WalkResult, WalkError> {
+) -> Result<WalkResult> {
     let root = check_root(root)?;
     let skip_ids: Arc<Vec<DirId>> = Arc::new(
         skip.iter()
@@ -369,18 +339,25 @@ mod tests {
         );
     }
 
+    fn root_error(root: &Path) -> (io::ErrorKind, PathBuf) {
+        match walk(root, &[], 1, &Arc::default()) {
+            Err(Error::Io {
+                source,
+                path,
+                path2: None,
+            }) => (source.kind(), path),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn unusable_roots_are_typed_errors() {
+    fn unusable_roots_are_os_errors_naming_the_root() {
         let t = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            walk(&t.path().join("missing"), &[], 1, &Arc::default()),
-            Err(WalkError::NotFound(_))
-        ));
-        touch(&t.path().join("file.jpg"), b"x");
-        assert!(matches!(
-            walk(&t.path().join("file.jpg"), &[], 1, &Arc::default()),
-            Err(WalkError::NotADirectory(_))
-        ));
+        let missing = t.path().join("missing");
+        assert_eq!(root_error(&missing), (io::ErrorKind::NotFound, missing));
+        let file = t.path().join("file.jpg");
+        touch(&file, b"x");
+        assert_eq!(root_error(&file), (io::ErrorKind::NotADirectory, file));
     }
 
     #[cfg(unix)]

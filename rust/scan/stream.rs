@@ -1,61 +1,23 @@
-//! The streaming probe engine behind `ProbeStream`: probe many files on a shared rayon pool and
-//! hand the records out in batches over a bounded channel, so memory stays flat however many
-//! files there are and the consumer (Python writing to `SQLite`) works while probing goes on.
-//!
-//! Pools: one default pool sized by the core count, built on first use and shared by every
-//! scan; a scan that asks for a different `workers` count gets a second pool of that size,
-//! kept and reused while later scans ask for the same size (a pool is never built per call).
+//! The streaming probe engine behind `ProbeStream`: probe many files on a shared rayon pool
+//! (see [`pool`](super::pool)) and hand the records out in batches over a bounded channel, so
+//! memory stays flat however many files there are and the consumer (Python writing to the
+//! store) works while probing goes on.
 //!
 //! A running job stops soon after [`ScanJob::cancel`] (checked between files) or when its
 //! receiver is dropped (the next send fails).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
-use parking_lot::Mutex;
 use rayon::prelude::*;
-use rayon::{ThreadPool, ThreadPoolBuilder};
 
+use super::pool::pool;
+use crate::error::{Error, Result};
 use crate::probe::probe_path;
-use crate::record::Record;
-
-/// The number of cores (at least 1).
-pub fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-}
-
-fn build_pool(threads: usize) -> Result<Arc<ThreadPool>, String> {
-    ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("albumen-probe-{i}"))
-        // Probes catch their own panics; anything else must not abort the interpreter.
-        .panic_handler(|_| {})
-        .build()
-        .map(Arc::new)
-        .map_err(|e| format!("cannot start the probe thread pool: {e}"))
-}
-
-static DEFAULT_POOL: OnceLock<Result<Arc<ThreadPool>, String>> = OnceLock::new();
-static SIZED_POOL: Mutex<Option<Arc<ThreadPool>>> = Mutex::new(None);
-
-/// The shared pool for `workers` threads (`None`: one per core).
-pub fn pool(workers: Option<usize>) -> Result<Arc<ThreadPool>, String> {
-    let default = default_workers();
-    let wanted = workers.unwrap_or(default).max(1);
-    if wanted == default {
-        return DEFAULT_POOL.get_or_init(|| build_pool(default)).clone();
-    }
-    let mut sized = SIZED_POOL.lock();
-    if let Some(p) = sized.as_ref().filter(|p| p.current_num_threads() == wanted) {
-        return Ok(Arc::clone(p));
-    }
-    let p = build_pool(wanted)?;
-    *sized = Some(Arc::clone(&p));
-    Ok(p)
-}
+use crate::probe::record::Record;
 
 /// What waiting for the next batch gave.
 pub enum Next {
@@ -78,12 +40,19 @@ impl ScanJob {
     ///
     /// A batch is also the unit of work a thread takes, so batches are capped at a quarter
     /// of each thread's share of `paths`: one huge `batch_size` must not leave cores idle.
+    /// `batch_size` and `workers` must be at least 1 ([`Error::InvalidArgument`]).
     pub fn start(
         root: PathBuf,
         paths: Vec<PathBuf>,
         workers: Option<usize>,
         batch_size: usize,
-    ) -> Result<ScanJob, String> {
+    ) -> Result<ScanJob> {
+        if batch_size == 0 {
+            return Err(Error::invalid("batch_size must be at least 1"));
+        }
+        if workers == Some(0) {
+            return Err(Error::invalid("workers must be at least 1"));
+        }
         let pool = pool(workers)?;
         let threads = pool.current_num_threads();
         let batch_size = batch_size.min(paths.len().div_ceil(4 * threads)).max(1);
@@ -205,6 +174,14 @@ mod tests {
     }
 
     #[test]
+    fn bad_arguments_are_invalid() {
+        for (workers, batch) in [(None, 0), (Some(0), 10)] {
+            let err = ScanJob::start(PathBuf::from("."), Vec::new(), workers, batch).err();
+            assert!(matches!(err, Some(Error::InvalidArgument(_))), "{err:?}");
+        }
+    }
+
+    #[test]
     fn dropping_the_job_releases_the_workers() {
         let (t, paths) = corpus(500);
         let job = ScanJob::start(t.path().to_path_buf(), paths.clone(), None, 1).unwrap();
@@ -212,16 +189,5 @@ mod tests {
         // The same pool must still serve a new job to the end.
         let job = ScanJob::start(t.path().to_path_buf(), paths, None, 100).unwrap();
         assert_eq!(drain(&job).iter().map(Vec::len).sum::<usize>(), 500);
-    }
-
-    #[test]
-    fn pools_are_shared() {
-        let a = pool(None).unwrap();
-        let b = pool(Some(default_workers())).unwrap();
-        assert!(Arc::ptr_eq(&a, &b));
-        let c = pool(Some(default_workers() + 3)).unwrap();
-        let d = pool(Some(default_workers() + 3)).unwrap();
-        assert!(Arc::ptr_eq(&c, &d));
-        assert_eq!(c.current_num_threads(), default_workers() + 3);
     }
 }

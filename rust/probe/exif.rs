@@ -6,8 +6,8 @@
 
 use exif::{Exif, Field, In, Reader, Tag, Value};
 
-use crate::capture_time;
-use crate::record::{time_source, Record};
+use crate::probe::capture_time;
+use crate::probe::record::{time_source, Record};
 
 /// Parse `tiff` (the EXIF payload starting at the TIFF header `II*\0` / `MM\0*`, i.e. after
 /// JPEG's `Exif\0\0`) and fill `rec` with what it holds. `tiff_offset` is where `tiff` starts
@@ -341,7 +341,7 @@ pub(crate) mod tests {
     }
 
     /// The capture time `apply_exif` finds in a blob built from `spec`.
-    fn captured(spec: &Spec<'_>) -> Option<crate::record::CaptureTime> {
+    fn captured(spec: &Spec<'_>) -> Option<crate::probe::record::CaptureTime> {
         let mut rec = Record::default();
         apply_exif(&tiff_blob(spec, true), 0, &mut rec).unwrap();
         rec.captured

@@ -14,7 +14,7 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::record::{time_source, CaptureTime};
+use crate::probe::record::{time_source, CaptureTime};
 
 /// A calendar date and wall-clock time as a file writes it (local time), plus its UTC offset
 /// when known. Every container's date text and numbers end up here.

@@ -19,7 +19,8 @@
 //! normalised aspect ratios, the normalised sections and every buffer's allocation, and
 //! recomputes the rows in one pass over the ratios.
 
-use crate::grid::{normalize_starts, partition_point_n};
+use crate::error::{Error, Result};
+use crate::layout::grid::{normalize_starts, partition_point_n};
 
 /// Smallest and largest aspect ratio accepted; others are clamped, and non-finite or
 /// non-positive ratios become 1.0 (a square placeholder).
@@ -45,6 +46,26 @@ pub struct Params {
     pub target_height: f64,
     pub spacing: f64,
     pub header_height: f64,
+}
+
+impl Params {
+    /// An [`Error::InvalidArgument`] unless width and target height are positive and finite
+    /// and spacing and header height finite and non-negative.
+    pub fn check(&self) -> Result<()> {
+        if !(self.width.is_finite() && self.width > 0.0) {
+            return Err(Error::invalid("viewport_width must be positive"));
+        }
+        if !(self.target_height.is_finite() && self.target_height > 0.0) {
+            return Err(Error::invalid("target_row_height must be positive"));
+        }
+        if !(self.spacing.is_finite() && self.spacing >= 0.0) {
+            return Err(Error::invalid("spacing must be >= 0"));
+        }
+        if !(self.header_height.is_finite() && self.header_height >= 0.0) {
+            return Err(Error::invalid("header_height must be >= 0"));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! The plain-data record the probe fills for every file. Knows nothing of Python or `SQLite`;
-//! lib.rs turns it into a dict whose keys are the `assets` columns.
+//! `py/records.rs` turns it into a dict whose keys are the `assets` columns.
 
 /// Where a record's capture time came from.
 pub mod time_source {

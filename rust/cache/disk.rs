@@ -20,17 +20,37 @@
 //! is rebuilt from a directory scan ordered by modification time; `put` evicts from the least
 //! recently used end until the total (payload + trailer) is within `max_bytes`. Files written by
 //! another process are adopted into the index when first read.
+//!
+//! # No file I/O under the index lock
+//! One slow file system call must not stall every other caller (the viewer reads this cache
+//! from its GUI thread). The index lock is held only to read or update the in-memory index;
+//! every read, write, rename and removal happens outside it:
+//! * A thread that renames or removes the file of a key first *claims* the key under the lock
+//!   (the `busy` set), does the file operation without the lock, then updates the index and
+//!   releases the claim under the lock. A second writer of the same key waits for the claim
+//!   (on a condition variable, which releases the lock); other keys never wait. So for each
+//!   key, file operations and index updates happen in the same order, and the index always
+//!   describes the files this process left.
+//! * Eviction chooses its victims under the lock (removing them from the index and claiming
+//!   them) and deletes their files after releasing it; `clear` likewise.
+//! * `get` reads without the lock. It then changes the index only for what it read (adopting a
+//!   file written by another process, dropping a missing or damaged one) if no claim on the key
+//!   was released since it started (the `generation` counter) and none is held: otherwise the
+//!   file it read may already have been replaced, and it only counts the hit or the miss.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use lru::LruCache;
 use md5::{Digest, Md5};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use xxhash_rust::xxh3::xxh3_64;
+
+use crate::error::{Error, Result};
 
 /// Bytes appended to every stored value.
 pub const TRAILER_LEN: usize = 16;
@@ -69,10 +89,10 @@ fn parse_hex(s: &str) -> Option<Digest16> {
     Some(out)
 }
 
-/// The trailer for `payload`.
-pub fn trailer(payload: &[u8]) -> io::Result<[u8; TRAILER_LEN]> {
+/// The trailer for `payload` (at most 4 GiB: the trailer stores a u32 length).
+pub fn trailer(payload: &[u8]) -> Result<[u8; TRAILER_LEN]> {
     let len = u32::try_from(payload.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "value larger than 4 GiB"))?;
+        .map_err(|_| Error::invalid("a cached value must be smaller than 4 GiB"))?;
     let mut t = [0u8; TRAILER_LEN];
     t[..8].copy_from_slice(&xxh3_64(payload).to_le_bytes());
     t[8..12].copy_from_slice(&len.to_le_bytes());
@@ -122,6 +142,10 @@ pub struct DiskStats {
 struct Index {
     lru: LruCache<Digest16, u64>,
     bytes: u64,
+    /// Keys whose file a thread is renaming or removing right now (see the module docs).
+    busy: HashSet<Digest16>,
+    /// Incremented whenever a claim is released, i.e. after this process changed a file.
+    generation: u64,
     hits: u64,
     misses: u64,
     evictions: u64,
@@ -142,6 +166,47 @@ impl Index {
             self.bytes -= old;
         }
     }
+
+    /// Whether what a lock-free read of `d`'s file saw is still what the index describes:
+    /// no claim released since `generation` was read, and none held on `d`.
+    fn unchanged_since(&self, generation: u64, d: &Digest16) -> bool {
+        self.generation == generation && !self.busy.contains(d)
+    }
+}
+
+/// A test hook: holds the `put`s of one key right before they rename their file into place
+/// (temporary file written, key claimed, no lock held), as a slow file system would.
+#[derive(Default)]
+struct Pause {
+    /// Fast path: false unless a pause is set.
+    armed: AtomicBool,
+    state: Mutex<PauseState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct PauseState {
+    key: Option<Digest16>,
+    held: usize,
+}
+
+impl Pause {
+    fn point(&self, d: &Digest16) {
+        if !self.armed.load(Ordering::Acquire) {
+            return;
+        }
+        let mut s = self.state.lock();
+        if s.key.as_ref() != Some(d) {
+            return;
+        }
+        s.held += 1;
+        self.changed.notify_all();
+        while s.key.as_ref() == Some(d) {
+            self.changed.wait(&mut s);
+        }
+        s.held -= 1;
+        self.changed.notify_all();
+    }
 }
 
 pub struct DiskCache {
@@ -149,7 +214,10 @@ pub struct DiskCache {
     max_bytes: u64,
     fsync: bool,
     index: Mutex<Index>,
+    /// Signalled whenever claims are released.
+    released: Condvar,
     tmp_seq: AtomicU64,
+    pause: Pause,
 }
 
 fn remove_quietly(path: &Path) -> io::Result<()> {
@@ -161,8 +229,8 @@ fn remove_quietly(path: &Path) -> io::Result<()> {
 
 impl DiskCache {
     /// Open (creating `root` and its parents) and rebuild the index from the files present.
-    pub fn open(root: &Path, max_bytes: u64, fsync: bool) -> io::Result<Self> {
-        fs::create_dir_all(root)?;
+    pub fn open(root: &Path, max_bytes: u64, fsync: bool) -> Result<Self> {
+        fs::create_dir_all(root).map_err(|e| Error::io(e, root))?;
         let cache = Self {
             root: root.to_path_buf(),
             max_bytes,
@@ -170,24 +238,29 @@ impl DiskCache {
             index: Mutex::new(Index {
                 lru: LruCache::unbounded(),
                 bytes: 0,
+                busy: HashSet::new(),
+                generation: 0,
                 hits: 0,
                 misses: 0,
                 evictions: 0,
                 puts: 0,
                 corrupt: 0,
             }),
+            released: Condvar::new(),
             tmp_seq: AtomicU64::new(0),
+            pause: Pause::default(),
         };
         let mut found = cache.scan()?;
         // Oldest first, so the most recently written file ends up most recently used.
         found.sort_by_key(|(_, _, mtime)| *mtime);
-        {
+        let victims = {
             let mut idx = cache.index.lock();
             for (d, size, _) in found {
                 idx.insert(d, size);
             }
-            cache.evict_locked(&mut idx, None);
-        }
+            cache.choose_victims(&mut idx, None)
+        };
+        cache.remove_claimed(victims);
         Ok(cache)
     }
 
@@ -200,10 +273,11 @@ impl DiskCache {
     }
 
     /// `(digest, size, mtime)` of every cache file; stale temporary files are removed.
-    fn scan(&self) -> io::Result<Vec<(Digest16, u64, SystemTime)>> {
+    fn scan(&self) -> Result<Vec<(Digest16, u64, SystemTime)>> {
         let mut out = Vec::new();
         let now = SystemTime::now();
-        for bucket in fs::read_dir(&self.root)? {
+        let buckets = fs::read_dir(&self.root).map_err(|e| Error::io(e, &self.root))?;
+        for bucket in buckets {
             let Ok(bucket) = bucket else { continue };
             let name = bucket.file_name();
             let Some(name) = name.to_str() else { continue };
@@ -257,14 +331,37 @@ impl DiskCache {
         self.path_for_digest(&key_digest(key))
     }
 
+    /// Claim `d` (waiting, without the lock, while another thread holds it).
+    fn claim(&self, idx: &mut MutexGuard<'_, Index>, d: Digest16) {
+        while idx.busy.contains(&d) {
+            self.released.wait(idx);
+        }
+        idx.busy.insert(d);
+    }
+
+    /// Release claims (under the lock); call [`Self::notify`] after dropping the lock.
+    fn release(idx: &mut Index, claimed: impl IntoIterator<Item = Digest16>) {
+        for d in claimed {
+            idx.busy.remove(&d);
+        }
+        idx.generation += 1;
+    }
+
+    fn notify(&self) {
+        self.released.notify_all();
+    }
+
     /// The stored value, or `None` on a miss. A damaged file counts as a miss and is removed.
     pub fn get(&self, key: &str) -> Option<Vec<u8>> {
         let d = key_digest(key);
         let path = self.path_for_digest(&d);
+        let generation = self.index.lock().generation;
         let Ok(mut buf) = fs::read(&path) else {
             let mut idx = self.index.lock();
             idx.misses += 1;
-            idx.remove(&d);
+            if idx.unchanged_since(generation, &d) {
+                idx.remove(&d);
+            }
             return None;
         };
         let size = buf.len() as u64;
@@ -272,18 +369,23 @@ impl DiskCache {
         let mut idx = self.index.lock();
         if intact {
             idx.hits += 1;
-            if idx.lru.get(&d).is_none() {
+            if idx.lru.get(&d).is_none() && idx.unchanged_since(generation, &d) {
                 // written by another process (or re-created): adopt it
                 idx.insert(d, size);
             }
-            Some(buf)
-        } else {
-            idx.misses += 1;
-            idx.corrupt += 1;
-            idx.remove(&d);
-            let _ = remove_quietly(&path);
-            None
+            return Some(buf);
         }
+        idx.misses += 1;
+        idx.corrupt += 1;
+        if idx.unchanged_since(generation, &d) {
+            idx.remove(&d);
+            idx.busy.insert(d);
+            drop(idx);
+            let _ = remove_quietly(&path);
+            Self::release(&mut self.index.lock(), [d]);
+            self.notify();
+        }
+        None
     }
 
     /// Whether a file for `key` exists (not verified; no counters, no recency change).
@@ -293,37 +395,47 @@ impl DiskCache {
 
     /// Store `value` under `key` atomically, replacing any previous value, then evict least
     /// recently used files until the cache fits in `max_bytes`.
-    pub fn put(&self, key: &str, value: &[u8]) -> io::Result<()> {
+    pub fn put(&self, key: &str, value: &[u8]) -> Result<()> {
+        let tail = trailer(value)?;
         let d = key_digest(key);
         let path = self.path_for_digest(&d);
-        let dir = path
-            .parent()
-            .ok_or_else(|| io::Error::other("cache path has no parent"))?;
-        let tail = trailer(value)?;
+        let dir = path.parent().unwrap_or(&self.root);
         let seq = self.tmp_seq.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{}.{}.{seq}.tmp", hex(&d), std::process::id()));
-        let written = Self::write_file(&tmp, value, &tail, self.fsync).or_else(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                fs::create_dir_all(dir)?;
-                Self::write_file(&tmp, value, &tail, self.fsync)
-            } else {
-                Err(e)
-            }
-        });
+        let written = match Self::write_file(&tmp, value, &tail, self.fsync) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir_all(dir)
+                .map_err(|e| Error::io(e, dir))
+                .and_then(|()| {
+                    Self::write_file(&tmp, value, &tail, self.fsync).map_err(|e| Error::io(e, &tmp))
+                }),
+            other => other.map_err(|e| Error::io(e, &tmp)),
+        };
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
         let size = (value.len() + TRAILER_LEN) as u64;
+
+        self.claim(&mut self.index.lock(), d);
+        self.pause.point(&d);
+        let renamed = fs::rename(&tmp, &path);
         let mut idx = self.index.lock();
-        if let Err(e) = fs::rename(&tmp, &path) {
-            drop(idx);
+        Self::release(&mut idx, [d]);
+        let victims = match renamed {
+            Ok(()) => {
+                idx.puts += 1;
+                idx.insert(d, size);
+                self.choose_victims(&mut idx, Some(d))
+            }
+            Err(_) => Vec::new(),
+        };
+        drop(idx);
+        self.notify();
+        if let Err(e) = renamed {
             let _ = fs::remove_file(&tmp);
-            return Err(e);
+            return Err(Error::rename(e, &tmp, &path));
         }
-        idx.puts += 1;
-        idx.insert(d, size);
-        self.evict_locked(&mut idx, Some(d));
+        self.remove_claimed(victims);
         Ok(())
     }
 
@@ -337,13 +449,22 @@ impl DiskCache {
         Ok(())
     }
 
-    /// Evict from the LRU end until within budget. `keep` (the value just written) goes last:
-    /// only when it alone is larger than the whole budget.
-    fn evict_locked(&self, idx: &mut Index, keep: Option<Digest16>) {
+    /// Take entries from the LRU end out of the index until it fits in the budget, claiming
+    /// them; the caller deletes their files after dropping the lock ([`Self::remove_claimed`]).
+    /// `keep` (the value just written) goes last: only when it alone is larger than the
+    /// budget. Entries claimed by another thread (a `put` renaming them right now) are
+    /// skipped: they are about to become the most recently used.
+    fn choose_victims(&self, idx: &mut Index, keep: Option<Digest16>) -> Vec<Digest16> {
+        let mut victims = Vec::new();
+        let mut in_flight = Vec::new();
         while idx.bytes > self.max_bytes {
             let Some((d, size)) = idx.lru.pop_lru() else {
                 break;
             };
+            if idx.busy.contains(&d) {
+                in_flight.push((d, size));
+                continue;
+            }
             if Some(d) == keep && !idx.lru.is_empty() {
                 // not the last one: put it back as most recent and evict the next
                 idx.lru.put(d, size);
@@ -351,27 +472,59 @@ impl DiskCache {
             }
             idx.bytes -= size;
             idx.evictions += 1;
-            let _ = remove_quietly(&self.path_for_digest(&d));
+            idx.busy.insert(d);
+            victims.push(d);
         }
+        for (d, size) in in_flight {
+            idx.lru.put(d, size);
+        }
+        victims
+    }
+
+    /// Delete the files of claimed keys (without the lock), then release the claims.
+    fn remove_claimed(&self, claimed: Vec<Digest16>) -> Option<Error> {
+        if claimed.is_empty() {
+            return None;
+        }
+        let mut first_error = None;
+        for d in &claimed {
+            let path = self.path_for_digest(d);
+            if let Err(e) = remove_quietly(&path) {
+                first_error.get_or_insert(Error::io(e, path));
+            }
+        }
+        Self::release(&mut self.index.lock(), claimed);
+        self.notify();
+        first_error
     }
 
     /// Remove the value of `key`; a missing key is fine.
-    pub fn invalidate(&self, key: &str) -> io::Result<()> {
+    pub fn invalidate(&self, key: &str) -> Result<()> {
         let d = key_digest(key);
-        let mut idx = self.index.lock();
-        idx.remove(&d);
-        remove_quietly(&self.path_for_digest(&d))
+        {
+            let mut idx = self.index.lock();
+            self.claim(&mut idx, d);
+            idx.remove(&d);
+        }
+        self.remove_claimed(vec![d]).map_or(Ok(()), Err)
     }
 
-    /// Remove every cached file (and temporary files), keeping the counters.
-    pub fn clear(&self) -> io::Result<()> {
-        let mut idx = self.index.lock();
-        for (d, _, _) in self.scan()? {
-            remove_quietly(&self.path_for_digest(&d))?;
-        }
-        idx.lru.clear();
-        idx.bytes = 0;
-        Ok(())
+    /// Remove every cached file, keeping the counters. A value being written at the same
+    /// moment may stay (its `put` is then ordered after the `clear`).
+    pub fn clear(&self) -> Result<()> {
+        let found = self.scan()?;
+        let claimed: Vec<Digest16> = {
+            let mut idx = self.index.lock();
+            let mut keys: HashSet<Digest16> = idx.lru.iter().map(|(d, _)| *d).collect();
+            keys.extend(found.into_iter().map(|(d, _, _)| d));
+            keys.retain(|d| !idx.busy.contains(d));
+            for d in &keys {
+                idx.remove(d);
+                idx.busy.insert(*d);
+            }
+            keys.into_iter().collect()
+        };
+        self.remove_claimed(claimed).map_or(Ok(()), Err)
     }
 
     pub fn len(&self) -> usize {
@@ -403,6 +556,39 @@ impl DiskCache {
         idx.evictions = 0;
         idx.puts = 0;
         idx.corrupt = 0;
+    }
+
+    /// Test hook: from now on, `put`s of `key` stop right before renaming their file into
+    /// place (temporary file written, key claimed, no lock held) until [`Self::resume_writes`].
+    pub fn pause_writes(&self, key: &str) {
+        let mut s = self.pause.state.lock();
+        s.key = Some(key_digest(key));
+        self.pause.armed.store(true, Ordering::Release);
+    }
+
+    /// Test hook: let held `put`s go on.
+    pub fn resume_writes(&self) {
+        let mut s = self.pause.state.lock();
+        s.key = None;
+        self.pause.armed.store(false, Ordering::Release);
+        self.pause.changed.notify_all();
+    }
+
+    /// Test hook: wait until at least `count` `put`s are held (true), or `timeout` passed.
+    pub fn wait_for_paused_writes(&self, count: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut s = self.pause.state.lock();
+        while s.held < count {
+            match deadline {
+                Some(deadline) => {
+                    if self.pause.changed.wait_until(&mut s, deadline).timed_out() {
+                        return s.held >= count;
+                    }
+                }
+                None => self.pause.changed.wait(&mut s),
+            }
+        }
+        true
     }
 }
 
@@ -486,5 +672,89 @@ mod tests {
         let d = key_digest("abc");
         assert_eq!(parse_hex(&hex(&d)), Some(d));
         assert_eq!(parse_hex("XYZ"), None);
+    }
+
+    fn bytes_on_disk(dir: &Path) -> u64 {
+        let mut total = 0;
+        for bucket in fs::read_dir(dir).expect("read_dir").flatten() {
+            for f in fs::read_dir(bucket.path()).expect("read_dir").flatten() {
+                if f.file_name().to_string_lossy().ends_with(".jpg") {
+                    total += f.metadata().expect("stat").len();
+                }
+            }
+        }
+        total
+    }
+
+    #[test]
+    fn a_held_put_stalls_no_other_key() {
+        let t = tempfile::tempdir().expect("tmp");
+        let per = (100 + TRAILER_LEN) as u64;
+        let c = std::sync::Arc::new(cache(t.path(), per * 3));
+        for k in ["slow", "a", "c"] {
+            c.put(k, &[1u8; 100]).expect("put");
+        }
+        c.pause_writes("slow");
+        let writer = {
+            let c = std::sync::Arc::clone(&c);
+            std::thread::spawn(move || c.put("slow", &[2u8; 100]))
+        };
+        assert!(c.wait_for_paused_writes(1, Duration::from_secs(60)));
+        // Everything else goes on while the writer is held inside its rename.
+        assert_eq!(c.get("a").as_deref(), Some(&[1u8; 100][..]));
+        assert_eq!(c.get("slow").as_deref(), Some(&[1u8; 100][..]));
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.stats().entries, 3);
+        // "slow" is least recently used, but it is being written: "c" is evicted instead.
+        c.put("b", &[3u8; 100]).expect("put");
+        assert!(c.contains("slow") && !c.contains("c"));
+        c.invalidate("a").expect("invalidate");
+        c.clear().expect("clear");
+        assert_eq!(c.len(), 1, "clear leaves the key being written");
+        assert!(!writer.is_finished());
+        c.resume_writes();
+        writer.join().expect("join").expect("put");
+        assert_eq!(c.get("slow").as_deref(), Some(&[2u8; 100][..]));
+        let s = c.stats();
+        assert_eq!((s.entries, s.bytes, s.evictions), (1, per, 1));
+        assert_eq!(bytes_on_disk(t.path()), s.bytes);
+    }
+
+    #[test]
+    fn a_paused_wait_times_out_without_writers() {
+        let t = tempfile::tempdir().expect("tmp");
+        let c = cache(t.path(), 1 << 20);
+        c.pause_writes("k");
+        assert!(!c.wait_for_paused_writes(1, Duration::ZERO));
+        assert!(c.wait_for_paused_writes(0, Duration::ZERO));
+        c.resume_writes();
+        c.put("k", b"v").expect("put");
+    }
+
+    #[test]
+    fn index_matches_the_files_after_concurrent_writers_of_the_same_keys() {
+        let t = tempfile::tempdir().expect("tmp");
+        let c = cache(t.path(), 6 * 1000);
+        std::thread::scope(|scope| {
+            for n in 0..6_usize {
+                let c = &c;
+                scope.spawn(move || {
+                    for i in 0..200_usize {
+                        let key = format!("k{}", (i + n) % 9);
+                        match (i + n) % 4 {
+                            0 => c.invalidate(&key).expect("invalidate"),
+                            1 => drop(c.get(&key)),
+                            _ => c
+                                .put(&key, &vec![n as u8; 300 + (i * 37) % 400])
+                                .expect("put"),
+                        }
+                    }
+                });
+            }
+        });
+        let s = c.stats();
+        assert!(s.bytes <= 6 * 1000);
+        assert_eq!(bytes_on_disk(t.path()), s.bytes);
+        assert_eq!(s.corrupt, 0);
     }
 }
