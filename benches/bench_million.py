@@ -92,8 +92,8 @@ def report():
     cpu = r.ru_utime + r.ru_stime
     print(json.dumps({"peak_rss": peak_rss(), "cpu_seconds": cpu}), file=sys.stderr)
 atexit.register(report)
-from albumen.cli import app
-app(prog_name="albumen")
+from albumen.cli import main
+main()
 """
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from albumen.cli import app
+from albumen.cli.application import app
 from albumen.cli.common import (
     ClusterOpt,
     LibraryOpt,
@@ -132,12 +132,9 @@ def scan(
         ),
     ] = False,
 ) -> None:
-    from rich.console import Console
-
     runner = cluster_runner() if cluster is not None else None
     lib = open_library(root, library, store=store)
-    console = Console(stderr=True)
-    show_bar = not json_output and console.is_terminal
+    show_bar = not json_output and sys.stderr.isatty()  # rich is imported for the bar only
 
     def run(progress: Any = None) -> Any:
         if runner is None:
@@ -146,7 +143,7 @@ def scan(
 
     try:
         with lib:
-            report = _scan_with_bar(run, console) if show_bar else run()
+            report = _scan_with_bar(run) if show_bar else run()
     except LibraryError as exc:  # busy, or the database or the cluster went away
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -163,7 +160,8 @@ def scan(
     _print_summary(report)
 
 
-def _scan_with_bar(run: Any, console: Any) -> Any:
+def _scan_with_bar(run: Any) -> Any:
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -179,7 +177,7 @@ def _scan_with_bar(run: Any, console: Any) -> Any:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=True,
     ) as bar:
         task = bar.add_task("scan", total=None)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from albumen.cli import app
+from albumen.cli.application import app
 from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
 
 if TYPE_CHECKING:
