@@ -307,3 +307,21 @@ def test_a_scripted_sequence_leaves_the_library_equal_to_the_folder(
         fresh.scan()
         ids = {p: k.id for p, k in fresh.store.known_files().items()}
     assert {p: k.id for p, k in lib.store.known_files().items()} == ids
+
+
+def test_a_library_in_postgresql_is_watched_the_same_way(tmp_path: Path) -> None:
+    import postgres_server
+
+    root = tmp_path / "photos"
+    write_file(root / "a.jpg", photo(1))
+    url = postgres_server.fresh_database()
+    with Library.open(root, tmp_path / "lib", store=url) as lib, Watching(lib) as w:
+        rowid = lib.store.known_files()[b"a.jpg"].rowid
+        write_file(root / "new/b.jpg", photo(2))
+        os.rename(root / "a.jpg", root / "new/a.jpg")
+        w.until(in_sync(lib))
+        assert lib.store.known_files()[b"new/a.jpg"].rowid == rowid
+        shutil.rmtree(root / "new")
+        w.until(lambda: len(lib) == 0)
+        report = w.stop()
+    assert (report.added, report.moved, report.removed) == (2, 1, 2)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from albumen.cli.application import app
-from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
+from albumen.cli.common import LibraryOpt, RootArg, StoreOpt, fail, open_library
 
 if TYPE_CHECKING:
     from albumen.scan.watch import WatchBatch, WatchReport
@@ -30,6 +30,7 @@ WATCH_HELP = (
 def watch(
     root: RootArg,
     library: LibraryOpt = None,
+    store: StoreOpt = None,
     thumbnails: Annotated[
         bool,
         typer.Option(
@@ -58,7 +59,7 @@ def watch(
     from albumen.errors import LibraryBusyError
 
     err = Console(stderr=True, markup=False)
-    lib = open_library(root, library)
+    lib = open_library(root, library, store=store)
 
     def show(batch: "WatchBatch") -> None:
         if as_json:
