@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from albumen import EventBus, LibraryBusyError, ScanCompletedEvent
+from albumen import EventBus, LibraryBusyError, LibraryError, ScanCompletedEvent
 from albumen.library import Library
 from albumen.scan.watch import WatchSettings
 from albumen.thumbnails.background import BackgroundThumbnails
@@ -325,3 +325,17 @@ def test_a_library_in_postgresql_is_watched_the_same_way(tmp_path: Path) -> None
         w.until(lambda: len(lib) == 0)
         report = w.stop()
     assert (report.added, report.moved, report.removed) == (2, 1, 2)
+
+
+def test_a_folder_that_cannot_be_watched_is_a_library_error(
+    lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import watchfiles._rust_notify
+
+    def refuse(*_args: object) -> None:
+        raise OSError(28, "OS file watch limit reached")
+
+    monkeypatch.setattr(watchfiles._rust_notify, "RustNotify", refuse)
+    with pytest.raises(LibraryError, match=r"cannot watch .*max_user_watches"):
+        lib.watch(thumbnails=False).run()
+    assert lib.scan().added == 2  # nothing was held: the lock is free

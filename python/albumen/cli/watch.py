@@ -56,7 +56,7 @@ def watch(
 ) -> None:
     from rich.console import Console
 
-    from albumen.errors import LibraryBusyError
+    from albumen.errors import LibraryError
 
     err = Console(stderr=True, markup=False)
     lib = open_library(root, library, store=store)
@@ -88,7 +88,7 @@ def watch(
         )
         try:
             watcher.run()
-        except LibraryBusyError as exc:
+        except LibraryError as exc:  # busy (a scan runs), or the folder cannot be watched
             raise fail(str(exc)) from None
         except KeyboardInterrupt:
             pass  # Ctrl-C is how a watch ends: the watcher has shut down cleanly

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from albumen import _core
+from albumen.errors import LibraryError
 from albumen.scan.incremental import SCAN_BATCH_SIZE, IncrementalScan, ScanReport, scan_library
 from albumen.scan.live_photos import update_live_pairs
 from albumen.scan.scanner import ParallelScanner, ProgressCallback, Record, WalkedFile
@@ -162,7 +163,8 @@ class Watcher:
     Iterate it (``for batch in watcher``) or call ``run()``: it scans once, then applies each
     group of changes and yields a ``WatchBatch`` per group, until ``stop()`` (from any thread)
     or Ctrl-C (``KeyboardInterrupt``, raised after the watch has shut down cleanly). It holds
-    the library's scan lock meanwhile (``LibraryBusyError`` if a scan runs). ``ready`` is set
+    the library's scan lock meanwhile (``LibraryBusyError`` if a scan runs); ``LibraryError``
+    when the folder cannot be watched. ``ready`` is set
     once the folder is watched and the catch-up scan is stored; ``on_batch(batch)`` is called
     on the watching thread after each batch is stored; ``thumbnails`` gets the files written.
     """
@@ -209,7 +211,15 @@ class Watcher:
 
         s = self.settings
         started = time.perf_counter()
-        notify = RustNotify([str(self.root)], False, s.force_polling, s.poll_delay_ms, True, True)
+        try:
+            notify = RustNotify(
+                [str(self.root)], False, s.force_polling, s.poll_delay_ms, True, True
+            )
+        except (OSError, RuntimeError) as exc:  # e.g. the system's limit of watched folders
+            raise LibraryError(
+                f"cannot watch {self.root} ({exc}): raise fs.inotify.max_user_watches, or "
+                "scan with `albumen scan` instead"
+            ) from exc
         try:
             with self.store.lock():
                 try:
