@@ -1,4 +1,4 @@
-"""The scale-out commands as docs/scale-out.md tells a user to run them on one machine
+"""The scale-out commands as docs/guides/scale-out.md tells a user to run them on one machine
 (PostgreSQL + ``--cluster local:2``), and how they fail: one line on stderr, exit status 2."""
 
 from __future__ import annotations

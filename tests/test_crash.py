@@ -83,8 +83,9 @@ def test_sigkill_mid_scan_then_a_rescan_completes(big_tree: Path) -> None:
     for kill_after in (2, 3, 4):
         printed = scan_and_kill(big_tree, kill_after)
         now = check_sound(db)
-        # exactly the batches reported before the kill were committed
-        assert now == stored + printed
+        # exactly the batches reported before the kill were committed (progress counts the
+        # files an earlier scan stored, unchanged since, as processed too)
+        assert now == printed >= stored
         stored = now
     assert 0 < stored < N_FILES, "the kills should have landed mid-scan"
 

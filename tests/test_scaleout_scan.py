@@ -129,10 +129,9 @@ def test_thumbnails_on_the_cluster_match_the_single_process_ones(
     corpus: tuple[Path, dict[str, Any]], dask_client: Any, tmp_path: Path
 ) -> None:
     root, _manifest = corpus
-    with Library.open(root, tmp_path / "sqlite") as lib:
+    with Library.open(root, tmp_path / "sqlite", thumbnail_workers=2) as lib:
         lib.scan()
-        with lib.thumbnails(workers=2) as pipeline:
-            expected = pipeline.generate_all(128)
+        expected = lib.thumbnail_pipeline.generate_all(128)
         expected_micro = {r["path"]: r["micro_thumb"] for r in lib.store.iter_rows()}
     with Library.open(root, tmp_path / "pg", store=postgres_server.fresh_database()) as lib:
         scan_on_cluster(lib, dask_client)

@@ -2,7 +2,8 @@
 
 Paths handed back by the core are ``str`` relative to the scan root; bytes that are not valid
 UTF-8 come back as surrogate escapes, exactly as ``os.fsdecode`` would give them, so
-``os.fsencode(path)`` recovers the original name. Long work releases the GIL and checks for
+``os.fsencode(path)`` recovers the original name. Paths passed in may be ``str``, ``bytes``
+(the OS's own) or ``os.PathLike`` of either. Long work releases the GIL and checks for
 Ctrl-C (``KeyboardInterrupt``).
 
 Errors: an operating-system error raises the ``OSError`` subclass Python's own ``open()`` or
@@ -49,7 +50,9 @@ def media_types() -> list[tuple[str, str, str, str]]:
 # --- scanning ------------------------------------------------------------------------------
 
 def walk(
-    root: str | PathLike[str], *, skip: Sequence[str | PathLike[str]] = ()
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    *,
+    skip: Sequence[str | bytes | PathLike[str] | PathLike[bytes]] = (),
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
     """Find every supported media file below ``root``, in parallel.
 
@@ -74,9 +77,14 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     ``captured_offset``, ``captured_at_source``, ``make``, ``model``, ``lens``, ``iso``,
     ``f_number``, ``exposure_time``, ``focal_length``, ``gps_lat``, ``gps_lon``, ``gps_alt``,
     ``duration``, ``codec``, ``frame_rate``, ``content_id``, ``preview_offset``,
-    ``preview_length``, ``error``. A file that could not be probed still yields a record, with
-    ``error`` set (a zero-byte file, a truncated JPEG, unreadable EXIF, a vanished file, a
-    panic inside the probe); what could be read is kept. ``captured_at`` is always set: it
+    ``preview_length``, ``previews``, ``error``. ``previews`` lists the embedded previews the
+    file carries, each with its pixel size as stored (before orientation) and its coded bytes'
+    range: ``kind:WxH@offset+length`` entries joined by ``;`` (``kind`` is ``mpf``, a JPEG
+    Multi-Picture "large thumbnail"; ``exif``, the IFD1 thumbnail; ``heif``, a thumbnail item;
+    ``raw``, a JPEG inside a raw file), or None; ``albumen.store.records.parse_previews`` reads
+    it. A file that could not be probed still yields a record, with ``error`` set (a
+    zero-byte file, a truncated JPEG, unreadable EXIF, a vanished file, a panic inside the
+    probe); what could be read is kept. ``captured_at`` is always set: it
     falls back to the file's mtime (``captured_at_source == "file:mtime"``, recorded as UTC
     with ``captured_offset == 0``). A path whose extension is not in ``media_types()`` gets
     ``kind == "other"``, ``mime == "application/octet-stream"`` and an error.
@@ -101,8 +109,8 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
         inside ``__next__``; False if ``timeout`` seconds pass first."""
 
 def probe(
-    root: str | PathLike[str],
-    paths: Sequence[str],
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    paths: Sequence[str | bytes | PathLike[str] | PathLike[bytes]],
     *,
     workers: int | None = None,
     batch_size: int = 100,
@@ -115,7 +123,10 @@ def probe(
     start the pool's threads.
     """
 
-def probe_file(root: str | PathLike[str], path: str) -> dict[str, Any]:
+def probe_file(
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    path: str | bytes | PathLike[str] | PathLike[bytes],
+) -> dict[str, Any]:
     """Probe one file (``path`` relative to ``root``) and return its record (see
     ``ProbeStream``); never raises for a bad file."""
 
@@ -327,7 +338,7 @@ class DiskThumbnailCache:
 
     def __new__(
         cls,
-        cache_dir: str | PathLike[str],
+        cache_dir: str | bytes | PathLike[str] | PathLike[bytes],
         max_bytes: int = 2 * 1024 * 1024 * 1024,
         *,
         fsync: bool = False,

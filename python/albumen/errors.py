@@ -8,8 +8,10 @@ with the file's record and reported.
 from __future__ import annotations
 
 __all__ = [
+    "AssetNotFoundError",
     "ClusterUnavailableError",
     "DatabaseUnavailableError",
+    "FolderNotFoundError",
     "LibraryBusyError",
     "LibraryError",
     "LibraryNotWritableError",
@@ -46,6 +48,14 @@ class DatabaseUnavailableError(LibraryError):
 
 class ClusterUnavailableError(LibraryError):
     """The Dask scheduler cannot be reached, or the cluster cannot be started."""
+
+
+class FolderNotFoundError(LibraryError, LookupError):
+    """A query names a folder the library does not hold (folders are relative to the root)."""
+
+
+class AssetNotFoundError(LibraryError, LookupError):
+    """A path names no indexed file of the library (paths are relative to the root)."""
 
 
 class ThumbnailError(Exception):

@@ -14,6 +14,7 @@ use pyo3::types::{PyBytes, PyDict};
 use super::cache_stats::counters_dict;
 use crate::cache::disk::DiskCache;
 use crate::error::Error;
+use crate::py::paths::fs_path;
 
 /// L2: md5-bucketed files with a checksummed trailer, atomic writes, LRU eviction by bytes.
 #[pyclass(name = "DiskThumbnailCache", module = "albumen._core", frozen)]
@@ -25,7 +26,12 @@ pub struct PyDiskThumbnailCache {
 impl PyDiskThumbnailCache {
     #[new]
     #[pyo3(signature = (cache_dir, max_bytes = 2 * 1024 * 1024 * 1024, *, fsync = false))]
-    fn new(py: Python<'_>, cache_dir: PathBuf, max_bytes: u64, fsync: bool) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        #[pyo3(from_py_with = fs_path)] cache_dir: PathBuf,
+        max_bytes: u64,
+        fsync: bool,
+    ) -> PyResult<Self> {
         let inner = py.detach(move || DiskCache::open(&cache_dir, max_bytes, fsync))?;
         Ok(Self { inner })
     }

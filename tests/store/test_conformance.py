@@ -316,7 +316,7 @@ def reference(store: AssetStore, q: AssetQuery) -> list[int]:
         if q.kind and r["kind"] != q.kind:
             return False
         if q.folder is not None:
-            f = (q.folder if isinstance(q.folder, bytes) else q.folder.encode()).strip(b"/")
+            f = os.fsencode(q.folder).strip(b"/")
             if q.include_subfolders:
                 if f and not (r["folder"] == f or r["folder"].startswith(f + b"/")):
                     return False
@@ -388,6 +388,37 @@ def test_counts_and_pages_match_the_reference(filled: AssetStore, query: AssetQu
         assert got == expected
 
 
+@pytest.mark.parametrize("query", QUERIES, ids=repr)
+def test_assets_match_the_reference_with_every_field(filled: AssetStore, query: AssetQuery) -> None:
+    expected = reference(filled, query)
+    finder = filled.finder()
+    for batch_size in (97, 2000):
+        assert rowids(finder.assets(query, batch_size=batch_size)) == expected
+    by_rowid = {r["rowid"]: r for r in filled.iter_rows()}
+    for asset in finder.assets(query, batch_size=500):
+        row = by_rowid[asset.rowid]
+        assert asset.path_bytes == row["path"] and asset.path == os.fsdecode(row["path"])
+        assert asset.folder == os.fsdecode(row["folder"])
+        assert (asset.id, asset.size, asset.sort_time, asset.error, asset.live_partner) == (
+            row["id"], row["size"], row["sort_time"], row["error"], row["live_partner"],
+        )  # fmt: skip
+        assert asset.hidden == bool(row["hidden"])
+
+
+def test_a_folder_the_store_does_not_hold_is_an_error(filled: AssetStore) -> None:
+    from albumen import FolderNotFoundError
+
+    finder = filled.finder()
+    for query in (AssetQuery(folder="1999"), AssetQuery(folder="201")):  # not a prefix match
+        with pytest.raises(FolderNotFoundError):
+            finder.count(query)
+        with pytest.raises(FolderNotFoundError):
+            finder.page(query, 1, 10)
+        with pytest.raises(FolderNotFoundError):
+            list(finder.assets(query))
+    assert finder.count(AssetQuery(folder="2010", kind="video", has_gps=False)) >= 0
+
+
 @pytest.mark.parametrize("query", QUERIES[:8] + QUERIES[-3:], ids=repr)
 def test_jumps_land_on_the_right_rows(filled: AssetStore, query: AssetQuery) -> None:
     expected = reference(filled, query)
@@ -412,7 +443,7 @@ def test_page_rows_carry_the_stored_values(filled: AssetStore) -> None:
     by_rowid = {r["rowid"]: r for r in filled.iter_rows()}
     for row in page:
         r = by_rowid[row.rowid]
-        assert (row.id, row.path, row.kind, row.size, row.sort_time, row.duration) == (
+        assert (row.id, row.path_bytes, row.kind, row.size, row.sort_time, row.duration) == (
             r["id"], r["path"], r["kind"], r["size"], r["sort_time"], r["duration"],
         )  # fmt: skip
         assert (row.display_width, row.display_height) == (r["display_width"], r["display_height"])
@@ -426,7 +457,7 @@ def test_weak_cache_gives_one_object_per_row(filled: AssetStore) -> None:
     finder = filled.finder(cache=cache)
     a = finder.page(AssetQuery(), 1, 10)[3]
     assert finder.page(AssetQuery(), 1, 10)[3] is a and len(cache) == 1
-    filled.upsert([{**(filled.get(a.path) or {}), "duration": 99.5}])
+    filled.upsert([{**(filled.get(a.path_bytes) or {}), "duration": 99.5}])
     c = finder.page(AssetQuery(), 1, 10)[3]
     assert c is not a and c.duration == 99.5 and finder.page(AssetQuery(), 1, 10)[3] is c
 

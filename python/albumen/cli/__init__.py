@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "thumbs": "albumen.cli.thumbs",
     "thumb": "albumen.cli.thumbs",
     "watch": "albumen.cli.watch",
+    "view": "albumen.cli.view",
 }
 
 # modules of this package that define no command

@@ -55,10 +55,18 @@ def fail(message: str) -> typer.Exit:
 
 
 def open_library(
-    root: Path, library: Path | None, *, store: str | None = None, create: bool = True
+    root: Path,
+    library: Path | None,
+    *,
+    store: str | None = None,
+    create: bool = True,
+    workers: int | None = None,
+    previews: bool = True,
 ) -> Library:
     """Open ROOT's library (its index in ``store`` when given), or fail with what to do.
-    ``create=False`` refuses to make a new library (for commands that only read one)."""
+    ``create=False`` refuses to make a new library (for commands that only read one);
+    ``workers`` caps its thumbnail threads; ``previews=False``: thumbnails never from an
+    embedded preview."""
     from albumen.errors import LibraryError
     from albumen.library import Library, library_dir_of
     from albumen.store import store_exists
@@ -70,7 +78,9 @@ def open_library(
                 where = lib_dir if store is None else f"{root.absolute()} in that database"
                 again = "" if store is None else " --store URL"
                 raise fail(f"no library at {where}: run `albumen scan {root}{again}` first")
-        return Library.open(root, library, store=store)
+        return Library.open(
+            root, library, store=store, thumbnail_workers=workers, thumbnail_previews=previews
+        )
     except (LibraryError, ValueError) as exc:  # ValueError: a --store that is not a store
         raise fail(str(exc)) from None
 

@@ -2,11 +2,13 @@
 
 # No `from __future__ import annotations`: typer reads the annotations at runtime.
 
+import itertools
 import json
 import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,6 +23,10 @@ from albumen.cli.common import (
     open_library,
 )
 from albumen.errors import LibraryError
+
+if TYPE_CHECKING:
+    from albumen.scan.live_photos import LivePair
+    from albumen.store.assets import Asset
 
 # Columns `albumen ls --json` prints, in order.
 LS_FIELDS = (
@@ -59,15 +65,12 @@ def _display(text: str) -> str:
     return os.fsencode(text).decode("utf-8", "replace")
 
 
-def format_captured(captured_at: str | None, offset_minutes: int | None) -> str | None:
-    """ISO 8601 capture time, with its UTC offset when known."""
-    if not captured_at:
+def format_captured(captured_at: datetime | None) -> str | None:
+    """ISO 8601 capture time (milliseconds when it has them), with its UTC offset when
+    known."""
+    if captured_at is None:
         return None
-    if offset_minutes is None:
-        return captured_at
-    sign = "+" if offset_minutes >= 0 else "-"
-    hours, minutes = divmod(abs(offset_minutes), 60)
-    return f"{captured_at}{sign}{hours:02d}:{minutes:02d}"
+    return captured_at.isoformat(timespec="milliseconds" if captured_at.microsecond else "seconds")
 
 
 def format_mtime(mtime_ns: int | None) -> str | None:
@@ -78,22 +81,20 @@ def format_mtime(mtime_ns: int | None) -> str | None:
     return (epoch + timedelta(microseconds=mtime_ns // 1000)).isoformat()
 
 
-def ls_record(row: dict[str, Any], partners: dict[int, bytes] | None = None) -> dict[str, Any]:
-    """One stored row in the shape ``albumen ls --json`` prints. ``partners`` maps rowids to
+def ls_record(asset: "Asset", partners: dict[int, str] | None = None) -> dict[str, Any]:
+    """One asset in the shape ``albumen ls --json`` prints. ``partners`` maps rowids to
     paths, to show a Live Photo's ``live_partner`` as the partner's path."""
     out: dict[str, Any] = {}
     for name in LS_FIELDS:
-        if name == "path":
-            out[name] = os.fsdecode(row["path"])
-        elif name == "live_partner":
-            partner = (partners or {}).get(row.get("live_partner") or -1)
-            out[name] = os.fsdecode(partner) if partner is not None else None
+        if name == "live_partner":
+            partner = asset.live_partner
+            out[name] = None if partner is None else (partners or {}).get(partner)
         elif name == "mtime":
-            out[name] = format_mtime(row.get("mtime_ns"))
+            out[name] = format_mtime(asset.mtime_ns)
         elif name == "captured_at":
-            out[name] = format_captured(row.get("captured_at"), row.get("captured_offset"))
+            out[name] = format_captured(asset.captured_at)
         else:
-            out[name] = row.get(name)
+            out[name] = getattr(asset, name)
     return out
 
 
@@ -137,13 +138,13 @@ def scan(
     show_bar = not json_output and sys.stderr.isatty()  # rich is imported for the bar only
 
     def run(progress: Any = None) -> Any:
-        if runner is None:
-            return lib.scan(progress=progress, workers=workers)
+        if runner is None:  # a bar follows the library's ScanProgressEvents
+            return lib.scan(workers=workers)
         return runner.scan_on_cluster(lib, cluster, progress=progress)
 
     try:
         with lib:
-            report = _scan_with_bar(run) if show_bar else run()
+            report = _scan_with_bar(lib, run) if show_bar else run()
     except LibraryError as exc:  # busy, or the database or the cluster went away
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -160,7 +161,7 @@ def scan(
     _print_summary(report)
 
 
-def _scan_with_bar(run: Any) -> Any:
+def _scan_with_bar(lib: Any, run: Any) -> Any:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -171,8 +172,11 @@ def _scan_with_bar(run: Any) -> Any:
         TimeRemainingColumn,
     )
 
+    from albumen.events import EventBus, ScanProgressEvent
+
+    labels = {"walk": "indexing", "probe": "indexing", "write": "finishing", "finish": "done"}
     with Progress(
-        TextColumn("[bold]indexing[/bold]"),
+        TextColumn("[bold]{task.description}[/bold]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -180,11 +184,18 @@ def _scan_with_bar(run: Any) -> Any:
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task("scan", total=None)
+        task = bar.add_task("walking", total=None)  # until the walk has counted the files
 
-        def progress(processed: int, total: int) -> None:
-            bar.update(task, completed=processed, total=total)
+        def show(event: ScanProgressEvent) -> None:
+            description = labels.get(event.phase.value, event.phase.value)
+            bar.update(task, completed=event.processed, total=event.total, description=description)
 
+        def progress(processed: int, total: int) -> None:  # a cluster scan's steps
+            bar.update(task, completed=processed, total=total, description="indexing")
+
+        if lib.event_bus is None:
+            lib.event_bus = EventBus()
+        lib.event_bus.subscribe(ScanProgressEvent, show)
         return run(progress)
 
 
@@ -258,13 +269,16 @@ def ls(
         ),
     ] = False,
 ) -> None:
+    from albumen.store.query import AssetQuery, SortOrder
+
     lib = open_library(root, library, store=store, create=False)
     with lib:
         if live:
             _print_live(lib.live_pairs(), json_output, limit)
             return
         partners = lib.partner_paths()
-        rows = lib.assets(limit=limit, include_hidden=show_all)
+        query = AssetQuery(include_hidden=show_all, sort=SortOrder.NAME_ASC)
+        rows = itertools.islice(lib.assets(query), limit)
         if json_output:
             out = sys.stdout
             for row in rows:
@@ -276,17 +290,11 @@ def ls(
         _print_table(rows, len(lib) - hidden, limit, hidden)
 
 
-def _print_live(
-    pairs: list[tuple[bytes, bytes, float]], json_output: bool, limit: int | None
-) -> None:
+def _print_live(pairs: list["LivePair"], json_output: bool, limit: int | None) -> None:
     shown = pairs if limit is None else pairs[:limit]
     if json_output:
         for still, motion, confidence in shown:
-            record = {
-                "still": os.fsdecode(still),
-                "motion": os.fsdecode(motion),
-                "confidence": confidence,
-            }
+            record = {"still": still, "motion": motion, "confidence": confidence}
             sys.stdout.write(json.dumps(record, ensure_ascii=True) + "\n")
         sys.stdout.flush()
         return
@@ -299,13 +307,11 @@ def _print_live(
     table.add_column("Motion")
     table.add_column("Confidence", justify="right")
     for still, motion, confidence in shown:
-        table.add_row(
-            _display(os.fsdecode(still)), _display(os.fsdecode(motion)), f"{confidence:.1f}"
-        )
+        table.add_row(_display(still), _display(motion), f"{confidence:.1f}")
     Console(markup=False).print(table)
 
 
-def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> None:
+def _print_table(rows: Iterable["Asset"], total: int, limit: int | None, hidden: int = 0) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -98,6 +98,14 @@ def thumbs(
     store: StoreOpt = None,
     cluster: ClusterOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_previews: Annotated[
+        bool,
+        typer.Option(
+            "--no-previews",
+            help="Decode every image itself, never an embedded preview (camera MPF images, "
+            "EXIF and HEIF thumbnails); thumbnails already cached are kept.",
+        ),
+    ] = False,
 ) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -107,7 +115,9 @@ def thumbs(
     console = Console(stderr=True)
     runner = cluster_runner() if cluster is not None else None
     try:
-        with open_library(root, library, store=store) as lib:
+        with open_library(
+            root, library, store=store, workers=workers, previews=not no_previews
+        ) as lib:
             if len(lib) == 0:
                 if not as_json:
                     console.print("library is empty: scanning first")
@@ -119,27 +129,23 @@ def thumbs(
                 _thumbs_on_cluster(runner, lib, cluster, size, as_json, console)
                 return
             if as_json:
-                with lib.thumbnails(workers=workers) as pipeline:
-                    report = pipeline.generate_all(size)
+                report = lib.thumbnail_pipeline.generate_all(size)
                 typer.echo(json.dumps({"root": str(lib.root), **report.to_json()}))
                 return
-            with (
-                lib.thumbnails(workers=workers) as pipeline,
-                Progress(
-                    "[progress.description]{task.description}",
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeRemainingColumn(),
-                    console=console,
-                    transient=True,
-                ) as bar,
-            ):
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
                 task = bar.add_task(f"thumbnails {size}px", total=None)
 
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                report = pipeline.generate_all(size, progress)
+                report = lib.thumbnail_pipeline.generate_all(size, progress)
     except LibraryError as exc:  # the database or the cluster went away
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -194,8 +200,19 @@ def _print_report(report: Any) -> None:
         + f", {report.micro_written} micro thumbnails stored in {report.seconds:.2f} s"
         + (f" ({report.generated / report.seconds:.1f}/s)" if report.generated else "")
     )
+    gen = report.stats.get("generation", {})
+    if gen.get("previews_used") or gen.get("preview_fallbacks"):
+        out.print(
+            f"{gen.get('previews_used', 0)} made from embedded previews"
+            + (
+                f", {gen['preview_fallbacks']} previews unusable (the image was decoded)"
+                if gen.get("preview_fallbacks")
+                else ""
+            )
+        )
     for path, message in report.errors[:10]:
-        out.print(f"  [red]failed[/] {escape(path)}: {escape(message)}")
+        shown = os.fsencode(path).decode("utf-8", "replace")  # names that are not UTF-8
+        out.print(f"  [red]failed[/] {escape(shown)}: {escape(message)}")
     if len(report.errors) > 10:
         out.print(f"  ... and {len(report.errors) - 10} more")
 
@@ -231,21 +248,15 @@ def thumb(
     library: LibraryOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    from albumen.errors import ThumbnailError
+    from albumen.errors import AssetNotFoundError, ThumbnailError
     from albumen.thumbnails.generator import AssetSource, DefaultThumbnailGenerator, MappingResolver
 
-    with open_library(root, library, store=store) as lib:
+    with open_library(root, library, store=store, workers=1) as lib:
         file = _find_file(path, lib.root)
         try:
-            rel = os.path.relpath(file.absolute(), lib.root)
-        except ValueError:
-            rel = str(file)
-        target = None if rel.startswith("..") else lib.store.thumbnail_target_at(os.fsencode(rel))
-        try:
-            if target is not None:
-                with lib.thumbnails(workers=1) as pipeline:
-                    data = pipeline.thumbnail(target, size)
-            else:  # not indexed: made directly, not cached
+            try:
+                data = lib.thumbnail(file.absolute(), size)
+            except AssetNotFoundError:  # not indexed (or outside ROOT): made directly, not cached
                 from albumen._core import media_types
 
                 kinds = {ext: kind for ext, kind, *_ in media_types()}

@@ -12,7 +12,7 @@ or from Python::
         report = scan_on_cluster(lib, "local:2")
 
 Needs the ``cluster`` and ``postgres`` extras (``pip install 'albumen[cluster,postgres]'``) on
-the driver and on every worker. Only this package imports Dask. See docs/scale-out.md.
+the driver and on every worker. Only this package imports Dask. See docs/guides/scale-out.md.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from albumen.distributed.cluster import open_cluster, threads_by_host
 from albumen.distributed.tasks import run_bounded
 from albumen.distributed.worker import ChunkHook, ProbeFile, ScanJob, scan_chunk
 from albumen.errors import LibraryError
+from albumen.paths import FailedPath
 from albumen.scan.incremental import IncrementalScan, ScanReport
 from albumen.scan.live_photos import update_live_pairs
 from albumen.scan.scanner import ParallelScanner
@@ -175,7 +176,7 @@ class _DistributedScan:
         full = bool(committed) or plan.bulk
         report.live = update_live_pairs(self.store, plan.changed, gone, full=full)
         self.store.clear_ledger()
-        report.errors = [(os.fsdecode(p), m) for p, m in self.store.scan_errors()]
+        report.errors = [FailedPath(os.fsdecode(p), m) for p, m in self.store.scan_errors()]
         report.seconds = time.perf_counter() - started
         report.phases["settle"] = report.seconds - report.phases["walk"] - report.phases["chunks"]
         return report

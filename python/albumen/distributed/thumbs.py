@@ -24,7 +24,7 @@ from albumen.store.records import ThumbnailTarget
 from albumen.thumbnails.batch import ThumbsReport, error_tag
 from albumen.thumbnails.disk import DEFAULT_DISK_BYTES, THUMBS_DIRNAME
 from albumen.thumbnails.generator import thumbnail_asset_id
-from albumen.thumbnails.stats import save_last_run
+from albumen.thumbnails.stats import add_counts
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -108,7 +108,7 @@ def thumbnails_on_cluster(
             advance(len(chunk))
     report.seconds = time.perf_counter() - started
     report.stats = {"cluster": {"tasks": tasks, "per_task": per_task}}
-    save_last_run(library.library_dir, report.to_json())
+    add_counts(library.library_dir, {}, report.to_json())  # the run, not cache counters
     return report
 
 

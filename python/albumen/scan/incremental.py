@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from albumen.events import ScanPhase
+from albumen.paths import FailedPath
 from albumen.scan.live_photos import PairingReport, update_live_pairs
-from albumen.scan.scanner import ParallelScanner, Record, WalkedFile
+from albumen.scan.scanner import ParallelScanner, Record, ScanResult, WalkedFile
 from albumen.store.protocols import AssetStore
 from albumen.store.records import KnownFile, KnownRow
 
@@ -49,8 +51,9 @@ class ScanReport:
     ``files`` media files were found; ``added`` new ones indexed, ``updated`` changed or moved
     ones re-indexed (``moved`` of them matched to a vanished row by identity hash and kept it),
     ``unchanged`` skipped without probing, ``removed`` rows of vanished files deleted.
-    ``errors`` lists ``(relative path, message)`` for every file or folder that is currently in
-    error (probe failures are stored with their record; unreadable folders separately).
+    ``errors`` lists a ``FailedPath(path, message)`` (path relative to the root) for every
+    file or folder that is currently in error (probe failures are stored with their record;
+    unreadable folders separately).
     """
 
     root: Path
@@ -60,7 +63,7 @@ class ScanReport:
     unchanged: int = 0
     removed: int = 0
     moved: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[FailedPath] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
     #: Live Photo pairing pass run after the scan (``albumen.scan.live_photos``).
@@ -109,6 +112,8 @@ class IncrementalScan:
         self.changed: set[bytes] = set()
         self.bulk = False
         self._stored: set[bytes] = set()  # paths to probe that have a row already
+        self.selected = 0  # files to probe
+        self.probed = 0  # of them, probed and written so far
         self._retry: set[bytes] = set()
         self._vanished: dict[bytes, KnownFile] = {}
         self._vanished_by_id: dict[str, list[tuple[bytes, int]]] = {}
@@ -162,6 +167,7 @@ class IncrementalScan:
         if not self.partial:
             self.store.replace_scan_errors([(os.fsencode(p), m) for p, m in walk_errors])
         self.bulk = not self.partial and len(to_probe) >= max(BULK_LOAD_MIN_FILES, stored)
+        self.selected = len(to_probe)
         return to_probe
 
     def _vanish(self, row: KnownRow, unreadable: tuple[bytes, ...]) -> None:
@@ -185,6 +191,7 @@ class IncrementalScan:
 
     def write(self, batch: Sequence[Record]) -> None:
         """Store one probed batch in one transaction: updates, moves and inserts."""
+        self.probed += len(batch)
         upserts: list[Record] = []
         moves: list[tuple[int, Record]] = []
         for record in batch:
@@ -239,11 +246,11 @@ def scan_library(
     root: Path,
     store: AssetStore,
     *,
-    on_written: Callable[[Sequence[Record]], object] | None = None,
+    on_batch: Callable[[ScanResult], object] | None = None,
 ) -> ScanReport:
     """Scan ``root`` into ``store`` through ``scanner`` (which publishes the progress and can be
-    cancelled meanwhile); returns what changed. ``on_written(records)`` is called after each
-    batch is stored. The caller holds ``store.lock()``."""
+    cancelled meanwhile); returns what changed. ``on_batch(part)`` is called with each
+    partial ``ScanResult`` once it is stored. The caller holds ``store.lock()``."""
     started = time.perf_counter()
     report = ScanReport(root=root)
     plan = IncrementalScan(store, report)
@@ -255,16 +262,22 @@ def scan_library(
                 bulk.enter_context(store.bulk_load())
             return paths
 
-        for part in scanner.scan_streaming(root, select=select):
+        for part in scanner.scan_streaming(root, select=select, finish=False):
             report.cancelled |= part.cancelled
             if part.records:
                 plan.write(part.records)
-                if on_written is not None:
-                    on_written(part.records)
+            if on_batch is not None:
+                on_batch(part)
+        # what is left: indexes rebuilt after a bulk load (leaving this block), vanished rows
+        # removed, Live Photos paired
+        processed = report.files - plan.selected + plan.probed
+        if report.files:
+            scanner.publish(ScanPhase.WRITE, processed, report.files, root)
     gone = plan.settle()
     # Live Photos: re-pair around what this scan wrote or removed (also after a cancel, for the
     # files that were written).
     report.live = update_live_pairs(store, plan.changed, gone, full=plan.bulk)
-    report.errors = [(os.fsdecode(p), m) for p, m in store.scan_errors()]
+    report.errors = [FailedPath(os.fsdecode(p), m) for p, m in store.scan_errors()]
     report.seconds = time.perf_counter() - started
+    scanner.publish(ScanPhase.FINISH, processed, report.files, root)
     return report

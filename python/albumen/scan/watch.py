@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from albumen import _core
 from albumen.errors import LibraryError
+from albumen.paths import FailedPath
 from albumen.scan.incremental import SCAN_BATCH_SIZE, IncrementalScan, ScanReport, scan_library
 from albumen.scan.live_photos import update_live_pairs
 from albumen.scan.scanner import ParallelScanner, ProgressCallback, Record, WalkedFile
@@ -73,7 +74,7 @@ class WatchBatch:
     moved: int = 0
     unchanged: int = 0
     removed: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)  # this batch's unreadable files
+    errors: list[FailedPath] = field(default_factory=list)  # this batch's unreadable files
     seconds: float = 0.0
     #: paths written (relative, OS bytes) whose file could be read: what thumbnails are made of
     written: list[bytes] = field(default_factory=list, repr=False)
@@ -276,7 +277,7 @@ class Watcher:
             progress=self._progress,
         )
         report = scan_library(
-            scanner, self.root, self.store, on_written=lambda rs: _note_written(batch, rs)
+            scanner, self.root, self.store, on_batch=lambda part: _note_written(batch, part.records)
         )
         batch.files, batch.added, batch.updated = report.files, report.added, report.updated
         batch.moved, batch.unchanged, batch.removed = report.moved, report.unchanged, report.removed
@@ -323,7 +324,7 @@ class Watcher:
         batch.removed = self._remove_due(changed=plan.changed)
         batch.added, batch.updated, batch.moved = report.added, report.updated, report.moved
         batch.unchanged = report.unchanged
-        batch.errors += [(os.fsdecode(p), m) for p, m in scope.walk_errors]
+        batch.errors += [FailedPath(p, m) for p, m in scope.walk_errors]
         batch.seconds = time.perf_counter() - started
         return batch
 
@@ -412,7 +413,7 @@ def _note_written(batch: WatchBatch, records: Sequence[Record]) -> None:
         path = os.fsencode(record["path"])
         error = record.get("error")
         if error:
-            batch.errors.append((os.fsdecode(path), str(error)))
+            batch.errors.append(FailedPath(os.fsdecode(path), str(error)))
         elif record.get("id") is not None:
             batch.written.append(path)
 

@@ -1,5 +1,5 @@
 """The storage seam: what albumen asks of an index (``AssetStore``, ``AssetFinder``), the
-vocabulary both speak (``AssetQuery``, ``AssetRow``, ``AssetPage``, records), and
+vocabulary both speak (``AssetQuery``, ``Asset``, ``AssetRow``, ``AssetPage``, records), and
 ``open_store``, which picks a backend. SQL lives only below this package.
 """
 
@@ -10,12 +10,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from albumen.store.assets import Asset
 from albumen.store.protocols import AssetFinder, AssetStore
 from albumen.store.query import AssetQuery, SortOrder
 from albumen.store.records import KnownFile, Record
 from albumen.store.rows import AssetPage, AssetRow, LayoutData
 
 __all__ = [
+    "Asset",
     "AssetFinder",
     "AssetPage",
     "AssetQuery",

@@ -7,8 +7,7 @@ jump to an unseen page, and the grouping of layout data into sections. A backend
 queries: a stamp that changes with the data, a count, "the next n rows after key K", "the key
 d rows after K" and the layout rows (see the abstract methods).
 
-The SQLite finder (``store.sqlite.finder``) implements the same algorithm inline; the
-PostgreSQL finder (``store.postgres.finder``) builds on this class.
+Both finders build on it: ``store.sqlite.finder`` and ``store.postgres.finder``.
 """
 
 from __future__ import annotations
@@ -24,7 +23,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from albumen.store.query import AssetQuery
+from albumen.errors import FolderNotFoundError
+from albumen.store.assets import Asset, assets_of
+from albumen.store.query import AssetQuery, folder_bytes
+from albumen.store.records import ThumbnailTarget, thumbnail_target_of
 from albumen.store.rows import PAGE_COLUMNS, AssetPage, LayoutData, RowCache
 from albumen.store.times import EPOCH
 
@@ -57,11 +59,14 @@ class KeysetFinder(abc.ABC):
 
     MAX_QUERIES = 16
 
-    def __init__(self, *, cache: RowCache | None = None) -> None:
+    def __init__(
+        self, *, cache: RowCache | None = None, lock: threading.RLock | None = None
+    ) -> None:
         self._cache = cache
-        self._lock = threading.RLock()
+        self._lock = lock if lock is not None else threading.RLock()
         self._counts: OrderedDict[AssetQuery, tuple[Hashable, int]] = OrderedDict()
         self._anchors: OrderedDict[tuple[AssetQuery, int], _Anchors] = OrderedDict()
+        self._folders: dict[bytes, Hashable] = {}  # folders found, by data stamp
         self.walked_rows = 0  # index entries stepped over by jumps (for tests and benches)
 
     # -- what a backend supplies -------------------------------------------------------------
@@ -87,6 +92,24 @@ class KeysetFinder(abc.ABC):
         order (reversed with ``reverse``), or None past the end."""
 
     @abc.abstractmethod
+    def _asset_rows_after(
+        self, query: AssetQuery, after: Key | None, limit: int
+    ) -> list[Sequence[Any]]:
+        """As ``_rows_after``, with ``assets.ASSET_COLUMNS`` instead of ``PAGE_COLUMNS``."""
+
+    @abc.abstractmethod
+    def _folder_exists(self, folder: bytes) -> bool:
+        """Whether any row (hidden ones included) lies in ``folder`` or below it."""
+
+    @abc.abstractmethod
+    def _thumb_rows(self, rowids: Sequence[int]) -> list[Sequence[Any]]:
+        """The readable rows among ``rowids``: ``sql.THUMB_SQL`` and then ``micro_thumb``."""
+
+    @abc.abstractmethod
+    def _folder_rows(self) -> list[Sequence[Any]]:
+        """``(folder, visible assets)`` of every folder, ordered by folder."""
+
+    @abc.abstractmethod
     def _layout_rows(self, query: AssetQuery, group_by: str | None) -> Iterator[list[Any]]:
         """Batches of ``(aspect ratio, group value)`` rows in the query's order; the group value
         is the folder (bytes) for ``"folder"``, else the day number of ``sort_time``."""
@@ -106,6 +129,7 @@ class KeysetFinder(abc.ABC):
             if hit is not None and hit[0] == stamp:
                 self._counts.move_to_end(query)
                 return hit[1]
+            self._check_folder(query, stamp)
             n = self._count(query)
             self._counts[query] = (stamp, n)
             while len(self._counts) > self.MAX_QUERIES:
@@ -119,6 +143,7 @@ class KeysetFinder(abc.ABC):
         if page_size < 1:
             raise ValueError(f"page_size must be positive, got {page_size}")
         with self._lock:
+            self._check_folder(query, self._stamp())
             anchors = self._anchors_for(query, page_size, fresh=page_number == 1)
             start = (page_number - 1) * page_size
             after: Key | None = None
@@ -135,6 +160,61 @@ class KeysetFinder(abc.ABC):
             if last is not None:
                 anchors.add(start + page_size - 1, last)
             return AssetPage(rows, self._cache)
+
+    def assets(self, query: AssetQuery, *, batch_size: int = 2000) -> Iterator[Asset]:
+        """Every asset matching ``query``, in its order, as ``Asset`` records.
+
+        Read in keyset batches of ``batch_size`` rows, each under the lock: the iteration
+        never holds the connection between batches, so it may be slow or abandoned. A row
+        written meanwhile shows up if its key lies ahead of where the iteration stands."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        key_width = len(query.sort.key)
+        after: Key | None = None
+        while True:
+            with self._lock:
+                if after is None:
+                    self._check_folder(query, self._stamp())
+                rows = self._asset_rows_after(query, after, batch_size)
+            yield from assets_of(rows)
+            if len(rows) < batch_size:
+                return
+            after = tuple(rows[-1][-key_width:])
+
+    def thumbnail_sources(
+        self, rowids: Sequence[int]
+    ) -> dict[int, tuple[ThumbnailTarget, bytes | None]]:
+        """Thumbnail target and micro thumbnail of each readable row among ``rowids``."""
+        ids = [int(r) for r in rowids]
+        with self._lock:
+            rows = self._thumb_rows(ids) if ids else []
+        return {
+            int(r[0]): (thumbnail_target_of(r), None if r[14] is None else bytes(r[14]))
+            for r in rows
+        }
+
+    def folder_counts(self) -> list[tuple[bytes, int]]:
+        """Folders with their visible assets, ordered by folder."""
+        with self._lock:
+            rows = self._folder_rows()
+        return [(bytes(f), int(n)) for f, n in rows]
+
+    def _check_folder(self, query: AssetQuery, stamp: Hashable) -> None:
+        """``FolderNotFoundError`` when the query's folder holds nothing at all (hidden rows
+        and subfolders included): a folder that is not the library's, not an empty album."""
+        if query.folder is None:
+            return
+        folder = folder_bytes(query.folder)
+        if not folder or self._folders.get(folder) == stamp:
+            return
+        if not self._folder_exists(folder):
+            raise FolderNotFoundError(
+                f"the library holds no folder {os.fsdecode(folder)!r}: folders are relative "
+                "to the library root"
+            )
+        if len(self._folders) >= 4 * self.MAX_QUERIES:
+            self._folders.clear()
+        self._folders[folder] = stamp
 
     def layout_data(self, query: AssetQuery, group_by: str | None = None) -> LayoutData:
         """Aspect ratios and sections for ``query`` in page order. ``group_by``: None,

@@ -12,6 +12,7 @@ from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from albumen.store.assets import Asset
 from albumen.store.query import AssetQuery
 from albumen.store.records import (
     KnownFile,
@@ -35,11 +36,20 @@ class AssetFinder(Protocol):
     Page ``n`` continues exactly where page ``n - 1`` ended, even when rows were inserted or
     deleted in between, and a page costs the same however deep it is."""
 
-    def count(self, query: AssetQuery) -> int: ...
+    def count(self, query: AssetQuery) -> int:
+        """How many assets match ``query``. ``FolderNotFoundError`` when its folder holds
+        nothing (nor does any subfolder), for ``page`` and ``assets`` alike."""
+        ...
 
     def page(self, query: AssetQuery, page_number: int, page_size: int) -> AssetPage:
         """Page ``page_number`` (1-based); empty past the end. ``ValueError`` for a page
         number below 1 or a page size below 1."""
+        ...
+
+    def assets(self, query: AssetQuery, *, batch_size: int = 2000) -> Iterator[Asset]:
+        """Every asset matching ``query``, in its order, with every field (``Asset``),
+        fetched ``batch_size`` rows at a time (keyset batches: the store is not held between
+        them)."""
         ...
 
     def layout_data(self, query: AssetQuery, group_by: str | None = None) -> LayoutData:
@@ -49,6 +59,19 @@ class AssetFinder(Protocol):
 
     def data_version(self) -> Hashable:
         """Changes whenever the stored data does (from any writer)."""
+        ...
+
+    def thumbnail_sources(
+        self, rowids: Sequence[int]
+    ) -> dict[int, tuple[ThumbnailTarget, bytes | None]]:
+        """For gallery cells: the ``ThumbnailTarget`` and the micro thumbnail (None until
+        made) of each readable row among ``rowids``, by rowid; unreadable or vanished rows
+        are left out."""
+        ...
+
+    def folder_counts(self) -> list[tuple[bytes, int]]:
+        """Every folder holding visible assets, with how many it holds directly (hidden rows
+        not counted), ordered by folder bytes."""
         ...
 
     def close(self) -> None: ...

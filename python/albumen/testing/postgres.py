@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -113,11 +114,22 @@ class TemporaryPostgres:
             )
         return done
 
+    def _parent(self) -> str:
+        """Where the cluster's folder goes: the temporary folder, unless the server's user
+        (when run as root) could not get to it (a private TMPDIR such as pytest's), then
+        ``/tmp``."""
+        parent = Path(tempfile.gettempdir()).resolve()
+        if self.as_root and not all(
+            p.stat().st_mode & stat.S_IXOTH for p in (parent, *parent.parents)
+        ):
+            return "/tmp"
+        return str(parent)
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> TemporaryPostgres:
         """Create the cluster and start the server (waits until it accepts connections)."""
-        self.folder = Path(tempfile.mkdtemp(prefix="albumen-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="albumen-pg-", dir=self._parent()))
         if self.as_root:
             shutil.chown(self.folder, _SERVER_USER, _SERVER_USER)
         self._run(

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Sequence
 
+from albumen.store.assets import ASSET_COLUMNS, Asset, asset_of
 from albumen.thumbnails.batch import LibraryThumbnails
 
 __all__ = ["BackgroundThumbnails"]
@@ -23,8 +24,9 @@ CHUNK = 32
 
 
 class BackgroundThumbnails:
-    """Make the thumbnails of submitted paths on a thread of its own (started by the first
-    ``submit``). Owns ``pipeline`` and closes it. Implements the watcher's ``ThumbnailSink``."""
+    """Make the ``size`` px thumbnails of submitted paths (relative, OS bytes) through
+    ``pipeline`` on a thread of its own, started by the first ``submit``. The pipeline stays
+    its owner's to close. Implements the watcher's ``ThumbnailSink``."""
 
     def __init__(self, pipeline: LibraryThumbnails, size: int = 256) -> None:
         self.pipeline = pipeline
@@ -57,7 +59,7 @@ class BackgroundThumbnails:
             return self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
 
     def close(self) -> None:
-        """Finish the chunk in hand, drop the rest (counted in ``left``), stop the pipeline."""
+        """Finish the chunk in hand and drop the rest (counted in ``left``)."""
         with self._cond:
             if self._closed:
                 return
@@ -68,7 +70,6 @@ class BackgroundThumbnails:
             thread = self._thread
         if thread is not None:
             thread.join()
-        self.pipeline.close()
 
     def summary(self) -> dict[str, int]:
         with self._cond:
@@ -78,6 +79,11 @@ class BackgroundThumbnails:
                 "failed": self.failed,
                 "left": self.left + len(self._queue),
             }
+
+    def _assets(self, paths: Sequence[bytes]) -> list[Asset]:
+        """The records of the paths that are still the library's (a file may be gone)."""
+        rows = (self.pipeline.store.get(path) for path in paths)
+        return [asset_of([row.get(c) for c in ASSET_COLUMNS]) for row in rows if row is not None]
 
     def _run(self) -> None:
         while True:
@@ -89,15 +95,17 @@ class BackgroundThumbnails:
                 for path in chunk:
                     del self._queue[path]
                 self._busy = True
+            counts = {"generated": 0, "cached": 0, "failed": 0}
             try:
-                report = self.pipeline.generate_for(chunk, self.size)
-                generated, cached, failed = report.generated, report.cached, report.failed
+                for result in self.pipeline.thumbnails(self._assets(chunk), self.size):
+                    if result.status in counts:
+                        counts[result.status] += 1
             except Exception:  # a broken store or cache must not end the watch
                 log.exception("background thumbnails failed for %d files", len(chunk))
-                generated, cached, failed = 0, 0, len(chunk)
+                counts["failed"] = len(chunk)
             with self._cond:
-                self.generated += generated
-                self.cached += cached
-                self.failed += failed
+                self.generated += counts["generated"]
+                self.cached += counts["cached"]
+                self.failed += counts["failed"]
                 self._busy = False
                 self._cond.notify_all()

@@ -3,6 +3,12 @@
 ``ThumbnailGenerator`` is the protocol the :class:`~albumen.ThumbnailService` calls on its
 worker threads. :class:`DefaultThumbnailGenerator` is the built-in implementation:
 
+* an embedded preview the probe found (a JPEG Multi-Picture "large thumbnail" as cameras write
+  one, the EXIF thumbnail, a HEIF thumbnail item, a raw file's JPEGs) is decoded instead of the
+  image when one is at least the thumbnail's size and has the image's aspect ratio (within 1%,
+  after orientation): the smallest such one. A preview that turns out corrupt or not what the
+  record says falls back to the image, counted and noted in ``stats()``. ``use_previews=False``
+  (``albumen thumbs --no-previews``) always decodes the image itself;
 * JPEG is decoded at reduced scale (Pillow's draft mode: the DCT scales by 1/2, 1/4 or 1/8 while
   decoding), and the embedded EXIF thumbnail is used instead when it is at least as large as the
   requested size and has the image's aspect ratio;
@@ -25,17 +31,20 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from albumen.errors import ThumbnailError
+from albumen.paths import AnyPath, fs_path
 from albumen.store.protocols import AssetStore
-from albumen.store.records import ThumbnailTarget
+from albumen.store.records import Preview, ThumbnailTarget, parse_previews
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -49,13 +58,25 @@ __all__ = [
     "StoreAssetResolver",
     "ThumbnailError",
     "ThumbnailGenerator",
+    "choose_preview",
     "micro_thumbnail",
     "parse_thumbnail_asset_id",
+    "source_of_record",
     "thumbnail_asset_id",
 ]
 
 JPEG_QUALITY = 85
 MICRO_SIZE = 32
+#: How far a preview's aspect ratio may differ from the image's (relative).
+PREVIEW_ASPECT_TOLERANCE = 0.01
+#: Previews whose coded bytes are a JPEG of their own (read at their offset).
+_JPEG_PREVIEWS = ("mpf", "exif", "raw")
+#: What a preview's entropy-coded data is followed by instead of its end-of-image marker.
+_LOOKAHEAD_PADDING = bytes(16)
+#: Fallback notes kept for ``stats()``.
+_NOTES_KEPT = 20
+
+_log = logging.getLogger(__name__)
 
 # EXIF orientation -> the Pillow transpose that makes the image upright
 # (the same table as PIL.ImageOps.exif_transpose).
@@ -79,7 +100,8 @@ class ThumbnailGenerator(Protocol):
 
 @dataclass(frozen=True)
 class AssetSource:
-    """What the generator needs to know about one asset."""
+    """What the generator needs to know about one asset (``path``: the file, given as
+    ``str``, ``bytes`` or ``os.PathLike``; kept as a ``pathlib.Path``)."""
 
     path: Path
     kind: str = "photo"  # "photo" or "video"
@@ -87,6 +109,13 @@ class AssetSource:
     orientation: int | None = None  # EXIF orientation the probe read, if any
     preview_offset: int | None = None  # embedded JPEG preview of a RAW file
     preview_length: int | None = None
+    width: int | None = None  # stored pixel size of the image, as the probe read it
+    height: int | None = None
+    previews: tuple[Preview, ...] = ()  # embedded previews the probe found
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, Path):
+            object.__setattr__(self, "path", fs_path(self.path))
 
     @property
     def extension(self) -> str:
@@ -160,9 +189,9 @@ class StoreAssetResolver:
     """Resolves :func:`thumbnail_asset_id` ids through a library's store (paths relative to
     ``root``)."""
 
-    def __init__(self, store: AssetStore, root: str | os.PathLike[str]) -> None:
+    def __init__(self, store: AssetStore, root: AnyPath) -> None:
         self.store = store
-        self.root = Path(root)
+        self.root = fs_path(root)
 
     def resolve(self, asset_id: str) -> AssetSource | None:
         parsed = parse_thumbnail_asset_id(asset_id)
@@ -176,7 +205,7 @@ class SQLiteAssetResolver(StoreAssetResolver):
     """A :class:`StoreAssetResolver` on a library database file (``LIBRARY/library.db``),
     which it opens; ``close()`` closes it."""
 
-    def __init__(self, db_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> None:
+    def __init__(self, db_path: AnyPath, root: AnyPath) -> None:
         from albumen.store.sqlite import SQLiteAssetRepository
 
         self._repository = SQLiteAssetRepository(db_path)
@@ -195,6 +224,26 @@ def source_of(root: Path, target: ThumbnailTarget) -> AssetSource:
         orientation=target.orientation,
         preview_offset=target.preview_offset,
         preview_length=target.preview_length,
+        width=target.width,
+        height=target.height,
+        previews=parse_previews(target.previews),
+    )
+
+
+def source_of_record(root: str | os.PathLike[str], record: Mapping[str, Any]) -> AssetSource:
+    """The :class:`AssetSource` of a probe record (a dict ``albumen._core.probe`` yields, its
+    ``path`` relative to ``root``), previews included: thumbnails of files not in a store."""
+    path = record["path"]
+    return AssetSource(
+        path=Path(root) / (os.fsdecode(path) if isinstance(path, bytes) else path),
+        kind=record.get("kind") or "photo",
+        mime=record.get("mime"),
+        orientation=record.get("orientation"),
+        preview_offset=record.get("preview_offset"),
+        preview_length=record.get("preview_length"),
+        width=record.get("width"),
+        height=record.get("height"),
+        previews=parse_previews(record.get("previews")),
     )
 
 
@@ -223,6 +272,53 @@ def _box_for(size: tuple[int, int], orientation: int) -> tuple[int, int]:
     """The box in stored (pre-rotation) pixels: swapped for the orientations that turn 90°."""
     w, h = size
     return (h, w) if orientation >= 5 else (w, h)
+
+
+def _fitted(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
+    """The size ``width`` x ``height`` shrinks to in ``box`` (aspect kept, never enlarged)."""
+    scale = min(1.0, box[0] / width, box[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _same_aspect(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    aspect = b[0] / b[1]
+    return abs(a[0] / a[1] - aspect) <= PREVIEW_ASPECT_TOLERANCE * aspect
+
+
+def choose_preview(
+    previews: Sequence[Preview],
+    width: int | None,
+    height: int | None,
+    orientation: int | None,
+    size: tuple[int, int],
+) -> Preview | None:
+    """The preview to make a ``size`` thumbnail from, or None (decode the image): the smallest
+    of ``previews`` that has the image's aspect ratio (within 1%) and is at least as large as
+    the thumbnail made from the image would be, and smaller than the image. Sizes are stored
+    pixels (``width`` x ``height`` is the image's), which previews share the orientation of."""
+    if not previews or not width or not height or width < 1 or height < 1:
+        return None
+    need = _fitted(width, height, _box_for(size, orientation or 1))
+    best: Preview | None = None
+    for p in previews:
+        if p.width < 1 or p.height < 1 or (p.width >= width and p.height >= height):
+            continue
+        if p.width < need[0] or p.height < need[1]:
+            continue
+        if not _same_aspect((p.width, p.height), (width, height)):
+            continue
+        if best is None or p.width * p.height < best.width * best.height:
+            best = p
+    return best
+
+
+class _PreviewUnusable(Exception):
+    """A chosen preview cannot stand in for the image (the message says why)."""
+
+
+def _shown(width: int, height: int, orientation: int) -> tuple[int, int]:
+    """Size once upright."""
+    return (height, width) if orientation >= 5 else (width, height)
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
@@ -283,13 +379,21 @@ class DefaultThumbnailGenerator:
         *,
         quality: int = JPEG_QUALITY,
         use_embedded_thumbnail: bool = True,
+        use_previews: bool = True,
     ) -> None:
+        """``use_previews=False`` never makes a thumbnail from an embedded preview (nor from the
+        EXIF thumbnail, nor a HEIF thumbnail item): the image itself is decoded. Raw files are
+        still read through their embedded JPEG, the one way to show them."""
         self.resolver = resolver
         self.quality = quality
         self.use_embedded_thumbnail = use_embedded_thumbnail
+        self.use_previews = use_previews
         self._lock = threading.Lock()
         self._stats: dict[str, _FormatStats] = {}
         self._embedded_used = 0
+        self._previews_used = 0
+        self._preview_fallbacks = 0
+        self._preview_notes: deque[str] = deque(maxlen=_NOTES_KEPT)
         _register_heif()
 
     def generate(self, asset_id: str, size: tuple[int, int]) -> bytes | None:
@@ -333,7 +437,8 @@ class DefaultThumbnailGenerator:
                     st.failed += 1
 
     def stats(self) -> dict[str, Any]:
-        """Per format: thumbnails made, failures, total and mean seconds."""
+        """Per format: thumbnails made, failures, total and mean seconds; thumbnails made from
+        embedded previews, previews that fell back to the image and the last notes saying why."""
         with self._lock:
             per = {
                 fmt: {
@@ -344,13 +449,23 @@ class DefaultThumbnailGenerator:
                 }
                 for fmt, s in sorted(self._stats.items())
             }
-            return {"per_format": per, "embedded_thumbnails_used": self._embedded_used}
+            return {
+                "per_format": per,
+                "embedded_thumbnails_used": self._embedded_used,
+                "previews_used": self._previews_used,
+                "preview_fallbacks": self._preview_fallbacks,
+                "preview_notes": list(self._preview_notes),
+            }
 
     # -- stills ---------------------------------------------------------------------------
 
     def _still(self, source: AssetSource, size: tuple[int, int]) -> Image.Image:
         from PIL import Image
 
+        if self.use_previews:
+            preview = self._from_preview(source, size)
+            if preview is not None:
+                return preview
         with Image.open(source.path) as im:
             return self._render(im, size, None)
 
@@ -362,11 +477,15 @@ class DefaultThumbnailGenerator:
             # libheif applies the container's rotation/mirror while decoding and pillow-heif
             # resets the EXIF tag, so the decoded pixels are already upright.
             orientation = 1
+            if not self.use_previews:
+                im.load()  # the image itself: a later draft() cannot pick a thumbnail item
         elif orientation is None:
             orientation = _orientation_of(im)
         box = _box_for(size, orientation)
-        if im.format == "JPEG":
-            if self.use_embedded_thumbnail:
+        # a JPEG carrying MPF images (cameras' previews) opens as "MPO": its first frame is
+        # the main image, which draft mode reduces as any JPEG's
+        if im.format in ("JPEG", "MPO"):
+            if self.use_embedded_thumbnail and self.use_previews:
                 embedded = _embedded_thumbnail(im, box)
                 if embedded is not None:
                     with self._lock:
@@ -379,11 +498,98 @@ class DefaultThumbnailGenerator:
         out.load()
         return _upright(out, orientation)
 
+    # -- embedded previews ------------------------------------------------------------------
+
+    def _from_preview(self, source: AssetSource, size: tuple[int, int]) -> Image.Image | None:
+        """The thumbnail made from the preview :func:`choose_preview` picks, or None: none fits,
+        or the one that did is unusable (counted and noted; the caller decodes the image)."""
+        # thumbnail items are read through pillow-heif, which this generator opens HEIF with
+        usable = [p for p in source.previews if p.kind != "heif" or source.format == "heif"]
+        p = choose_preview(usable, source.width, source.height, source.orientation, size)
+        if p is None:
+            return None
+        blob = b""
+        if p.kind in _JPEG_PREVIEWS:
+            with open(source.path, "rb") as f:  # an unreadable file is the file's error
+                f.seek(p.offset)
+                blob = f.read(p.length)
+        try:
+            if p.kind in _JPEG_PREVIEWS:
+                im = self._jpeg_preview(source, p, blob, size)
+            elif p.kind == "heif":
+                im = self._heif_preview(source, p, size)
+            else:
+                return None  # a kind this generator does not know: the image it is
+        except MemoryError:
+            raise
+        except Exception as exc:
+            reason = (
+                str(exc) if isinstance(exc, _PreviewUnusable) else f"{type(exc).__name__}: {exc}"
+            )
+            note = (
+                f"{source.path.name}: {p.kind} preview {p.width}x{p.height} unusable ({reason}); "
+                "decoded the image"
+            )
+            _log.info("%s", note)
+            with self._lock:
+                self._preview_fallbacks += 1
+                self._preview_notes.append(note)
+            return None
+        with self._lock:
+            self._previews_used += 1
+        return im
+
+    def _jpeg_preview(
+        self, source: AssetSource, p: Preview, blob: bytes, size: tuple[int, int]
+    ) -> Image.Image:
+        from PIL import Image
+
+        if len(blob) != p.length:
+            raise _PreviewUnusable("it runs past the end of the file")
+        with Image.open(io.BytesIO(blob), formats=["JPEG"]) as im:
+            if im.size != (p.width, p.height):
+                raise _PreviewUnusable(
+                    f"it is {im.width}x{im.height}, not {p.width}x{p.height} as recorded"
+                )
+            own = _orientation_of(im) if 0x0112 in im.getexif() else None
+            orientation = source.orientation or own or 1
+            main = _shown(source.width or 0, source.height or 0, source.orientation or 1)
+            if not _same_aspect(_shown(p.width, p.height, orientation), main):
+                raise _PreviewUnusable("its aspect ratio once upright is not the image's")
+            eoi = blob.rfind(b"\xff\xd9")
+            if im.info.get("progressive") or eoi < 0:
+                return self._render(im, size, orientation)
+        # A sequential JPEG is decoded without its end-of-image marker, followed by a few zero
+        # bytes for the decoder's look-ahead: one whose frame header claims more pixels than
+        # its data holds then runs out of data and fails here, where libjpeg would otherwise
+        # reach the marker early and pad the rest of the picture silently.
+        with Image.open(io.BytesIO(blob[:eoi] + _LOOKAHEAD_PADDING), formats=["JPEG"]) as im:
+            return self._render(im, size, orientation)
+
+    def _heif_preview(self, source: AssetSource, p: Preview, size: tuple[int, int]) -> Image.Image:
+        """A HEIF thumbnail item, decoded by pillow-heif: its ``draft`` picks the smallest
+        thumbnail item at least ``need`` pixels large that is a scaled copy of the image."""
+        from PIL import Image
+
+        with Image.open(source.path) as im:
+            if im.format != "HEIF":
+                raise _PreviewUnusable(f"pillow-heif does not read it ({im.format})")
+            need = _fitted(im.width, im.height, size)
+            if im.draft(None, need) is None:
+                raise _PreviewUnusable("pillow-heif finds no thumbnail item that is a scaled copy")
+            if im.width < need[0] or im.height < need[1]:
+                raise _PreviewUnusable(f"the thumbnail item is only {im.width}x{im.height}")
+            return self._render(im, size, None)
+
     # -- RAW ------------------------------------------------------------------------------
 
     def _raw(self, source: AssetSource, size: tuple[int, int]) -> Image.Image:
         from PIL import Image
 
+        if self.use_previews:
+            preview = self._from_preview(source, size)
+            if preview is not None:
+                return preview
         if source.preview_offset is not None and source.preview_length:
             with open(source.path, "rb") as f:
                 f.seek(source.preview_offset)

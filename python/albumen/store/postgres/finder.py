@@ -15,10 +15,11 @@ from typing import Any
 
 from albumen.store.keyset import Key, KeysetFinder
 from albumen.store.postgres.connect import connect, translate_errors
-from albumen.store.query import AssetQuery, folder_bytes, moment_ms
+from albumen.store.query import AssetQuery
 from albumen.store.rows import RowCache
+from albumen.store.sql import ASSET_SQL, READABLE, THUMB_SQL, where_clause
 
-__all__ = ["PostgresAssetFinder", "where_clause"]
+__all__ = ["PostgresAssetFinder"]
 
 # ``rows.PAGE_COLUMNS`` (``flags`` is computed)
 _ROW_SQL = (
@@ -27,40 +28,6 @@ _ROW_SQL = (
     "| ((error IS NOT NULL)::int << 2) | ((gps_lat IS NOT NULL)::int << 3)"
 )
 _RATIO_SQL = "coalesce(display_width::float8 / nullif(display_height, 0), 1.0)"
-
-
-def where_clause(query: AssetQuery) -> tuple[str, list[Any]]:
-    """SQL conditions of ``query`` (each starting with `` AND``) and their parameters, without
-    the library and ``hidden`` conditions. A folder with its subfolders is a byte range on
-    ``path`` (``folder/`` <= path < ``folder0``)."""
-    sql: list[str] = []
-    params: list[Any] = []
-    if query.kind is not None:
-        sql.append(" AND kind = %s")
-        params.append(query.kind)
-    if query.folder is not None:
-        f = folder_bytes(query.folder)
-        if not query.include_subfolders:
-            sql.append(" AND folder = %s")
-            params.append(f)
-        elif f:
-            sql.append(" AND path >= %s AND path < %s")
-            params += [f + b"/", f + b"0"]  # b"0" is the byte after b"/"
-    if query.since is not None:
-        sql.append(" AND sort_time >= %s")
-        params.append(moment_ms(query.since))
-    if query.until is not None:
-        sql.append(" AND sort_time < %s")
-        params.append(moment_ms(query.until))
-    if query.has_gps is True:
-        sql.append(" AND gps_lat IS NOT NULL")
-    elif query.has_gps is False:
-        sql.append(" AND gps_lat IS NULL")
-    if query.live_only:
-        sql.append(" AND live_partner IS NOT NULL")
-    if query.errors_only:
-        sql.append(" AND error IS NOT NULL")
-    return "".join(sql), params
 
 
 class PostgresAssetFinder(KeysetFinder):
@@ -104,7 +71,7 @@ class PostgresAssetFinder(KeysetFinder):
         read in index order and (when there are two) cut at ``offset + limit`` rows, then
         merged. (Without the cut in each arm the planner may sort the whole of the
         ``hidden = 0`` arm to merge it with the other.)"""
-        where, params = where_clause(query)
+        where, params = where_clause(query, "%s")
         key = query.sort.key
         desc = query.sort.descending != reverse
         op = "<" if desc else ">"
@@ -143,7 +110,7 @@ class PostgresAssetFinder(KeysetFinder):
         return int(rows[0][0]) if rows else -1
 
     def _count(self, query: AssetQuery) -> int:
-        where, params = where_clause(query)
+        where, params = where_clause(query, "%s")
         hidden = "" if query.include_hidden else " AND hidden = 0"
         rows = self._fetch(
             f"SELECT count(*) FROM assets WHERE library_id = %s{hidden}{where}",
@@ -154,6 +121,37 @@ class PostgresAssetFinder(KeysetFinder):
     def _rows_after(self, query: AssetQuery, after: Key | None, limit: int) -> list[Sequence[Any]]:
         sql, params = self._select(query, _ROW_SQL, after=after, limit=limit)
         return list(self._fetch(sql, params))
+
+    def _asset_rows_after(
+        self, query: AssetQuery, after: Key | None, limit: int
+    ) -> list[Sequence[Any]]:
+        sql, params = self._select(query, ASSET_SQL, after=after, limit=limit)
+        return list(self._fetch(sql, params))
+
+    def _thumb_rows(self, rowids: Sequence[int]) -> list[Sequence[Any]]:
+        return list(
+            self._fetch(
+                f"SELECT {THUMB_SQL}, micro_thumb FROM assets "
+                f"WHERE library_id = %s AND rowid = ANY(%s) AND {READABLE}",
+                (self.library_id, list(rowids)),
+            )
+        )
+
+    def _folder_rows(self) -> list[Sequence[Any]]:
+        return list(
+            self._fetch(
+                "SELECT folder, count(*) FROM assets WHERE library_id = %s AND hidden = 0 "
+                "GROUP BY folder ORDER BY folder",
+                (self.library_id,),
+            )
+        )
+
+    def _folder_exists(self, folder: bytes) -> bool:
+        rows = self._fetch(
+            "SELECT 1 FROM assets WHERE library_id = %s AND path >= %s AND path < %s LIMIT 1",
+            (self.library_id, folder + b"/", folder + b"0"),  # b"0" is the byte after b"/"
+        )
+        return bool(rows)
 
     def _key_after(
         self, query: AssetQuery, after: Key | None, steps: int, *, reverse: bool

@@ -37,8 +37,10 @@ from albumen.store.records import (
     ThumbnailTarget,
     derive_folder,
     path_bytes,
+    thumbnail_target_of,
 )
 from albumen.store.rows import RowCache
+from albumen.store.sql import READABLE, THUMB_SQL
 from albumen.store.times import sort_time_of
 
 __all__ = ["SCAN_LOCK", "ChangeListener", "PostgresAssetStore"]
@@ -112,11 +114,6 @@ _LIVE_COLUMNS = (
     "a.rowid, a.path, a.folder, a.kind, a.content_id, a.captured_at, a.captured_offset, "
     "a.live_partner, a.live_confidence, a.hidden"
 )
-_THUMB_COLUMNS = (
-    "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
-    "micro_thumb IS NOT NULL, thumb_error"
-)
-_READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 10_000  # values per ANY(%s) array
 
 
@@ -150,13 +147,6 @@ def _unique_rows(records: Sequence[Record]) -> list[tuple[Any, ...]]:
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
-
-
-def _target(row: Sequence[Any]) -> ThumbnailTarget:
-    return ThumbnailTarget(
-        row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
-        bool(row[9]), row[10],
-    )  # fmt: skip
 
 
 class _AlreadyCommitted(Exception):
@@ -642,11 +632,11 @@ class PostgresAssetStore:
     def thumbnail_targets(self, after_rowid: int, limit: int) -> list[ThumbnailTarget]:
         with self._session() as conn:
             rows = conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE library_id = %s AND {_READABLE} "
+                f"SELECT {THUMB_SQL} FROM assets WHERE library_id = %s AND {READABLE} "
                 "AND rowid > %s ORDER BY rowid LIMIT %s",
                 (self.library_id, after_rowid, limit),
             ).fetchall()
-        return [_target(r) for r in rows]
+        return [thumbnail_target_of(r) for r in rows]
 
     def thumbnail_target(self, content_id: str, mtime_ns: int) -> ThumbnailTarget | None:
         return self._one_target("id = %s AND mtime_ns = %s", (content_id, mtime_ns))
@@ -657,16 +647,16 @@ class PostgresAssetStore:
     def _one_target(self, where: str, args: Sequence[Any]) -> ThumbnailTarget | None:
         with self._session() as conn:
             row = conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE library_id = %s AND {_READABLE} "
+                f"SELECT {THUMB_SQL} FROM assets WHERE library_id = %s AND {READABLE} "
                 f"AND {where} LIMIT 1",
                 (self.library_id, *args),
             ).fetchone()
-        return None if row is None else _target(row)
+        return None if row is None else thumbnail_target_of(row)
 
     def thumbnail_counts(self) -> ThumbnailCounts:
         with self._session() as conn:
             row = conn.execute(
-                f"SELECT count(*) FILTER (WHERE {_READABLE}), count(error), count(micro_thumb), "
+                f"SELECT count(*) FILTER (WHERE {READABLE}), count(error), count(micro_thumb), "
                 "coalesce(sum(length(micro_thumb)), 0), count(thumb_error) "
                 "FROM assets WHERE library_id = %s",
                 (self.library_id,),

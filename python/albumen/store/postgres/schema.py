@@ -46,6 +46,7 @@ RECORD_TYPES: dict[str, str] = {
     "content_id": "text",
     "preview_offset": "bigint",
     "preview_length": "bigint",
+    "previews": "text",
     "error": "text",
 }
 
@@ -85,6 +86,7 @@ ASSET_COLUMNS: tuple[str, ...] = (
     "content_id",
     "preview_offset",
     "preview_length",
+    "previews",
     "live_partner",
     "live_confidence",
     "hidden",

@@ -13,10 +13,10 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from albumen.errors import LibraryBusyError
+from albumen.paths import AnyPath, fs_path
 from albumen.store.records import (
     RECORD_FIELDS,
     KnownFile,
@@ -29,8 +29,10 @@ from albumen.store.records import (
     ThumbnailTarget,
     derive_folder,
     path_bytes,
+    thumbnail_target_of,
 )
 from albumen.store.rows import RowCache
+from albumen.store.sql import READABLE, THUMB_SQL
 from albumen.store.sqlite.finder import SQLiteAssetFinder
 from albumen.store.sqlite.migrations import migrate
 from albumen.store.times import sort_time_of
@@ -69,11 +71,6 @@ _LIVE_COLUMNS = (
     "rowid, path, folder, kind, content_id, captured_at, captured_offset, live_partner, "
     "live_confidence, hidden"
 )
-_THUMB_COLUMNS = (
-    "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
-    "micro_thumb IS NOT NULL, thumb_error"
-)
-_READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 500  # bound parameters per IN (...) list
 
 
@@ -106,8 +103,8 @@ class SQLiteAssetRepository:
     serialised); several processes may read, and ``lock()`` keeps scans to one at a time.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
-        self.path = Path(path)
+    def __init__(self, path: AnyPath, *, timeout: float = 30.0) -> None:
+        self.path = fs_path(path)
         self._lock = threading.RLock()
         self._finders: list[SQLiteAssetFinder] = []
         self._conn = sqlite3.connect(
@@ -464,11 +461,11 @@ class SQLiteAssetRepository:
     def thumbnail_targets(self, after_rowid: int, limit: int) -> list[ThumbnailTarget]:
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND rowid > ? "
+                f"SELECT {THUMB_SQL} FROM assets WHERE {READABLE} AND rowid > ? "
                 "ORDER BY rowid LIMIT ?",
                 (after_rowid, limit),
             ).fetchall()
-        return [_target(r) for r in rows]
+        return [thumbnail_target_of(r) for r in rows]
 
     def thumbnail_target(self, content_id: str, mtime_ns: int) -> ThumbnailTarget | None:
         return self._one_target("id = ? AND mtime_ns = ?", (content_id, mtime_ns))
@@ -479,14 +476,14 @@ class SQLiteAssetRepository:
     def _one_target(self, where: str, args: Sequence[Any]) -> ThumbnailTarget | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND {where} LIMIT 1", args
+                f"SELECT {THUMB_SQL} FROM assets WHERE {READABLE} AND {where} LIMIT 1", args
             ).fetchone()
-        return None if row is None else _target(row)
+        return None if row is None else thumbnail_target_of(row)
 
     def thumbnail_counts(self) -> ThumbnailCounts:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT count(CASE WHEN {_READABLE} THEN 1 END), count(error), "
+                f"SELECT count(CASE WHEN {READABLE} THEN 1 END), count(error), "
                 "count(micro_thumb), coalesce(sum(length(micro_thumb)), 0), count(thumb_error) "
                 "FROM assets"
             ).fetchone()
@@ -499,10 +496,3 @@ class SQLiteAssetRepository:
                 "max(sort_time) FROM assets"
             ).fetchone()
         return LibraryTotals(int(size), int(folders), first, last)
-
-
-def _target(row: Sequence[Any]) -> ThumbnailTarget:
-    return ThumbnailTarget(
-        row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
-        bool(row[9]), row[10],
-    )  # fmt: skip

@@ -103,7 +103,14 @@ MIGRATIONS: tuple[str, ...] = (
         sql TEXT NOT NULL
     );
     """,
-    # 5: the number of rows, hidden and not, kept up to date by triggers: a gallery opening a
+    # 5: the embedded previews a file carries (MPF images, the EXIF thumbnail, HEIF thumbnail
+    # items, raw previews), as the probe writes them: `kind:WxH@offset+length` entries joined
+    # by `;` (albumen.store.records.parse_previews). Rows scanned before stay NULL (no
+    # previews known) until their file changes.
+    """
+    ALTER TABLE assets ADD COLUMN previews TEXT;
+    """,
+    # 6: the number of rows, hidden and not, kept up to date by triggers: a gallery opening a
     # library of a million files counts it at once (count(*) steps through a million index
     # entries, ~100 ms).
     """
