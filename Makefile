@@ -18,10 +18,10 @@ APT_PACKAGES += xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-u
   libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-cursor0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help demo screenshots test bench lint docs wheel build apt clean
+.PHONY: help demo screenshots test bench bench-1m lint docs wheel build apt clean
 
 help: ## show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
 
 $(VENV)/.deps: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "albumen needs Python 3.10+"'
@@ -72,6 +72,9 @@ bench: build apt ## full-scale benchmarks; writes build/bench/report.json and pl
 	mkdir -p build/bench && rm -f build/bench/results.json
 	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider; \
 	status=$$?; $(PY) -m benches.report build/bench && exit $$status
+
+bench-1m: build ## a million small files (~4 GB, kept in build/bench-1m-*): fresh scan, rescan, first page, stats, peak RSS
+	ALBUMEN_BENCH_1M=1 $(BIN)/pytest benches/bench_million.py -q -s -p no:cacheprovider
 
 lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D warnings
 	$(BIN)/ruff check python tests benches

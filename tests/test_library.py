@@ -432,3 +432,21 @@ def test_a_second_scan_of_the_same_library_is_refused_while_one_runs(
         holder.kill()
         holder.wait()
     assert lib.scan().added > 0  # the lock went with the process
+
+
+def test_a_rescan_compares_in_path_bytes_order(tmp_path: Path) -> None:
+    # names whose order as bytes differs from their order as text: the scan merges the walk
+    # with the stored rows in bytes order and must pair each file with its own row
+    root = tmp_path / "photos"
+    names = ["a.jpg", "a-b.jpg", "a/b.jpg", "A.jpg", "é.jpg", "z/é/x.jpg"]
+    for i, name in enumerate(names):
+        write_file(root / name, jpeg_bytes(color=(i * 30, 0, 0)))
+    write_file(os.fsencode(root) + b"/\xff.jpg", jpeg_bytes(color=(0, 9, 9)))
+    with Library.open(root) as lib:
+        assert lib.scan().added == 7
+        again = lib.scan()
+        assert (again.unchanged, again.added, again.updated, again.removed) == (7, 0, 0, 0)
+        os.remove(root / "a-b.jpg")
+        write_file(root / "a/c.jpg", jpeg_bytes(color=(1, 2, 3)))
+        last = lib.scan()
+        assert (last.unchanged, last.added, last.removed) == (6, 1, 1)

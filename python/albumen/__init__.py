@@ -9,9 +9,12 @@ never pulls in Pillow, PySide6, moderngl or numpy. The sub-packages follow the d
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from albumen._core import __version__
+
+# `typing` is not imported: it costs more than the rest of `import albumen` (mypy reads
+# TYPE_CHECKING as true whatever its value)
+TYPE_CHECKING = False
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
@@ -97,6 +100,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from albumen._core import DiskThumbnailCache as DiskThumbnailCache
     from albumen._core import JustifiedLayout as JustifiedLayout
     from albumen._core import MemoryThumbnailCache as MemoryThumbnailCache

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from albumen.aio import ScanBatches
     from albumen.browse.memory import WeakAssetCache
     from albumen.browse.viewmodel import AssetListViewModel
+    from albumen.scan.watch import WatchBatch, Watcher, WatchSettings
     from albumen.thumbnails.batch import LibraryThumbnails, ThumbnailResult
 
 __all__ = [
@@ -458,6 +459,65 @@ class Library:
 
     # -- scanning -------------------------------------------------------------------------------
 
+    def _skip(self) -> list[Path]:
+        """The library folder: never scanned or watched. Always skipped, however it is
+        spelled: the walk recognises folders by identity, so a library reached through a
+        symlink (or named by another path) is never indexed."""
+        return [self.library_dir]
+
+    def watch(
+        self,
+        *,
+        thumbnails: bool = True,
+        thumbnail_size: int = 256,
+        workers: int | None = None,
+        settings: WatchSettings | None = None,
+        on_batch: Callable[[WatchBatch], object] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Watcher:
+        """A ``Watcher`` that keeps this library equal to its folder while it runs: iterate it
+        (one ``WatchBatch`` per applied group of changes, the catch-up scan first) or call
+        ``run()``; ``stop()`` from any thread ends it. With ``thumbnails`` the files it writes
+        get their ``thumbnail_size`` px thumbnails in the background. Each batch is also
+        published on the library's event bus as a ``ScanCompletedEvent`` (a view model on this
+        library reloads). ``progress`` follows the catch-up scan."""
+        from albumen.scan.watch import Watcher
+
+        sink = None
+        if thumbnails:  # on the library's thumbnail pipeline (its workers, closed with it)
+            from albumen.thumbnails.background import BackgroundThumbnails
+
+            sink = BackgroundThumbnails(self.thumbnail_pipeline, thumbnail_size)
+
+        def published(batch: WatchBatch) -> None:
+            if self.event_bus is not None:
+                self.event_bus.publish(
+                    ScanCompletedEvent(
+                        root=str(self.root),
+                        files=batch.files,
+                        added=batch.added,
+                        updated=batch.updated,
+                        unchanged=batch.unchanged,
+                        removed=batch.removed,
+                        errors=len(batch.errors),
+                        seconds=batch.seconds,
+                        library=str(self.library_dir),
+                    )
+                )
+            if on_batch is not None:
+                on_batch(batch)
+
+        return Watcher(
+            self.root,
+            self.store,
+            skip=self._skip(),
+            settings=settings,
+            thumbnails=sink,
+            workers=workers,
+            on_batch=published,
+            progress=progress,
+        )
+
     def scan(
         self,
         progress: ProgressCallback | None = None,
@@ -493,14 +553,11 @@ class Library:
         *,
         allow_mass_removal: bool | RemovalGuard = False,
     ) -> ScanReport:
-        # Always skipped, however it is spelled: the walk recognises folders by identity, so a
-        # library reached through a symlink (or named by another path) is never indexed.
-        skip = [self.library_dir]
         scanner = ParallelScanner(
             max_workers=workers,
             batch_size=batch_size,
             event_bus=self.event_bus,
-            skip=skip,
+            skip=self._skip(),
             progress=progress,
         )
         with self._lock:

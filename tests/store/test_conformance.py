@@ -98,6 +98,30 @@ def test_known_files_moves_and_deletes(store: AssetStore) -> None:
     assert set(store.known_files()) == {b"moved/a.jpg", b"c.jpg"}
 
 
+def test_iter_known_files_streams_known_files_in_path_bytes_order(store: AssetStore) -> None:
+    # bytes order differs from str order here: "a-b" < "a.jpg" < "a/b" < "b" < "é" < 0xff
+    names = [b"b.jpg", b"a/b.jpg", b"a.jpg", b"a-b.jpg", "é.jpg".encode(), b"\xff.jpg", b"A.jpg"]
+    store.upsert([record(p) for p in names])
+    streamed = list(store.iter_known_files())
+    assert [r[0] for r in streamed] == sorted(names)
+    assert {r[0]: r[1:] for r in streamed} == store.known_files()
+
+
+def test_known_files_in_is_the_rows_at_paths_and_below_folders(store: AssetStore) -> None:
+    names = [b"a.jpg", b"x/b.jpg", b"x/y/c.jpg", b"x0.jpg", b"x.jpg", b"xy/d.jpg", b"\xff/e.jpg"]
+    store.upsert([record(p) for p in names])
+    assert set(store.known_files_in([], [])) == set()
+    assert set(store.known_files_in([b"a.jpg", b"gone.jpg"], [])) == {b"a.jpg"}
+    # below x: not x0.jpg, x.jpg or xy/ (names that merely start with "x")
+    assert set(store.known_files_in([], [b"x"])) == {b"x/b.jpg", b"x/y/c.jpg"}
+    assert set(store.known_files_in([b"x.jpg"], [b"x/y", b"\xff"])) == {
+        b"x.jpg",
+        b"x/y/c.jpg",
+        b"\xff/e.jpg",
+    }
+    assert store.known_files_in([], [b""]) == store.known_files()
+
+
 def test_a_batch_that_fails_leaves_nothing_of_itself(store: AssetStore) -> None:
     store.upsert([record("keep.jpg")])
     with pytest.raises(Exception):  # noqa: B017 - each backend names it its own way

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from albumen.cli import app
+from albumen.cli.application import app
 from albumen.cli.common import (
     ClusterOpt,
     LibraryOpt,
@@ -160,12 +160,9 @@ def scan(
         ),
     ] = False,
 ) -> None:
-    from rich.console import Console
-
     runner = cluster_runner() if cluster is not None else None
     lib = open_library(root, library, store=store)
-    console = Console(stderr=True)
-    show_bar = not json_output and console.is_terminal
+    show_bar = not json_output and sys.stderr.isatty()  # rich is imported for the bar only
     bar: list[Any] = []  # the live progress bar, stopped before a question is asked
 
     def confirm(would_remove: int, indexed: int) -> bool:
@@ -189,7 +186,7 @@ def scan(
 
     try:
         with lib:
-            report = _scan_with_bar(lib, run, console, bar) if show_bar else run()
+            report = _scan_with_bar(lib, run, bar) if show_bar else run()
     except LibraryError as exc:  # busy, a refused mass removal, the database or cluster gone
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -206,7 +203,8 @@ def scan(
     _print_summary(report)
 
 
-def _scan_with_bar(lib: Any, run: Any, console: Any, bars: list[Any]) -> Any:
+def _scan_with_bar(lib: Any, run: Any, bars: list[Any]) -> Any:
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -225,7 +223,7 @@ def _scan_with_bar(lib: Any, run: Any, console: Any, bars: list[Any]) -> Any:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=True,
     ) as bar:
         bars.append(bar)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from albumen.cli import app
+from albumen.cli.application import app
 from albumen.cli.common import LibraryOpt, RootArg, StoreOpt, open_library
 
 STATS_HELP = (

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from albumen.cli import app
+from albumen.cli.application import app
 from albumen.cli.common import LibraryOpt, fail
 
 VIEW_HELP = (

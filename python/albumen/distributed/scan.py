@@ -171,8 +171,10 @@ class _DistributedScan:
                 moves.append((rowid, path))
         self.store.move_rows(moves)
         gone = plan.settle()
-        # after an interrupted scan the rows it wrote are "unchanged" now: pair everything
-        report.live = update_live_pairs(self.store, plan.changed, gone, full=bool(committed))
+        # after an interrupted scan the rows it wrote are "unchanged" now, and a bulk plan does
+        # not list what it wrote: pair everything
+        full = bool(committed) or plan.bulk
+        report.live = update_live_pairs(self.store, plan.changed, gone, full=full)
         self.store.clear_ledger()
         report.errors = [FailedPath(os.fsdecode(p), m) for p, m in self.store.scan_errors()]
         report.seconds = time.perf_counter() - started

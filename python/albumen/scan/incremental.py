@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from albumen.paths import FailedPath, json_path
 from albumen.scan.live_photos import PairingReport, update_live_pairs
 from albumen.scan.scanner import ParallelScanner, Record, ScanResult, WalkedFile
 from albumen.store.protocols import AssetStore
-from albumen.store.records import KnownFile
+from albumen.store.records import KnownFile, KnownRow
 
 __all__ = [
     "BULK_LOAD_MIN_FILES",
@@ -42,6 +43,8 @@ __all__ = [
     "is_mass_removal",
     "scan_library",
 ]
+
+_FS_ERRORS = sys.getfilesystemencodeerrors()  # as os.fsencode encodes
 
 #: Files probed (and committed) per batch during a library scan.
 SCAN_BATCH_SIZE = 256
@@ -108,22 +111,34 @@ class ScanReport:
 
 class IncrementalScan:
     """One scan's bookkeeping: which walked files to probe (``select``), how each probed batch
-    lands in the store (``write``), and which rows the folder no longer has (``settle``)."""
+    lands in the store (``write``), and which rows the folder no longer has (``settle``).
+
+    The walk and the store's rows are compared as two streams sorted by path (a merge), so a
+    scan of a million files holds neither the rows nor a set of the walked paths in memory.
+    ``known`` limits the scan to part of the library (a watcher's few changed files and
+    folders): the walked files are compared with those rows only, and the stored walk errors,
+    which describe the whole folder, are left alone. By default every row is compared.
+    """
 
     def __init__(
         self,
         store: AssetStore,
         report: ScanReport,
         *,
+        known: dict[bytes, KnownFile] | None = None,
         confirm_removal: RemovalGuard | None = None,
     ) -> None:
         self.store = store
         self.report = report
         self.confirm_removal = confirm_removal
-        self.known: dict[bytes, KnownFile] = {}
-        #: paths written (and old paths of moved files), for Live Photo pairing
+        self.partial = known is not None
+        self._scoped = known
+        self.indexed = 0  # rows compared with the walk
+        #: paths written (and old paths of moved files), for Live Photo pairing; not kept in a
+        #: bulk load (then every pair is recomputed)
         self.changed: set[bytes] = set()
         self.bulk = False
+        self._stored: set[bytes] = set()  # paths to probe that have a row already
         self.selected = 0  # files to probe
         self.probed = 0  # of them, probed and written so far
         self._retry: set[bytes] = set()
@@ -134,34 +149,73 @@ class IncrementalScan:
         """The walked files to probe: new ones, changed ones (size or mtime), and ones that
         could not be read last time."""
         self.report.files = len(files)
-        self.known = self.store.known_files()
+        rows: Iterator[KnownRow] = (
+            iter(sorted((p, *k) for p, k in self._scoped.items()))
+            if self._scoped is not None
+            else self.store.iter_known_files()
+        )
+        # Rows whose file is gone are kept back under folders the walk could not read.
+        unreadable = tuple(os.fsencode(rel).rstrip(b"/") + b"/" for rel, _m in walk_errors)
         to_probe: list[str] = []
-        seen: set[bytes] = set()
-        for rel, size, mtime_ns in files:
-            key = os.fsencode(rel)
-            seen.add(key)
-            old = self.known.get(key)
-            if old is None or old.size != size or old.mtime_ns != mtime_ns:
+        stored = 0
+        row = next(rows, None)
+        last = b""
+        encode, codec, errors = str.encode, sys.getfilesystemencoding(), _FS_ERRORS
+        for rel, size, mtime_ns in files:  # a million times in a big library: kept lean
+            key = encode(rel, codec, errors)
+            if key < last:
+                raise RuntimeError("the walk did not list files in path order")
+            last = key
+            while row is not None and row[0] < key:  # a row whose file was not walked
+                self._vanish(row, unreadable)
+                stored += 1
+                row = next(rows, None)
+            if row is None or row[0] != key:  # a new file
                 to_probe.append(rel)
-            elif old.id is None:
+                continue
+            old = row
+            stored += 1
+            row = next(rows, None)
+            if old[1] != size or old[2] != mtime_ns:
+                self._stored.add(key)
+                to_probe.append(rel)
+            elif old[4] is None:
                 # the file could not even be read last time (e.g. no permission): the cause
                 # may be gone without the mtime changing, so it is tried again
+                self._stored.add(key)
                 self._retry.add(key)
                 to_probe.append(rel)
             else:
                 self.report.unchanged += 1
-        # Rows whose file is gone; kept back under folders the walk could not read.
-        unreadable = tuple(os.fsencode(rel).rstrip(b"/") + b"/" for rel, _m in walk_errors)
-        self._vanished = {
-            p: v for p, v in self.known.items() if p not in seen and not p.startswith(unreadable)
-        }
-        for p, old in self._vanished.items():
-            if old.id:
-                self._vanished_by_id.setdefault(old.id, []).append((p, old.rowid))
-        self.store.replace_scan_errors([(os.fsencode(p), m) for p, m in walk_errors])
-        self.bulk = len(to_probe) >= max(BULK_LOAD_MIN_FILES, len(self.known))
+        while row is not None:
+            self._vanish(row, unreadable)
+            stored += 1
+            row = next(rows, None)
+        if not self.partial:
+            self.store.replace_scan_errors([(os.fsencode(p), m) for p, m in walk_errors])
+        self.indexed = stored
+        self.bulk = not self.partial and len(to_probe) >= max(BULK_LOAD_MIN_FILES, stored)
         self.selected = len(to_probe)
         return to_probe
+
+    def _vanish(self, row: KnownRow, unreadable: tuple[bytes, ...]) -> None:
+        if not row[0].startswith(unreadable):
+            self.add_move_sources({row[0]: KnownFile(*row[1:])})
+
+    def add_move_sources(self, rows: Mapping[bytes, KnownFile]) -> None:
+        """Rows whose files vanished before this scan (a watcher holds their removal back
+        briefly): a file of this scan with the same content takes such a row as a move."""
+        for path, old in rows.items():
+            if path in self._vanished:
+                continue
+            self._vanished[path] = old
+            if old.id:
+                self._vanished_by_id.setdefault(old.id, []).append((path, old.rowid))
+
+    @property
+    def vanished(self) -> dict[bytes, KnownFile]:
+        """The rows whose file is gone and that no written file took as a move (so far)."""
+        return self._vanished
 
     def write(self, batch: Sequence[Record]) -> None:
         """Store one probed batch in one transaction: updates, moves and inserts."""
@@ -182,8 +236,9 @@ class IncrementalScan:
         (that row is kept and pointed at the record's path), else None (an upsert by path)."""
         report = self.report
         key = os.fsencode(record["path"])
-        self.changed.add(key)
-        if key in self.known:
+        if not self.bulk:
+            self.changed.add(key)
+        if key in self._stored:
             if key in self._retry and record.get("id") is None:
                 report.unchanged += 1  # still unreadable: its error is refreshed
             else:
@@ -198,7 +253,8 @@ class IncrementalScan:
         if not candidates:
             del self._vanished_by_id[str(ident)]
         self._vanished.pop(old_path, None)
-        self.changed.add(old_path)
+        if not self.bulk:
+            self.changed.add(old_path)
         report.updated += 1
         report.moved += 1
         return rowid
@@ -211,7 +267,7 @@ class IncrementalScan:
         if self.report.cancelled:
             return set()
         gone = set(self._vanished)
-        indexed = len(self.known)
+        indexed = self.indexed
         if is_mass_removal(len(gone), indexed) and not (
             self.confirm_removal is not None and self.confirm_removal(len(gone), indexed)
         ):
@@ -269,7 +325,7 @@ def scan_library(
         raise
     # Live Photos: re-pair around what this scan wrote or removed (also after a cancel, for the
     # files that were written).
-    report.live = update_live_pairs(store, plan.changed, gone)
+    report.live = update_live_pairs(store, plan.changed, gone, full=plan.bulk)
     report.errors = [FailedPath(os.fsdecode(p), m) for p, m in store.scan_errors()]
     report.seconds = time.perf_counter() - started
     scanner.publish(ScanPhase.FINISH, processed, report.files, root)

@@ -215,6 +215,7 @@ class ParallelScanner:
                 paths = select(files, walk_errors)
             total = len(files)
             processed = total - len(paths)  # not to be probed: done already
+            del files  # only the paths to probe are needed from here (a million files' worth)
             if walk_errors:
                 yield ScanResult(errors=[FailedPath(rel, msg) for rel, msg in walk_errors])
             if total:

@@ -16,6 +16,7 @@ from albumen.store.assets import Asset
 from albumen.store.query import AssetQuery
 from albumen.store.records import (
     KnownFile,
+    KnownRow,
     LibraryTotals,
     LiveCandidate,
     LivePairing,
@@ -147,6 +148,19 @@ class AssetStore(Protocol):
 
     def known_files(self) -> dict[bytes, KnownFile]:
         """Every row's ``(size, mtime_ns, rowid, id)`` by path: what a scan compares with."""
+        ...
+
+    def iter_known_files(self) -> Iterator[KnownRow]:
+        """``known_files`` as ``(path, size, mtime_ns, rowid, id)`` tuples ordered by path
+        bytes, fetched a page at a time: what a scan of a library of any size compares with,
+        in little memory."""
+        ...
+
+    def known_files_in(
+        self, paths: Collection[bytes], folders: Collection[bytes]
+    ) -> dict[bytes, KnownFile]:
+        """``known_files`` of the rows at ``paths`` and below ``folders`` (``b""``: every row):
+        what a watcher compares a few changed files and folders with."""
         ...
 
     def scan_errors(self) -> list[tuple[bytes, str]]:

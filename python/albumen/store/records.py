@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 __all__ = [
     "RECORD_FIELDS",
     "KnownFile",
+    "KnownRow",
     "LibraryTotals",
     "LiveCandidate",
     "LivePairing",
@@ -124,6 +125,11 @@ class KnownFile(NamedTuple):
     mtime_ns: int
     rowid: int
     id: str | None  # content hash; None when the file could not be read
+
+
+#: ``(path, size, mtime_ns, rowid, id)``: a ``KnownFile`` with its path, as a plain tuple (a
+#: scan streams a million of them)
+KnownRow = tuple[bytes, int, int, int, str | None]
 
 
 @dataclass(frozen=True)

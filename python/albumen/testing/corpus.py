@@ -1,6 +1,7 @@
 """Generate a realistic, deterministic corpus of camera-like JPEGs for tests and benchmarks.
 
     python -m albumen.testing.corpus OUT --count 10000 [--seed 0] [--large 3]
+    python -m albumen.testing.corpus OUT --count 1000000 --tiny     # small files, fast
 
 A few hundred small base images (gradients, shapes and an asymmetric "F" marker in the top-left
 corner, so orientation can be checked by eye) are encoded once; every file is one of them with
@@ -20,7 +21,9 @@ check a probe against it.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
+import itertools
 import json
 import os
 import random
@@ -35,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
-__all__ = ["MANIFEST_NAME", "generate_corpus", "main", "with_mpf_preview"]
+__all__ = ["MANIFEST_NAME", "generate_corpus", "generate_tiny_corpus", "main", "with_mpf_preview"]
 
 MANIFEST_NAME = "manifest.json"
 #: Makes whose files carry no MPF preview (phones).
@@ -507,6 +510,134 @@ def generate_corpus(
     return manifest
 
 
+# -- tiny files, fast: a million of them for scale benchmarks ----------------------------------
+
+#: small base images (under 4 KB with their EXIF: one file-system block each)
+TINY_SIZES = ((160, 120), (120, 160), (176, 99), (128, 128), (144, 108))
+#: files per event folder
+TINY_PER_FOLDER = 100
+_SENTINEL = datetime(2000, 1, 1)
+_SENTINEL_STAMP = _SENTINEL.strftime("%Y:%m:%d %H:%M:%S").encode()
+
+
+@dataclass
+class _TinyKind:
+    """One base image with one EXIF segment; its capture-time strings sit at ``stamps``."""
+
+    head: bytes  # the base JPEG up to where EXIF goes
+    segment: bytes
+    tail: bytes
+    stamps: tuple[int, ...]  # offsets of the 19-byte capture-time strings in ``segment``
+    entry: dict[str, Any]  # what the segment says (its capture time aside)
+
+
+def _tiny_kinds(seed: int, n_bases: int = 40, n_kinds: int = 400) -> list[_TinyKind]:
+    rng = random.Random(seed)
+    bases = []
+    for i in range(n_bases):
+        w, h = TINY_SIZES[i % len(TINY_SIZES)]
+        img = _draw_base(i, w, h, rng)
+        base = _encode(img, quality=70)
+        if len(base.data) > 3300:  # keep the file (with ~650 bytes of EXIF) under 4 KB
+            base = _encode(img, quality=55)
+        bases.append(base)
+    kinds = []
+    for _ in range(n_kinds):
+        base = rng.choice(bases)
+        segment, entry = _file_exif(rng, base, rng.choice(CAMERAS), _SENTINEL)
+        stamps, at = [], segment.find(_SENTINEL_STAMP)
+        while at >= 0:
+            stamps.append(at)
+            at = segment.find(_SENTINEL_STAMP, at + 1)
+        head, tail = base.data[: base.split], base.data[base.split :]
+        kinds.append(_TinyKind(head, segment, tail, tuple(stamps), entry))
+    return kinds
+
+
+@functools.lru_cache(maxsize=4)
+def _tiny_event(seed: int, event: int) -> tuple[datetime, str, int]:
+    """An event's start, folder and a jitter of up to 30 s (from ``seed`` and ``event`` only)."""
+    ev = random.Random(seed * 1_000_003 + event)
+    day = datetime(2014, 1, 1) + timedelta(days=ev.randrange(11 * 365), hours=ev.randrange(7, 19))
+    name = EVENTS[event % len(EVENTS)]
+    return day, f"{day.year}/{day.year}-{day.month:02d}/{name} {event}", ev.randrange(30)
+
+
+def _tiny_file(kinds: list[_TinyKind], seed: int, i: int) -> tuple[str, list[bytes], float, Any]:
+    """File ``i`` of a tiny corpus: its path, its bytes, its mtime and what its EXIF says. A
+    function of ``i`` alone, so processes can write disjoint ranges."""
+    event, n = divmod(i, TINY_PER_FOLDER)
+    day, folder, jitter = _tiny_event(seed, event)
+    kind = kinds[(event * 7 + n * (1 + event % 5)) % len(kinds)]
+    when = day + timedelta(seconds=37 * n + jitter)
+    rel = f"{folder}/IMG_{i:07d}.JPG"
+    segment = bytearray(kind.segment)
+    stamp = when.strftime("%Y:%m:%d %H:%M:%S").encode()
+    for at in kind.stamps:
+        segment[at : at + len(stamp)] = stamp
+    offset = kind.entry["captured_offset"] or 0
+    mtime = (when - timedelta(minutes=offset)).replace(tzinfo=timezone.utc).timestamp()
+    entry = dict(kind.entry)
+    entry["captured_at"] = when.strftime("%Y-%m-%dT%H:%M:%S") + entry["captured_at"][19:]
+    return rel, [kind.head, bytes(segment), kind.tail], mtime, entry
+
+
+def _write_tiny_range(root: str, seed: int, start: int, stop: int) -> int:
+    kinds = _tiny_kinds(seed)
+    made: set[str] = set()
+    written = 0
+    for i in range(start, stop):
+        rel, data, mtime, _entry = _tiny_file(kinds, seed, i)
+        folder = rel.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            made.add(folder)
+        path = os.path.join(root, rel)
+        with open(path, "wb") as f:
+            f.writelines(data)
+            written += f.tell()
+        os.utime(path, (mtime, mtime))
+    return written
+
+
+def generate_tiny_corpus(
+    out: str | os.PathLike[str],
+    count: int,
+    *,
+    seed: int = 0,
+    processes: int | None = None,
+    manifest: bool = False,
+) -> dict[str, Any]:
+    """Write ``count`` small camera-like JPEGs (3-4 KB, varied EXIF as ``generate_corpus``
+    makes it, ``TINY_PER_FOLDER`` to a ``YEAR/YEAR-MM/Event`` folder) fast, on ``processes``
+    processes (default: every core): a few hundred EXIF segments are made once and each file
+    gets one of them with its own capture time. Returns ``count`` and ``bytes`` (and with
+    ``manifest`` every file's entry, as ``generate_corpus`` gives them; nothing is written
+    beside the photos). The same arguments always give the same bytes."""
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    workers = max(1, min(processes or os.cpu_count() or 1, count // 5000 + 1))
+    bounds = [count * k // workers for k in range(workers + 1)]
+    ranges = [(str(root), seed, a, b) for a, b in itertools.pairwise(bounds)]
+    if workers == 1:
+        written = _write_tiny_range(*ranges[0])
+    else:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            written = sum(pool.starmap(_write_tiny_range, ranges))
+    result: dict[str, Any] = {"count": count, "bytes": written, "seed": seed}
+    if manifest:
+        kinds = _tiny_kinds(seed)
+        files = {}
+        for i in range(count):
+            rel, data, _mtime, entry = _tiny_file(kinds, seed, i)
+            entry["size"] = sum(len(d) for d in data)
+            files[rel] = entry
+        result["files"] = files
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m albumen.testing.corpus",
@@ -523,10 +654,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-previews", action="store_true", help="no MPF previews in cameras' files"
     )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="small (3-4 KB) files written fast on every core, for scale benchmarks "
+        "(no manifest, no extras)",
+    )
     args = parser.parse_args(argv)
     if args.count < 0 or args.large < 0:
         parser.error("--count and --large must not be negative")
     started = time.perf_counter()
+    if args.tiny:
+        made = generate_tiny_corpus(args.out, args.count, seed=args.seed)
+        print(
+            f"wrote {made['count']} small photos ({made['bytes'] / 1e6:.1f} MB) to {args.out} "
+            f"in {time.perf_counter() - started:.2f} s",
+            file=sys.stderr,
+        )
+        return 0
     manifest = generate_corpus(
         args.out,
         args.count,

@@ -28,6 +28,7 @@ from albumen.store.postgres.schema import ASSET_COLUMNS, RECORD_TYPES
 from albumen.store.records import (
     RECORD_FIELDS,
     KnownFile,
+    KnownRow,
     LibraryTotals,
     LiveCandidate,
     LivePairing,
@@ -495,6 +496,41 @@ class PostgresAssetStore:
                 (self.library_id,),
             )
             return {row[0]: KnownFile(*row[1:]) for row in cur}
+
+    def iter_known_files(self, page_size: int = 20_000) -> Iterator[KnownRow]:
+        query = (
+            "SELECT path, size, mtime_ns, rowid, id FROM assets "
+            "WHERE library_id = %s AND path > %s ORDER BY path LIMIT %s"
+        )
+        after = b""
+        while True:
+            with self._session() as conn, conn.cursor(binary=True) as cur:
+                cur.execute(query, (self.library_id, after, page_size))
+                page = [(bytes(r[0]), r[1], r[2], r[3], r[4]) for r in cur]
+            yield from page
+            if len(page) < page_size:
+                return
+            after = page[-1][0]
+
+    def known_files_in(
+        self, paths: Collection[bytes], folders: Collection[bytes]
+    ) -> dict[bytes, KnownFile]:
+        if b"" in folders:
+            return self.known_files()
+        select = "SELECT path, size, mtime_ns, rowid, id FROM assets WHERE library_id = %s AND "
+        found: dict[bytes, KnownFile] = {}
+        with self._session() as conn, conn.cursor(binary=True) as cur:
+            for part in _chunks(sorted({path_bytes(p) for p in paths})):
+                cur.execute(select + "path = ANY(%s)", (self.library_id, list(part)))
+                found.update((bytes(r[0]), KnownFile(*r[1:])) for r in cur)
+            for folder in {path_bytes(f).rstrip(b"/") for f in folders}:
+                # below FOLDER: from FOLDER/ up to, not including, FOLDER0 ('0' follows '/')
+                cur.execute(
+                    select + "path >= %s AND path < %s",
+                    (self.library_id, folder + b"/", folder + b"0"),
+                )
+                found.update((bytes(r[0]), KnownFile(*r[1:])) for r in cur)
+        return found
 
     def scan_errors(self) -> list[tuple[bytes, str]]:
         with self._session() as conn:

@@ -28,6 +28,7 @@ from albumen.paths import AnyPath, fs_path
 from albumen.store.records import (
     RECORD_FIELDS,
     KnownFile,
+    KnownRow,
     LibraryTotals,
     LiveCandidate,
     LivePairing,
@@ -396,9 +397,9 @@ class SQLiteAssetRepository:
         if not keys:
             return 0
         with self._transaction() as conn:
-            before = conn.total_changes
-            conn.executemany("DELETE FROM assets WHERE path = ?", keys)
-            return conn.total_changes - before
+            # rowcount: rows this statement deleted (total_changes would count what the
+            # triggers of asset_counts change too)
+            return conn.executemany("DELETE FROM assets WHERE path = ?", keys).rowcount
 
     def replace_scan_errors(self, errors: Iterable[tuple[bytes, str]]) -> None:
         rows = [(path_bytes(p), str(m)) for p, m in errors]
@@ -449,15 +450,49 @@ class SQLiteAssetRepository:
             return self._conn.execute(sql, args).fetchone()[0]
 
     def count(self) -> int:
-        return int(self._scalar("SELECT count(*) FROM assets"))
+        return int(self._scalar("SELECT coalesce(sum(n), 0) FROM asset_counts"))
 
     def hidden_count(self) -> int:
-        return int(self._scalar("SELECT count(*) FROM assets WHERE hidden <> 0"))
+        return int(self._scalar("SELECT coalesce(sum(n), 0) FROM asset_counts WHERE hidden <> 0"))
 
     def known_files(self) -> dict[bytes, KnownFile]:
         with self._lock:
             cur = self._conn.execute("SELECT path, size, mtime_ns, rowid, id FROM assets")
             return {row[0]: KnownFile(*row[1:]) for row in cur}
+
+    def iter_known_files(self, page_size: int = 20_000) -> Iterator[KnownRow]:
+        sql = (
+            "SELECT path, size, mtime_ns, rowid, id FROM assets WHERE path > ? "
+            "ORDER BY path LIMIT ?"
+        )
+        after = b""
+        while True:
+            with self._lock:
+                page = self._conn.execute(sql, (after, page_size)).fetchall()
+            yield from page
+            if len(page) < page_size:
+                return
+            after = page[-1][0]
+
+    def known_files_in(
+        self, paths: Collection[bytes], folders: Collection[bytes]
+    ) -> dict[bytes, KnownFile]:
+        if b"" in folders:
+            return self.known_files()
+        found: dict[bytes, KnownFile] = {}
+        select = "SELECT path, size, mtime_ns, rowid, id FROM assets WHERE "
+        with self._lock:
+            conn = self._conn
+            for chunk in _chunks(sorted({path_bytes(p) for p in paths})):
+                for row in conn.execute(select + f"path IN ({_marks(len(chunk))})", chunk):
+                    found[row[0]] = KnownFile(*row[1:])
+            for folder in {path_bytes(f).rstrip(b"/") for f in folders}:
+                # below FOLDER: from FOLDER/ up to, not including, FOLDER0 ('0' follows '/'),
+                # a range on the unique index of `path`
+                bounds = (folder + b"/", folder + b"0")
+                for row in conn.execute(select + "path >= ? AND path < ?", bounds):
+                    found[row[0]] = KnownFile(*row[1:])
+        return found
 
     def scan_errors(self) -> list[tuple[bytes, str]]:
         with self._lock:
