@@ -18,7 +18,7 @@ from albumen.thumbnails.disk import open_disk_cache
 from albumen.thumbnails.generator import thumbnail_asset_id
 from albumen.thumbnails.service import thumbnail_key
 from scan_helpers import jpeg_bytes, write_file
-from watch_helpers import Watching, in_sync
+from watch_helpers import TIMEOUT, Watching, in_sync
 
 BASE = jpeg_bytes(size=(64, 48))
 
@@ -201,6 +201,19 @@ def test_stop_ends_cleanly_and_takes_out_what_vanished(lib: Library) -> None:
     assert row(lib, "a.jpg") is None and report.removed == 1
     assert not w.thread.is_alive()
     assert lib.scan().unchanged == 1  # the scan lock was released
+
+
+def test_closing_the_library_stops_its_watchers_first(lib: Library) -> None:
+    w = Watching(lib, thumbnails=False, settings=WatchSettings(removal_grace_ms=600_000))
+    w.start()
+    os.remove(lib.root / "a.jpg")
+    w.until(lambda: w.watcher.report.events > 0)
+    lib.close()  # without stop(): a script whose `with Library.open(...)` block raised
+    assert w.watcher.report.removed == 1  # shut down cleanly before the index closed
+    w.thread.join(TIMEOUT)
+    assert not w.thread.is_alive() and w.error is None
+    with Library.open(lib.root) as again:
+        assert again.store.get(b"a.jpg") is None
 
 
 def test_the_halves_of_a_rename_in_different_batches_keep_the_row(lib: Library) -> None:

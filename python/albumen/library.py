@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,9 @@ def library_dir_of(root: AnyPath, library_dir: AnyPath | None = None) -> Path:
 
 #: ``AssetStore`` meta key of the folder a library indexes.
 ROOT_META_KEY = "root"
+
+#: How long ``Library.close`` waits for each of its watchers to shut down.
+WATCHER_SHUTDOWN_SECONDS = 60.0
 
 
 def _root_key(root: Path) -> bytes:
@@ -172,6 +176,7 @@ class Library:
         self._switch = _ScanSwitch()  # cancel(): the running scan, else the next one
         self._finder: AssetFinder | None = None
         self._thumbs: LibraryThumbnails | None = None
+        self._watchers: weakref.WeakSet[Watcher] = weakref.WeakSet()
 
     @classmethod
     def open(
@@ -226,7 +231,14 @@ class Library:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop the thumbnail workers (saving their statistics) and close the index."""
+        """Stop the watchers of this library (waiting for them to shut down), the thumbnail
+        workers (saving their statistics), and close the index."""
+        with self._lock:
+            watchers, self._watchers = list(self._watchers), weakref.WeakSet()
+        for watcher in watchers:
+            watcher.stop()
+        for watcher in watchers:
+            watcher.join(WATCHER_SHUTDOWN_SECONDS)
         with self._lock:
             thumbs, self._thumbs = self._thumbs, None
         if thumbs is not None:
@@ -507,7 +519,7 @@ class Library:
             if on_batch is not None:
                 on_batch(batch)
 
-        return Watcher(
+        watcher = Watcher(
             self.root,
             self.store,
             skip=self._skip(),
@@ -517,6 +529,9 @@ class Library:
             on_batch=published,
             progress=progress,
         )
+        with self._lock:
+            self._watchers.add(watcher)  # stopped by close()
+        return watcher
 
     def scan(
         self,

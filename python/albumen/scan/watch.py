@@ -193,6 +193,9 @@ class Watcher:
         self._workers = workers
         self._progress = progress
         self._stop = threading.Event()
+        self._idle = threading.Event()  # set while no iteration runs
+        self._idle.set()
+        self._thread: int | None = None  # the watching thread, while one runs
         self._extensions = frozenset(row[0] for row in _core.media_types())
         #: rows whose file vanished: path -> (row, when its removal is due)
         self._pending: dict[bytes, tuple[KnownFile, float]] = {}
@@ -200,6 +203,14 @@ class Watcher:
     def stop(self) -> None:
         """Stop watching (from any thread); the iteration ends within ``step_ms``."""
         self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the watch has shut down (rows of vanished files removed, background
+        thumbnails finished); whether it has. At once when it does not run, or when called
+        from the watching thread itself (an ``on_batch``)."""
+        if self._thread == threading.get_ident():
+            return self._idle.is_set()
+        return self._idle.wait(timeout)
 
     def run(self) -> WatchReport:
         """Watch until ``stop()``; returns the totals (also on ``self.report``)."""
@@ -212,11 +223,15 @@ class Watcher:
 
         s = self.settings
         started = time.perf_counter()
+        self._idle.clear()
+        self._thread = threading.get_ident()
         try:
             notify = RustNotify(
                 [str(self.root)], False, s.force_polling, s.poll_delay_ms, True, True
             )
         except (OSError, RuntimeError) as exc:  # e.g. the system's limit of watched folders
+            self._thread = None
+            self._idle.set()
             raise LibraryError(
                 f"cannot watch {self.root} ({exc}): raise fs.inotify.max_user_watches, or "
                 "scan with `albumen scan` instead"
@@ -235,6 +250,8 @@ class Watcher:
                 self.thumbnails.close()
                 self.report.thumbnails = self.thumbnails.summary()
             self.report.seconds = time.perf_counter() - started
+            self._thread = None
+            self._idle.set()
 
     # -- the loop -------------------------------------------------------------------------------
 
