@@ -149,7 +149,7 @@ def _valid_run(run: Any) -> bool:
     dict)."""
     return (
         isinstance(run, dict)
-        and all(_number(run.get(k)) for k in ("generated", "cached", "failed"))
+        and all(_number(run.get(k)) for k in ("generated", "cached"))
         and all(
             _number(run.get(k, 0))
             for k in ("generated", "cached", "failed", "seconds", "size", "finished_at")
