@@ -387,3 +387,28 @@ def test_ctrl_c_interrupts_a_waiting_stream(tmp_path: Path) -> None:
     assert waited == [True]
     assert "cancelled" in repr(stream)
     assert drain(stream) == []
+
+
+def test_ctrl_c_is_seen_even_when_batches_are_ready(tmp_path: Path) -> None:
+    # A consumer that stays in C (`list.extend` calls __next__ in a loop without Python's
+    # eval loop in between) must still see Ctrl-C when every wait finds a batch ready.
+    blocker = stuck_pool(tmp_path)
+    stream = _core.probe(tmp_path, ["one.jpg"] * 10, workers=1, batch_size=1)
+    got: list[object] = []
+    waited: list[bool] = []
+
+    def interrupt_then_feed() -> None:
+        waited.append(stream._wait_for_consumer(timeout=60))  # a hang detector, not a timing
+        _thread.interrupt_main()  # Ctrl-C arrives while the first wait is under way...
+        release(blocker)  # ...then batches come, and keep coming
+
+    helper = threading.Thread(target=interrupt_then_feed)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            got.extend(stream)
+    finally:
+        helper.join(timeout=60)
+    assert waited == [True]
+    assert got == [], "batches were handed out after Ctrl-C"
+    assert "cancelled" in repr(stream)

@@ -155,7 +155,8 @@ fn new_record(rel: &Path) -> Record {
 fn probe_unguarded(root: &Path, rel: &Path) -> Record {
     let mut rec = new_record(rel);
     let path = root.join(rel);
-    // stat before open: opening a FIFO or device could block or have side effects.
+    // stat before open: opening a device could have side effects, so anything that is not a
+    // regular file right now is never opened.
     let meta = match fs::metadata(&path) {
         Ok(m) => m,
         Err(e) => {
@@ -169,10 +170,16 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
         rec.error = Some("not a regular file".into());
         return rec;
     }
-    let file = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) => {
-            rec.error = Some(format!("cannot open: {}", io_message(&e)));
+    // The file may be swapped for a FIFO between the stat and the open: `open_regular` never
+    // blocks and checks the type again on what it opened.
+    let file = match open_regular(&path) {
+        Ok((file, meta)) => {
+            rec.size = meta.len();
+            rec.mtime_ns = mtime_ns(&meta);
+            file
+        }
+        Err(reason) => {
+            rec.error = Some(reason);
             return rec;
         }
     };
@@ -200,6 +207,33 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
         rec.captured = Some(capture_time::from_mtime(rec.mtime_ns));
     }
     rec
+}
+
+/// Open a user's file for reading without ever blocking, and only if it is a regular file.
+///
+/// The open is non-blocking (`O_NONBLOCK`: opening a FIFO with no writer, or a device, returns
+/// at once instead of waiting for ever) and not a controlling terminal (`O_NOCTTY`); the type is
+/// then checked on the opened descriptor (`fstat`), so a file swapped for something else after
+/// an earlier `stat` is refused, never read. Returns the file and its metadata, or the reason
+/// (the record's error).
+pub fn open_regular(path: &Path) -> Result<(File, fs::Metadata), String> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| format!("cannot open: {}", io_message(&e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read: {}", io_message(&e)))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    Ok((file, meta))
 }
 
 fn read_and_probe(file: &File, head: &mut Vec<u8>, tail: &mut Vec<u8>, rec: &mut Record) {
@@ -298,6 +332,30 @@ mod tests {
             let rec = probe_path(t.path(), Path::new("pipe.jpg"));
             assert_eq!(rec.error.as_deref(), Some("not a regular file"));
         }
+    }
+
+    /// A file swapped for a FIFO after the probe's `stat` reaches the open: it must neither
+    /// block (no writer ever comes) nor be read, and the reason is the file's error.
+    #[cfg(unix)]
+    #[test]
+    fn open_regular_refuses_a_fifo_without_blocking() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("swapped.jpg");
+        let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if ok.is_ok_and(|s| s.success()) {
+            let err = open_regular(&fifo).unwrap_err();
+            assert_eq!(err, "not a regular file");
+        }
+        assert_eq!(
+            open_regular(Path::new("/dev/null")).unwrap_err(),
+            "not a regular file"
+        );
+        assert_eq!(open_regular(t.path()).unwrap_err(), "not a regular file");
+        let gone = open_regular(&t.path().join("gone.jpg")).unwrap_err();
+        assert!(gone.contains("vanished"), "{gone}");
+        fs::write(t.path().join("a.jpg"), b"12345").unwrap();
+        let (_, meta) = open_regular(&t.path().join("a.jpg")).unwrap();
+        assert_eq!(meta.len(), 5);
     }
 
     #[test]
