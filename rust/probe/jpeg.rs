@@ -95,24 +95,79 @@ fn truncated(reason: &str) -> String {
     format!("truncated JPEG: {reason}")
 }
 
-/// Whether the file's last 64 KiB after the start of the image data hold an EOI marker.
-/// Entropy-coded data cannot contain `FF D9`, so a file cut inside it has none. Files that
-/// carry a long trailer after the JPEG (Google Motion Photos, Samsung's `SEFT` trailer) are
-/// recognised and not flagged.
+/// Whether the image data ends with an EOI marker, i.e. the file was not cut short.
+///
+/// Entropy-coded data cannot contain `FF D9`, and in it every `FF` is followed by `00` (a
+/// stuffed byte), a restart marker `D0`–`D7` or another `FF`. So:
+/// - an EOI in the last 64 KiB after the start of the image data: complete;
+/// - files that carry a long trailer after the JPEG (Google Motion Photos, Samsung's `SEFT`
+///   trailer) are recognised and not flagged;
+/// - no EOI, and those 64 KiB hold all the image data, or look like entropy-coded data: the
+///   file was cut inside its image data (a progressive JPEG's later scans also pass this way);
+/// - otherwise the file ends with something that is not image data (zero padding, as cameras
+///   and disk-recovery tools leave, or any other trailer): the EOI is looked for backwards from
+///   there, so a complete JPEG followed by padding is complete, and one cut short and then
+///   padded (a preallocated download) is not.
 fn ends_with_eoi(input: &Input<'_>, image_data_start: u64) -> bool {
     let tail_start = input.size - input.tail.len() as u64;
     let from = image_data_start.saturating_sub(tail_start) as usize;
     let window = input.tail.get(from..).unwrap_or(&[]);
-    if window.windows(2).any(|w| w == [0xFF, 0xD9]) {
+    if has_eoi(window) {
         return true;
     }
     if input.tail.ends_with(b"SEFT") {
         return true;
     }
     let head_meta = &input.head[..(image_data_start as usize).min(input.head.len())];
-    [&b"MotionPhoto"[..], b"MicroVideo"]
+    let motion = [&b"MotionPhoto"[..], b"MicroVideo"]
         .iter()
-        .any(|needle| head_meta.windows(needle.len()).any(|w| w == *needle))
+        .any(|needle| head_meta.windows(needle.len()).any(|w| w == *needle));
+    if motion {
+        return true;
+    }
+    if image_data_start >= tail_start || looks_like_entropy_data(window) {
+        return false;
+    }
+    eoi_before(input, image_data_start, tail_start)
+}
+
+fn has_eoi(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+/// Whether `bytes` could be a stretch of entropy-coded data: some stuffed `FF 00` pairs and no
+/// `FF` followed by anything but `00`, a restart marker or fill.
+fn looks_like_entropy_data(bytes: &[u8]) -> bool {
+    let mut stuffed = false;
+    for w in bytes.windows(2) {
+        if w[0] == 0xFF {
+            match w[1] {
+                0x00 => stuffed = true,
+                0xD0..=0xD7 | 0xFF => {}
+                _ => return false,
+            }
+        }
+    }
+    stuffed
+}
+
+/// Whether an EOI lies in `[start, end)`, read backwards from `end` in 64 KiB steps (the
+/// marker closest to the end is found first; at most [`super::source::MAX_READ`] bytes).
+fn eoi_before(input: &Input<'_>, start: u64, end: u64) -> bool {
+    const STEP: u64 = 64 * 1024;
+    let stop = start.max(end.saturating_sub(super::source::MAX_READ));
+    let mut hi = end;
+    while hi > stop {
+        let lo = hi.saturating_sub(STEP).max(stop);
+        // One byte past `hi` so a marker split across two steps is seen.
+        let len = (hi - lo + 1).min(input.size - lo) as usize;
+        match input.read_at(lo, len) {
+            Ok(bytes) if has_eoi(&bytes) => return true,
+            Ok(_) => hi = lo,
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -300,8 +355,49 @@ pub(crate) mod tests {
         let plain = jpeg_bytes(32, 16, None, 0, 10);
         let mut trailer = plain.clone();
         trailer.extend(std::iter::repeat_n(0x42, 200_000));
-        assert!(probe_bytes("tr.jpg", &trailer).error.is_some());
+        assert_eq!(probe_bytes("tr.jpg", &trailer).error, None);
         trailer.extend_from_slice(b"SEFT");
         assert_eq!(probe_bytes("sam.jpg", &trailer).error, None);
+    }
+
+    /// Issue 14: a complete JPEG followed by zero padding (more than the 64 KiB tail) was
+    /// called truncated.
+    #[test]
+    fn zero_padding_after_eoi_is_not_truncation() {
+        for (scan_len, padding) in [(10, 200_000), (300_000, 70_000), (300_000, 5_000_000)] {
+            let mut data = jpeg_bytes(640, 480, None, 0, scan_len);
+            data.extend(std::iter::repeat_n(0, padding));
+            let rec = probe_bytes("padded.jpg", &data);
+            assert_eq!(rec.error, None, "{scan_len} + {padding}");
+            assert_eq!(rec.width, Some(640));
+        }
+        // Other trailing bytes after the EOI (a trailer some writer appended).
+        let mut data = jpeg_bytes(640, 480, None, 0, 300_000);
+        data.extend((0..150_000u32).map(|i| (i % 251) as u8));
+        assert_eq!(probe_bytes("trailer.jpg", &data).error, None);
+    }
+
+    #[test]
+    fn cut_short_then_padded_is_still_truncated() {
+        // A preallocated download that stopped: image data cut, then zeros to the full size.
+        let full = jpeg_bytes(640, 480, None, 0, 300_000);
+        let mut data = full[..200_000].to_vec();
+        data.extend(std::iter::repeat_n(0, 150_000));
+        let err = probe_bytes("prealloc.jpg", &data).error.unwrap();
+        assert!(err.contains("truncated JPEG"), "{err}");
+        // Cut inside real-looking entropy data (stuffed FF 00 pairs): decided from the tail.
+        let mut data = jpeg_bytes(640, 480, None, 0, 0);
+        data.truncate(data.len() - 2);
+        data.extend((0..300_000u32).map(|i| {
+            if i % 300 == 0 {
+                0xFF
+            } else if i % 300 == 1 {
+                0
+            } else {
+                (i % 200) as u8 + 1
+            }
+        }));
+        let err = probe_bytes("cut.jpg", &data).error.unwrap();
+        assert!(err.contains("truncated JPEG"), "{err}");
     }
 }
