@@ -45,6 +45,11 @@ pub struct ContainerMeta {
     pub content_id: Option<String>,
     /// Something was wrong but the rest could be read.
     pub warning: Option<String>,
+    /// Capture times found besides `captured` (XMP, maker notes...), each with its source;
+    /// the strongest of everything wins (see `capture_time::rank`).
+    pub more_times: Vec<(DateTime, &'static str)>,
+    /// Metadata the container carries that could not be read (the record's `warnings`).
+    pub warnings: Vec<String>,
 }
 
 impl ContainerMeta {
@@ -85,7 +90,6 @@ impl ContainerMeta {
         rec: &mut crate::probe::record::Record,
         apply_exif: ApplyExif,
     ) -> Vec<String> {
-        use crate::probe::record::time_source;
         let mut problems = Vec::new();
         if self.width.is_some() {
             rec.width = self.width;
@@ -114,14 +118,11 @@ impl ContainerMeta {
                 rec.orientation = Some(orientation_of(self.rotation, self.mirror));
             }
         }
-        if let Some((time, source)) = self.captured {
-            let weak = rec
-                .captured
-                .as_ref()
-                .is_none_or(|c| c.source == time_source::EXIF_MODIFIED);
-            if weak {
-                rec.captured = Some(time.capture_time(source));
-            }
+        for (time, source) in self.captured.into_iter().chain(self.more_times) {
+            crate::probe::capture_time::offer(&mut rec.captured, time.capture_time(source));
+        }
+        for note in self.warnings {
+            crate::probe::add_warning(rec, note);
         }
         if rec.make.is_none() {
             rec.make = self.make;

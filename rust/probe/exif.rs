@@ -76,35 +76,14 @@ fn fill(exif: &Exif, tiff_offset: u64, rec: &mut Record) {
         }
     }
 
-    let captured = [
-        (
-            Tag::DateTimeOriginal,
-            Tag::SubSecTimeOriginal,
-            Tag::OffsetTimeOriginal,
-            time_source::EXIF_ORIGINAL,
-        ),
-        (
-            Tag::DateTimeDigitized,
-            Tag::SubSecTimeDigitized,
-            Tag::OffsetTimeDigitized,
-            time_source::EXIF_DIGITIZED,
-        ),
-        (
-            Tag::DateTime,
-            Tag::SubSecTime,
-            Tag::OffsetTime,
-            time_source::EXIF_MODIFIED,
-        ),
-    ]
-    .into_iter()
-    .find_map(|(date, subsec, offset, source)| {
-        let date = text(get(date)?)?;
-        let subsec = get(subsec).and_then(text);
-        let offset = get(offset).and_then(text);
-        capture_time::from_parts(&date, subsec.as_deref(), offset.as_deref(), source)
-    });
-    if captured.is_some() {
-        rec.captured = captured;
+    fill_capture_time(exif, rec);
+
+    // TIFF/DNG keep an XMP packet in IFD0 (XMLPacket, tag 700).
+    let xmp = exif
+        .fields()
+        .find(|f| f.ifd_num == In::PRIMARY && f.tag.number() == 700);
+    if let Some(Value::Byte(packet) | Value::Undefined(packet, _)) = xmp.map(|f| &f.value) {
+        crate::probe::xmp::apply(packet, rec);
     }
 
     if let Some(id) = crate::probe::apple::content_identifier_of(exif) {
@@ -128,9 +107,67 @@ fn fill(exif: &Exif, tiff_offset: u64, rec: &mut Record) {
     }
 }
 
+/// The capture time: `DateTimeOriginal`, then `CreateDate`, then `ModifyDate` (each with its
+/// sub-seconds and offset), offered against what the record holds; a maker-note date too. A
+/// date tag present but unreadable becomes a warning.
+fn fill_capture_time(exif: &Exif, rec: &mut Record) {
+    let mut unreadable = Vec::new();
+    let captured = [
+        (
+            Tag::DateTimeOriginal,
+            Tag::SubSecTimeOriginal,
+            Tag::OffsetTimeOriginal,
+            time_source::EXIF_ORIGINAL,
+        ),
+        (
+            Tag::DateTimeDigitized,
+            Tag::SubSecTimeDigitized,
+            Tag::OffsetTimeDigitized,
+            time_source::EXIF_DIGITIZED,
+        ),
+        (
+            Tag::DateTime,
+            Tag::SubSecTime,
+            Tag::OffsetTime,
+            time_source::EXIF_MODIFIED,
+        ),
+    ]
+    .into_iter()
+    .find_map(|(date, subsec, offset, source)| {
+        let text_of = |tag: Tag| primary_field(exif, tag).and_then(text);
+        let date_text = text_of(date)?;
+        let subsec = text_of(subsec);
+        let offset = text_of(offset);
+        let found =
+            capture_time::from_parts(&date_text, subsec.as_deref(), offset.as_deref(), source);
+        if found.is_none() && !capture_time::is_unset(&date_text) {
+            unreadable.push(format!("unreadable EXIF {date} {date_text:?}"));
+        }
+        found
+    });
+    if let Some(c) = captured {
+        capture_time::offer(&mut rec.captured, c);
+    }
+    for note in unreadable {
+        crate::probe::add_warning(rec, note);
+    }
+    if let Some((time, source)) = crate::probe::makernotes::capture_time(exif) {
+        capture_time::offer(&mut rec.captured, time.capture_time(source));
+    }
+}
+
+/// A field of the primary image by tag number, wherever the writer put it: most write dates
+/// in the EXIF IFD, some odd ones in IFD0 (`ExifTool` reads both).
+pub fn primary_field(exif: &Exif, tag: Tag) -> Option<&Field> {
+    exif.get_field(tag, In::PRIMARY).or_else(|| {
+        exif.fields()
+            .find(|f| f.ifd_num == In::PRIMARY && f.tag.number() == tag.number())
+    })
+}
+
 /// First string of an ASCII field (or a UTF-8 `Undefined` one), NULs stripped and trimmed;
 /// `None` when empty.
-fn text(field: &Field) -> Option<String> {
+pub fn text(field: &Field) -> Option<String> {
     let raw: &[u8] = match &field.value {
         Value::Ascii(v) => v.first()?,
         Value::Undefined(v, _) | Value::Byte(v) => v,

@@ -8,8 +8,9 @@ use super::{add_error, cr3, gif, heif, jpeg, mp4, png, raf, tiff, webp, FormatPr
 use crate::probe::exif::apply_exif;
 use crate::probe::record::Record;
 
+/// The containers albumen parses (see [`probe_as`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Container {
+pub enum Container {
     Jpeg,
     Heif,
     Movie,
@@ -110,6 +111,11 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     let container = sniff(input.head)
         .or_else(|| by_mime(rec.mime))
         .ok_or("unrecognised file content")?;
+    probe_as(container, input, rec)
+}
+
+/// Parse the file as `container` (no sniffing) and merge what it holds into the record.
+pub fn probe_as(container: Container, input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     if container == Container::Jpeg {
         return jpeg::probe(input, rec);
     }

@@ -10,6 +10,7 @@ use crate::probe::exif::apply_exif;
 use crate::probe::record::Record;
 
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
+const XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 
 /// Start-of-frame markers: C0–CF except DHT (C4), JPG (C8) and DAC (CC).
 fn is_sof(marker: u8) -> bool {
@@ -56,16 +57,22 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
         }
         let body = seg + 2;
         let body_len = (len - 2) as usize;
-        if marker == 0xE1 && !exif_seen && body_len > EXIF_HEADER.len() {
-            let prefix = input.read_at(body, EXIF_HEADER.len())?;
-            if *prefix == *EXIF_HEADER {
+        if marker == 0xE1 && body_len > EXIF_HEADER.len() {
+            let prefix = input.read_at(body, XMP_HEADER.len().min(body_len))?;
+            if prefix.starts_with(EXIF_HEADER) && !exif_seen {
                 exif_seen = true;
                 let blob = input.read_at(body, body_len)?;
                 let tiff_offset = body + EXIF_HEADER.len() as u64;
                 if let Err(e) = apply_exif(&blob[EXIF_HEADER.len()..], tiff_offset, rec) {
                     add_error(rec, e);
                 }
+            } else if *prefix == *XMP_HEADER {
+                let blob = input.read_at(body, body_len)?;
+                crate::probe::xmp::apply(&blob[XMP_HEADER.len()..], rec);
             }
+        } else if marker == 0xEC && body_len > 0 {
+            let blob = input.read_at(body, body_len)?;
+            picture_info(&blob, rec);
         } else if is_sof(marker) {
             let frame = input.read_at(body, 5).map_err(|e| truncated(&e))?;
             let height = u32::from(u16::from_be_bytes([frame[1], frame[2]]));
@@ -89,6 +96,106 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
         return Err("truncated JPEG: the image data has no end-of-image marker".into());
     }
     Ok(())
+}
+
+/// The APP12 "Picture Info" block of older compact cameras (Agfa, Olympus, Polaroid, ...):
+/// ASCII `key=value` pairs. As `ExifTool` reads it: `TimeDate` (Unix seconds of the camera's
+/// clock, i.e. local time, or a date text) is the `DateTimeOriginal`; `FNumber` and `Shutter`
+/// (microseconds) fill those fields when the EXIF has none. Photoshop's "Ducky" APP12 is not
+/// picture info.
+fn picture_info(block: &[u8], rec: &mut Record) {
+    use crate::probe::capture_time::{self, DateTime};
+    use crate::probe::record::time_source;
+    if block.starts_with(b"Ducky") {
+        return;
+    }
+    for (key, value) in picture_info_pairs(block) {
+        match key {
+            "TimeDate" => {
+                let time = match value.parse::<i64>() {
+                    Ok(secs) if value.bytes().all(|b| b.is_ascii_digit()) => secs
+                        .checked_mul(1_000_000_000)
+                        .map(|ns| DateTime {
+                            offset_minutes: None,
+                            ..DateTime::from_unix_nanos(ns, 0)
+                        })
+                        .filter(DateTime::is_plausible),
+                    _ => capture_time::parse_datetime(value),
+                };
+                match time {
+                    Some(t) => capture_time::offer(
+                        &mut rec.captured,
+                        t.capture_time(time_source::PICTURE_INFO),
+                    ),
+                    None => crate::probe::add_warning(
+                        rec,
+                        format!("unreadable APP12 TimeDate {value:?}"),
+                    ),
+                }
+            }
+            "FNumber" if rec.f_number.is_none() => {
+                let digits =
+                    value.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == ' ');
+                rec.f_number = digits
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v > 0.0);
+            }
+            "Shutter" | "shtr" if rec.exposure_time.is_none() => {
+                rec.exposure_time = value
+                    .parse::<f64>()
+                    .ok()
+                    .map(|us| us * 1e-6)
+                    .filter(|v| v.is_finite() && *v > 0.0);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The `key=value` pairs of a Picture Info block: pairs are separated by line ends, NULs or a
+/// blank before the next `key=`; section headers (`[Camera Info]`) are skipped.
+fn picture_info_pairs(block: &[u8]) -> Vec<(&str, &str)> {
+    let is_key = |w: &str| {
+        w.split_once('=').is_some_and(|(k, _)| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '#' | '-'))
+        })
+    };
+    let mut out = Vec::new();
+    for line in block.split(|&b| matches!(b, b'\r' | b'\n' | 0)) {
+        let Ok(line) = std::str::from_utf8(line) else {
+            continue;
+        };
+        let mut pair: Option<(usize, usize)> = None; // byte range of the current pair
+        let mut pos = 0;
+        for word in line.split(' ') {
+            let start = pos;
+            pos += word.len() + 1;
+            if word.starts_with('[') {
+                continue;
+            }
+            if is_key(word) {
+                if let Some((a, b)) = pair.take() {
+                    out.push(&line[a..b]);
+                }
+                pair = Some((start, start + word.len()));
+            } else if let Some((_, b)) = pair.as_mut() {
+                if !word.is_empty() {
+                    *b = start + word.len();
+                }
+            }
+        }
+        if let Some((a, b)) = pair {
+            out.push(&line[a..b]);
+        }
+    }
+    out.into_iter()
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
 }
 
 fn truncated(reason: &str) -> String {
@@ -358,6 +465,121 @@ pub(crate) mod tests {
         assert_eq!(probe_bytes("tr.jpg", &trailer).error, None);
         trailer.extend_from_slice(b"SEFT");
         assert_eq!(probe_bytes("sam.jpg", &trailer).error, None);
+    }
+
+    /// A JPEG whose only metadata segments are `extra` (marker, body) pairs.
+    fn with_segments(extra: &[(u8, Vec<u8>)]) -> Vec<u8> {
+        let mut data = vec![0xFF, 0xD8];
+        for (marker, body) in extra {
+            segment(&mut data, *marker, body);
+        }
+        let rest = jpeg_bytes(32, 16, None, 0, 10);
+        data.extend_from_slice(&rest[2..]);
+        data
+    }
+
+    /// Issue 14: dates only in an APP12 "Picture Info" block (older compact cameras).
+    #[test]
+    fn app12_picture_info() {
+        let info = b"[picture info]\r\nTimeDate=966600000\r\nShutter=8000\r\nFNumber=F2.8\r\n\
+                     Type=SR-2288 ID=0 Resolution=3\r\n\0";
+        let rec = probe_bytes("agfa.jpg", &with_segments(&[(0xEC, info.to_vec())]));
+        assert_eq!(rec.error, None);
+        let c = rec.captured.unwrap();
+        assert_eq!(
+            (c.local.as_str(), c.offset_minutes, c.source),
+            ("2000-08-18T12:00:00", None, time_source::PICTURE_INFO)
+        );
+        assert_eq!(rec.f_number, Some(2.8));
+        assert_eq!(rec.exposure_time, Some(0.008));
+        assert_eq!(
+            picture_info_pairs(b"[Camera Info]\nType=Olympus D-340R Version=1.0\nID=ab cd"),
+            vec![
+                ("Type", "Olympus D-340R"),
+                ("Version", "1.0"),
+                ("ID", "ab cd")
+            ]
+        );
+        // EXIF DateTimeOriginal wins over it.
+        let tiff = tiff_blob(
+            &Spec {
+                original: Some("2001:02:03 04:05:06"),
+                ..Spec::default()
+            },
+            true,
+        );
+        let mut exif = EXIF_HEADER.to_vec();
+        exif.extend_from_slice(&tiff);
+        let rec = probe_bytes(
+            "both.jpg",
+            &with_segments(&[(0xEC, info.to_vec()), (0xE1, exif)]),
+        );
+        assert_eq!(rec.captured.unwrap().source, time_source::EXIF_ORIGINAL);
+        let rec = probe_bytes(
+            "bad.jpg",
+            &with_segments(&[(0xEC, b"TimeDate=yesterday".to_vec())]),
+        );
+        assert!(rec.warnings.unwrap().contains("TimeDate"));
+        assert_eq!(rec.error, None);
+        let rec = probe_bytes(
+            "ducky.jpg",
+            &with_segments(&[(0xEC, b"Ducky\0\x01".to_vec())]),
+        );
+        assert_eq!(rec.captured.unwrap().source, time_source::FILE_MTIME);
+    }
+
+    #[test]
+    fn xmp_only_dates() {
+        let mut app1 = XMP_HEADER.to_vec();
+        app1.extend(crate::probe::xmp::tests::packet(
+            "photoshop:DateCreated=\"2019-10-16T19:01:00+01:00\" tiff:Make=\"Scanner Co\"",
+            "",
+        ));
+        let rec = probe_bytes("scan.jpg", &with_segments(&[(0xE1, app1)]));
+        let c = rec.captured.unwrap();
+        assert_eq!(
+            (c.local.as_str(), c.offset_minutes, c.source),
+            (
+                "2019-10-16T19:01:00",
+                Some(60),
+                time_source::XMP_DATE_CREATED
+            )
+        );
+        assert_eq!(rec.make.as_deref(), Some("Scanner Co"));
+    }
+
+    /// Issue 14: trail cameras that keep the time only in their maker note.
+    #[test]
+    fn reconyx_maker_note_date() {
+        use exif::experimental::Writer;
+        use exif::{Field, In, Tag, Value};
+        let note = crate::probe::makernotes::reconyx_note(3, [2019, 10, 16, 19, 1, 7]);
+        let fields = [
+            Field {
+                tag: Tag::Make,
+                ifd_num: In::PRIMARY,
+                value: Value::Ascii(vec![b"RECONYX".to_vec()]),
+            },
+            Field {
+                tag: Tag::MakerNote,
+                ifd_num: In::PRIMARY,
+                value: Value::Undefined(note, 0),
+            },
+        ];
+        let mut w = Writer::new();
+        for f in &fields {
+            w.push_field(f);
+        }
+        let mut tiff = std::io::Cursor::new(Vec::new());
+        w.write(&mut tiff, true).unwrap();
+        let mut exif = EXIF_HEADER.to_vec();
+        exif.extend_from_slice(&tiff.into_inner());
+        let rec = probe_bytes("trail.jpg", &with_segments(&[(0xE1, exif)]));
+        let c = rec.captured.unwrap();
+        assert_eq!(
+            (c.local.as_str(), c.source),
+            ("2019-10-16T19:01:07", time_source::MAKER_NOTE)
+        );
     }
 
     /// Issue 14: a complete JPEG followed by zero padding (more than the 64 KiB tail) was

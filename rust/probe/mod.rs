@@ -31,6 +31,7 @@ pub mod gif;
 pub mod heif;
 pub mod isobmff;
 pub mod jpeg;
+pub mod makernotes;
 pub mod mp4;
 pub mod png;
 pub mod raf;
@@ -39,6 +40,7 @@ pub mod source;
 pub mod tiff;
 pub mod timefmt;
 pub mod webp;
+pub mod xmp;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -47,6 +49,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::probe::record::Record;
+use crate::probe::source::ReadAt;
 use crate::scan::identity::{self, read_exact_at, CHUNK};
 use crate::scan::media_types;
 use crate::scan::walk::{io_message, mtime_ns, path_bytes};
@@ -57,7 +60,8 @@ pub const UNKNOWN_MIME: &str = "application/octet-stream";
 
 /// What a format probe gets: the open file, its size, and the bytes already read.
 pub struct Input<'a> {
-    pub file: &'a File,
+    /// The file (or, for [`probe_bytes`], the bytes in memory).
+    pub file: &'a dyn ReadAt,
     pub size: u64,
     /// Bytes `[0, head.len())` of the file: all of it up to 128 KiB, else the first 64 KiB.
     pub head: &'a [u8],
@@ -82,8 +86,20 @@ impl<'a> Input<'a> {
             return Ok(Cow::Borrowed(&self.tail[s..s + len]));
         }
         let mut buf = vec![0; len];
-        read_exact_at(self.file, &mut buf, offset)
-            .map_err(|e| format!("read failed at offset {offset}: {}", io_message(&e)))?;
+        let mut done = 0;
+        while done < len {
+            match self.file.read_at(&mut buf[done..], offset + done as u64) {
+                Ok(0) => return Err(format!("truncated: file ended at {}", offset + done as u64)),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(format!(
+                        "read failed at offset {offset}: {}",
+                        io_message(&e)
+                    ))
+                }
+            }
+        }
         Ok(Cow::Owned(buf))
     }
 
@@ -111,6 +127,16 @@ pub fn add_error(rec: &mut Record, reason: impl Into<String>) {
     rec.error = Some(match rec.error.take() {
         Some(prev) => format!("{prev}; {reason}"),
         None => reason,
+    });
+}
+
+/// Append a note to the record's warnings (see [`Record::warnings`]; joined with `; `).
+pub fn add_warning(rec: &mut Record, note: impl Into<String>) {
+    let note = note.into();
+    rec.warnings = Some(match rec.warnings.take() {
+        Some(prev) if prev.split("; ").any(|p| p == note) => prev,
+        Some(prev) => format!("{prev}; {note}"),
+        None => note,
     });
 }
 
@@ -198,6 +224,13 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
             Err(_) => read_and_probe(&file, &mut Vec::new(), &mut Vec::new(), &mut rec),
         });
     }
+    finish(&mut rec);
+    rec
+}
+
+/// What every record gets after its format probe: the display size from the stored size and
+/// orientation, and the mtime as the capture time of last resort.
+fn finish(rec: &mut Record) {
     if let (Some(w), Some(h), None) = (rec.width, rec.height, rec.display_width) {
         let swap = matches!(rec.orientation, Some(5..=8));
         rec.display_width = Some(if swap { h } else { w });
@@ -206,7 +239,45 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
     if rec.captured.is_none() {
         rec.captured = Some(capture_time::from_mtime(rec.mtime_ns));
     }
-    rec
+}
+
+/// Probe bytes held in memory as if they were the file `rel`: the steps of [`probe_path`]
+/// after its reads (identity, format probe, display size), with the same head and tail
+/// buffers, so every parser reads the middle of the data as it would read a file. With
+/// `container` the content is not sniffed: that parser is used. For fuzzing and tests; never
+/// panics (as [`probe_path`]).
+pub fn probe_bytes(rel: &Path, data: &[u8], container: Option<formats::Container>) -> Record {
+    guarded(rel, || {
+        let mut rec = new_record(rel);
+        rec.size = data.len() as u64;
+        if data.is_empty() {
+            add_error(&mut rec, "empty file (0 bytes)");
+        } else {
+            let head = &data[..identity::head_len(rec.size)];
+            let small = data.len() <= 2 * CHUNK;
+            let last = if small {
+                &[][..]
+            } else {
+                &data[data.len() - CHUNK..]
+            };
+            rec.id = Some(identity::hash_parts(rec.size, head, last));
+            let input = Input {
+                file: &data,
+                size: rec.size,
+                head,
+                tail: if small { head } else { last },
+            };
+            let result = match container {
+                Some(c) => formats::probe_as(c, &input, &mut rec),
+                None => format_probe(rec.mime).map_or(Ok(()), |probe| probe(&input, &mut rec)),
+            };
+            if let Err(reason) = result {
+                add_error(&mut rec, reason);
+            }
+        }
+        finish(&mut rec);
+        rec
+    })
 }
 
 /// Open a user's file for reading without ever blocking, and only if it is a regular file.

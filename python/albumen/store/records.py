@@ -65,6 +65,7 @@ RECORD_FIELDS: tuple[str, ...] = (
     "preview_offset",
     "preview_length",
     "error",
+    "warnings",
 )
 
 

@@ -103,4 +103,9 @@ MIGRATIONS: tuple[str, ...] = (
         sql TEXT NOT NULL
     );
     """,
+    # 5: `warnings`: metadata a sound file carries that the probe could not read (an
+    # unreadable date, a compressed block over the limit), `; `-separated; NULL when none.
+    """
+    ALTER TABLE assets ADD COLUMN warnings TEXT;
+    """,
 )
