@@ -22,6 +22,7 @@
 //!   record. Non-fatal problems can be added with [`add_error`] while returning `Ok`.
 
 pub mod apple;
+pub mod avi;
 pub mod capture_time;
 pub mod container;
 pub mod cr3;
@@ -32,6 +33,7 @@ pub mod heif;
 pub mod isobmff;
 pub mod jpeg;
 pub mod makernotes;
+pub mod matroska;
 pub mod mp4;
 pub mod png;
 pub mod raf;
@@ -367,10 +369,10 @@ mod tests {
     #[test]
     fn unknown_formats_get_the_basics() {
         let t = tempfile::tempdir().unwrap();
-        // AVI has no format probe: the basics only, and no error.
-        fs::write(t.path().join("clip.AVI"), vec![7u8; 300_000]).unwrap();
-        let rec = probe_path(t.path(), Path::new("clip.AVI"));
-        assert_eq!((rec.kind, rec.mime), ("video", "video/x-msvideo"));
+        // Sigma X3F has no format probe: the basics only, and no error.
+        fs::write(t.path().join("raw.X3F"), vec![7u8; 300_000]).unwrap();
+        let rec = probe_path(t.path(), Path::new("raw.X3F"));
+        assert_eq!((rec.kind, rec.mime), ("photo", "image/x-sigma-x3f"));
         assert_eq!(rec.size, 300_000);
         assert_eq!(rec.id.as_deref().map(str::len), Some(32));
         assert!(rec.mtime_ns > 0);

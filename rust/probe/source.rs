@@ -191,6 +191,12 @@ impl Endian {
             Endian::Big => be_u32(b, at),
         }
     }
+    pub fn u64(self, b: &[u8], at: usize) -> Option<u64> {
+        match self {
+            Endian::Little => bytes_at(b, at).map(u64::from_le_bytes),
+            Endian::Big => be_u64(b, at),
+        }
+    }
 }
 
 /// Read a big-endian unsigned integer of `n` bytes (0, 4 or 8; 0 reads as 0) — ISOBMFF `iloc`.
