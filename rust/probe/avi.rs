@@ -6,8 +6,9 @@
 //! records. The `movi` list (the frames) is never read.
 
 use super::capture_time::{self, DateTime};
-use super::container::{ContainerMeta, ExifBlob};
-use super::source::{le_u16, le_u32, Source};
+use super::container::ContainerMeta;
+use super::source::{le_u16, le_u32, Endian, Source};
+use super::tiff::{classic_blob, Tiff};
 use crate::probe::record::time_source;
 
 /// Largest list read into memory (`hdrl` with its padding, `INFO`, Nikon's `ncdt`).
@@ -96,6 +97,20 @@ pub fn parse_riff_date(text: &str) -> Option<DateTime> {
             .filter(|s| !s.is_empty())
             .filter_map(|s| s.parse().ok())
             .collect();
+        // A date alone ("2005-08-17", as `ICRD` often holds): midnight of that day.
+        if nums.len() == 3 && nums[0] >= 1000 {
+            let dt = DateTime {
+                year: nums[0] as i32,
+                month: nums[1],
+                day: nums[2],
+                hour: 0,
+                minute: 0,
+                second: 0,
+                millis: None,
+                offset_minutes: None,
+            };
+            return Some(dt).filter(DateTime::is_plausible);
+        }
         if nums.len() >= 5 && nums[0] >= 1000 {
             let pm = text.trim_end().ends_with(['P', 'p']) || text.contains("PM");
             let dt = DateTime {
@@ -156,15 +171,23 @@ fn stream_list(body: &[u8], avi: &mut Avi, out: &mut ContainerMeta) {
                 }
                 avi.compression = fourcc(data.get(16..).unwrap_or_default());
             }
-            // An EXIF IFD (little-endian, offsets from the chunk's start) after an 8-byte
-            // `AVIF` header: made into a TIFF blob by giving it a TIFF header.
-            b"strd" if data.starts_with(b"AVIF") && data.len() > 10 && out.exif.is_none() => {
-                let mut tiff = b"II*\0\x08\0\0\0".to_vec();
-                tiff.extend_from_slice(&data[8..]);
-                out.exif = Some(ExifBlob {
-                    file_offset: None,
-                    data: tiff,
-                });
+            // An EXIF IFD0 (little-endian, value offsets counted from the IFD itself) after an
+            // 8-byte `AVIF` header, as `ExifTool` reads it: rewritten as a TIFF blob.
+            b"strd" if data.starts_with(b"AVIF") && out.exif.is_none() => {
+                let src = Source::from_bytes(data);
+                let t = Tiff {
+                    src: &src,
+                    base: 8,
+                    endian: Endian::Little,
+                    first_ifd: 0,
+                    big: false,
+                };
+                match t.ifd(0).and_then(|(ifd0, _)| classic_blob(&t, &ifd0)) {
+                    Ok(blob) => out.exif = Some(blob),
+                    Err(e) => out
+                        .warnings
+                        .push(format!("unreadable AVI stream EXIF: {e}")),
+                }
             }
             _ => {}
         }
@@ -416,6 +439,7 @@ pub(crate) mod tests {
             ("2005/11/28/ 09:19", "2005-11-28T09:19:00"),
             ("2002-12-16  15:35:01\0\0", "2002-12-16T15:35:01"),
             ("2005:08:17 11:42:43", "2005-08-17T11:42:43"),
+            ("2019-10-16\0", "2019-10-16T00:00:00"),
         ] {
             let dt = parse_riff_date(text).unwrap_or_else(|| panic!("{text:?}"));
             assert_eq!(dt.to_iso(), iso, "{text:?}");
@@ -434,7 +458,7 @@ pub(crate) mod tests {
         strd.extend_from_slice(&0x010fu16.to_le_bytes());
         strd.extend_from_slice(&2u16.to_le_bytes());
         strd.extend_from_slice(&9u32.to_le_bytes());
-        strd.extend_from_slice(&26u32.to_le_bytes());
+        strd.extend_from_slice(&18u32.to_le_bytes()); // from the IFD's start: just past it
         strd.extend_from_slice(&0u32.to_le_bytes());
         strd.extend_from_slice(b"FUJIFILM\0");
         let mut nctg = Vec::new();
@@ -444,17 +468,18 @@ pub(crate) mod tests {
             nctg.extend_from_slice(v);
         }
         let mut f = avi("");
-        let extra = [
-            list(b"strl", &[chunk(b"strd", &strd)]),
-            list(b"ncdt", &[chunk(b"nctg", &nctg)]),
-        ]
-        .concat();
-        f.extend_from_slice(&extra);
+        f.extend_from_slice(&list(b"ncdt", &[chunk(b"nctg", &nctg)]));
         let riff_len = (f.len() - 8) as u32;
         f[4..8].copy_from_slice(&riff_len.to_le_bytes());
         let m = parse(&Source::from_bytes(&f)).unwrap();
         assert_eq!(m.make.as_deref(), Some("NIKON"));
         assert_eq!(m.more_times[0].0.to_iso(), "2004-05-06T07:08:09");
-        assert!(m.exif.is_none(), "a strl outside hdrl is not a stream");
+        let mut rec = crate::probe::record::Record::default();
+        let mut stream = Avi::default();
+        let mut meta = ContainerMeta::default();
+        stream_list(&chunk(b"strd", &strd), &mut stream, &mut meta);
+        let blob = meta.exif.unwrap();
+        crate::probe::exif::apply_exif(&blob.data, 0, &mut rec).unwrap();
+        assert_eq!(rec.make.as_deref(), Some("FUJIFILM"));
     }
 }

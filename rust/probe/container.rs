@@ -91,9 +91,17 @@ impl ContainerMeta {
         apply_exif: ApplyExif,
     ) -> Vec<String> {
         let mut problems = Vec::new();
-        if self.width.is_some() {
-            rec.width = self.width;
-            rec.height = self.height;
+        match (self.width, self.height) {
+            (Some(w), Some(h)) if w > 0 && h > 0 => {
+                rec.width = self.width;
+                rec.height = self.height;
+            }
+            // A side of 0 is no size (and would divide by zero in a layout): left unknown.
+            (Some(w), h) => problems.push(format!(
+                "the file gives a size of {w}x{} pixels: not a size",
+                h.unwrap_or(0)
+            )),
+            (None, _) => {}
         }
         if let Some(blob) = &self.exif {
             if let Err(e) = apply_exif(&blob.data, blob.file_offset.unwrap_or(0), rec) {
@@ -110,7 +118,7 @@ impl ContainerMeta {
             rec.preview_length = Some(p.length);
         }
         if self.container_transform {
-            if let Some((w, h)) = self.display_size() {
+            if let Some((w, h)) = self.display_size().filter(|&(w, h)| w > 0 && h > 0) {
                 rec.display_width = Some(w);
                 rec.display_height = Some(h);
             }

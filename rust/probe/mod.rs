@@ -38,6 +38,8 @@ pub mod mp4;
 pub mod png;
 pub mod raf;
 pub mod record;
+#[cfg(test)]
+mod regressions;
 pub mod source;
 pub mod tiff;
 pub mod timefmt;
