@@ -96,8 +96,8 @@ def cr3() -> bytes:
 
 def raf(jpeg: bytes) -> bytes:
     """A minimal Fujifilm RAF: header, embedded JPEG, raw header directory."""
-    directory = struct.pack(">I", 2) + bytes.fromhex("0100000410001800") + bytes.fromhex(
-        "011100040fa01770"
+    directory = (
+        struct.pack(">I", 2) + bytes.fromhex("0100000410001800") + bytes.fromhex("011100040fa01770")
     )
     header = bytearray(b"FUJIFILMCCD-RAW ".ljust(108, b"\0"))
     jpeg_at = 108
@@ -127,7 +127,9 @@ def main(out: Path) -> None:
     add("heif", make_heic(work / "full.heic", SMALL, FULL))
     add("heif", make_avif(work / "full.avif", SMALL, FULL))
     # MP4 / MOV
-    mov = make_video(work / "a.mov", (32, 24), 0.1, 10, "libx264", datetime(2023, 7, 14, tzinfo=UTC))
+    mov = make_video(
+        work / "a.mov", (32, 24), 0.1, 10, "libx264", datetime(2023, 7, 14, tzinfo=UTC)
+    )
     keys = {"com.apple.quicktime.creationdate": "2023-07-14T18:03:22+0200"}
     add("mp4", add_quicktime_keys(mov, keys))
     add("mp4", make_video(work / "a.mp4", (32, 24), 0.1, 10, "mpeg4"))

@@ -192,7 +192,8 @@ def _real_world(d: Path) -> dict[str, Callable[[], object]]:
             hdrl=[(b"IDIT", b"2001/ 1/27  1:42PM\0")],
         ),
         "fuji.avi": lambda: add_avi_chunks(
-            make_video(d / "fuji.avi", (64, 48), 0.5, 10, "mjpeg"), strl=[(b"strd", _avi_stream_exif())]
+            make_video(d / "fuji.avi", (64, 48), 0.5, 10, "mjpeg"),
+            strl=[(b"strd", _avi_stream_exif())],
         ),
         "xvid.avi": lambda: make_video(d / "xvid.avi", (80, 64), 1.0, 25, "mpeg4"),
         "dated.mkv": lambda: make_video(d / "dated.mkv", (64, 48), 0.4, 25, "libx264", when),
@@ -439,7 +440,9 @@ def expected_size(name: str, o: dict[str, Any]) -> tuple[int, int]:
 ALL = sorted(_files(Path()).keys())
 
 
-def comparisons(name: str, o: dict[str, Any], r: dict[str, Any]) -> list[tuple[str, Any, Any, bool]]:
+def comparisons(
+    name: str, o: dict[str, Any], r: dict[str, Any]
+) -> list[tuple[str, Any, Any, bool]]:
     """Every field ExifTool reads from the file and albumen stores: (field, albumen's value,
     what ExifTool's reading says it should be, whether they agree)."""
     out: list[tuple[str, Any, Any, bool]] = []

@@ -78,15 +78,15 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     record, with ``error`` set (a zero-byte file, a truncated JPEG, unreadable EXIF, a vanished
     file, a file that is not a regular file, a panic inside the probe); what could be read is
     kept. ``warnings`` names metadata a sound file carries that could not be read (an
-    unreadable date, a compressed text over the size limit), ``; ``-separated, else ``None``. ``captured_at`` is always set: it
-    falls back to the file's mtime (``captured_at_source == "file:mtime"``, recorded as UTC
-    with ``captured_offset == 0``). A path whose extension is not in ``media_types()`` gets
-    ``kind == "other"``, ``mime == "application/octet-stream"`` and an error.
+    unreadable date, a compressed text over the size limit), ``; ``-separated, else ``None``.
+    ``captured_at`` is always set: it falls back to the file's mtime (``captured_at_source ==
+    "file:mtime"``, recorded as UTC with ``captured_offset == 0``). A path whose extension is
+    not in ``media_types()`` gets ``kind == "other"``, ``mime == "application/octet-stream"``
+    and an error.
 
     Records come in batches of at most ``batch_size``, not in the order of ``paths``. A
     ``KeyboardInterrupt`` during ``__next__`` (also when a batch is ready) cancels the stream
-    before it propagates.
-    Dropping the stream cancels it too.
+    before it propagates. Dropping the stream cancels it too.
     """
 
     @property
