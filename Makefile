@@ -65,10 +65,14 @@ lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D w
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 
-# `make fuzz`: every probe under cargo-fuzz (libFuzzer), FUZZ_SECONDS each, one after the other
-# (one process: the seeds in fuzz/corpus/<target>, new inputs in build/fuzz/corpus/<target>).
-# A crash, a panic, an input taking over a second or an allocation over 256 MB stops the run;
-# libFuzzer leaves the input in fuzz/artifacts/<target>/. Not part of `make test`.
+# `make fuzz`: every probe under cargo-fuzz (libFuzzer, AddressSanitizer), FUZZ_SECONDS each,
+# one target after the other in one process each (the seeds in fuzz/corpus/<target>, new
+# inputs in build/fuzz/corpus/<target>, the log in build/fuzz/logs/<target>.log). A crash, a
+# panic, an input taking over a second or memory over 256 MB is a failure: libFuzzer leaves the
+# input in fuzz/artifacts/<target>/ (copy it to fuzz/regressions/, fix, and it is tested by
+# `cargo test`). Every target runs; the exit status is non-zero if any failed. ASan's
+# quarantine of freed memory is kept small so that the 256 MB limit measures the probe.
+# Not part of `make test`.
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS ?= jpeg heif mp4 png webp gif tiff cr3 raf avi mkv identity
 FUZZ_FLAGS := -timeout=1 -rss_limit_mb=256 -malloc_limit_mb=256 -print_final_stats=1
@@ -77,15 +81,17 @@ fuzz: ## fuzz every probe for FUZZ_SECONDS (default 300) each; needs the nightly
 	  { echo "make fuzz: needs the nightly Rust toolchain (rustup toolchain install nightly)"; exit 1; }
 	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 	cargo +nightly fuzz build --fuzz-dir fuzz
-	@mkdir -p build/fuzz/logs
-	@for t in $(FUZZ_TARGETS); do \
+	@mkdir -p build/fuzz/logs; failed=; \
+	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus/$$t; \
 	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
-	  cargo +nightly fuzz run --fuzz-dir fuzz $$t build/fuzz/corpus/$$t fuzz/corpus/$$t -- \
-	    -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) > build/fuzz/logs/$$t.log 2>&1; \
-	  status=$$?; grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' build/fuzz/logs/$$t.log; \
-	  if [ $$status -ne 0 ]; then tail -40 build/fuzz/logs/$$t.log; echo "make fuzz: $$t failed (log: build/fuzz/logs/$$t.log)"; exit 1; fi; \
-	done
+	  ASAN_OPTIONS=quarantine_size_mb=16 cargo +nightly fuzz run --fuzz-dir fuzz $$t \
+	    build/fuzz/corpus/$$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	    > build/fuzz/logs/$$t.log 2>&1 || failed="$$failed $$t"; \
+	  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)|^==[0-9]+== ERROR|panicked at' \
+	    build/fuzz/logs/$$t.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed (inputs in fuzz/artifacts/, logs in build/fuzz/logs/)"; exit 1; fi
 
 wheel: $(VENV)/.deps ## build the abi3 manylinux wheel and the sdist into dist/
 	$(BIN)/maturin build --release --sdist -o dist

@@ -86,3 +86,4 @@ fn heif_zero_width_is_no_size() {
     assert_eq!((rec.width, rec.display_width), (None, None));
     assert!(rec.error.unwrap().contains("not a size"));
 }
+
