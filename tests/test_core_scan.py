@@ -412,3 +412,18 @@ def test_ctrl_c_is_seen_even_when_batches_are_ready(tmp_path: Path) -> None:
     assert waited == [True]
     assert got == [], "batches were handed out after Ctrl-C"
     assert "cancelled" in repr(stream)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_device_is_an_error_never_a_hang(tmp_path: Path) -> None:
+    # Issue 14: opening a FIFO named like a photo blocks until a writer comes. The probe never
+    # opens what is not a regular file, and what it opens it opens without blocking and checks
+    # again on the descriptor (a file swapped for a FIFO in between): the record's error.
+    make_jpeg(tmp_path / "real.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    os.symlink("/dev/zero", tmp_path / "device.jpg")
+    batches = list(_core.probe(tmp_path, ["pipe.jpg", "device.jpg", "real.jpg"]))
+    records = {r["path"]: r for batch in batches for r in batch}
+    assert records["pipe.jpg"]["error"] == "not a regular file"
+    assert records["device.jpg"]["error"] == "not a regular file"
+    assert records["real.jpg"]["error"] is None
