@@ -87,3 +87,19 @@ fn heif_zero_width_is_no_size() {
     assert!(rec.error.unwrap().contains("not a size"));
 }
 
+/// `make fuzz` (mp4): `stts` sample counts times deltas summed past `u64` (a panic in builds
+/// with overflow checks, a wrong frame rate in release builds).
+#[test]
+fn mp4_stts_sums_do_not_overflow() {
+    let data = fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/mp4-stts-tick-overflow.bin"),
+    )
+    .unwrap();
+    let rec = probe_bytes(Path::new("f.mov"), &data, Some(Container::Movie));
+    sane(&rec, "mp4-stts-tick-overflow");
+    assert!(
+        rec.frame_rate.is_none_or(|r| r.is_finite() && r > 0.0),
+        "{:?}",
+        rec.frame_rate
+    );
+}
