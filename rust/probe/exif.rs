@@ -18,7 +18,8 @@ use crate::probe::record::{time_source, Record};
 /// `CreateDate`/`DateTimeDigitized`, then `ModifyDate`); the mtime fallback is the caller's.
 ///
 /// A blob that kamadak-exif can only partly parse (a bad offset in one IFD, say) still gives
-/// its good fields and counts as success; `Err` (with a reason) means the blob is unusable.
+/// its good fields and counts as success, with a warning in the record naming what could not
+/// be read; `Err` (with a reason) means the blob is unusable.
 pub fn apply_exif(tiff: &[u8], tiff_offset: u64, rec: &mut Record) -> Result<(), String> {
     let mut reader = Reader::new();
     reader.continue_on_error(true);
@@ -26,10 +27,12 @@ pub fn apply_exif(tiff: &[u8], tiff_offset: u64, rec: &mut Record) -> Result<(),
         Ok(exif) => exif,
         Err(exif::Error::PartialResult(partial)) => {
             let (exif, errors) = partial.into_inner();
+            let why = errors.first().map_or_else(String::new, ToString::to_string);
             if exif.fields().len() == 0 {
-                let why = errors.first().map_or_else(String::new, ToString::to_string);
                 return Err(format!("unreadable EXIF: {why}"));
             }
+            // The good fields are kept; what could not be read is said.
+            crate::probe::add_warning(rec, format!("EXIF partly unreadable: {why}"));
             exif
         }
         Err(e) => return Err(format!("unreadable EXIF: {e}")),
@@ -451,5 +454,25 @@ pub(crate) mod tests {
         assert!(apply_exif(b"", 0, &mut rec).is_err());
         // A valid header whose IFD offset points past the end.
         assert!(apply_exif(b"II*\0\xff\xff\x00\x00", 0, &mut rec).is_err());
+    }
+
+    #[test]
+    fn a_partly_readable_blob_keeps_its_fields_and_says_what_is_missing() {
+        let mut blob = tiff_blob(
+            &Spec {
+                original: Some("2023:07:14 18:03:22"),
+                ..Spec::default()
+            },
+            true,
+        );
+        // Point IFD0's next-IFD link (IFD1) past the end of the blob.
+        let ifd0 = u32::from_le_bytes(blob[4..8].try_into().unwrap()) as usize;
+        let n = usize::from(u16::from_le_bytes([blob[ifd0], blob[ifd0 + 1]]));
+        let link = ifd0 + 2 + 12 * n;
+        blob[link..link + 4].copy_from_slice(&0x00ff_fff0u32.to_le_bytes());
+        let mut rec = Record::default();
+        apply_exif(&blob, 0, &mut rec).unwrap();
+        assert_eq!(rec.model.as_deref(), Some("Canon EOS R5"));
+        assert!(rec.warnings.unwrap().contains("EXIF partly unreadable"));
     }
 }
