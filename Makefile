@@ -13,12 +13,15 @@ DEMO_COUNT ?= 2000
 GATE_SCALE ?= 0.2
 # libegl1 + libgl1-mesa-dri: a headless OpenGL context (Mesa llvmpipe) for the GPU pipeline tests
 APT_PACKAGES := libimage-exiftool-perl libegl1 libgl1-mesa-dri
+# the viewer's tests: an X server (Xvfb) and the xcb libraries Qt's xcb platform loads, and a font
+APT_PACKAGES += xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+  libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-cursor0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint wheel build apt clean fuzz
+.PHONY: help demo screenshots test bench bench-1m lint docs wheel build apt clean fuzz
 
 help: ## show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
 
 $(VENV)/.deps: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "albumen needs Python 3.10+"'
@@ -27,6 +30,9 @@ $(VENV)/.deps: pyproject.toml
 	# installs the runtime and dev dependencies from PyPI, then builds the extension in place
 	$(BIN)/maturin develop --release --extras dev
 	touch $@
+
+# the scale-out tests run a throwaway PostgreSQL server (albumen.testing.postgres)
+APT_PACKAGES += postgresql
 
 apt: ## install the Debian packages the tests need (only those missing)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -43,19 +49,32 @@ build: $(VENV)/.deps ## build the Rust extension (release) into .venv
 demo: build ## generate a sample library, scan it, show a few rows, make its thumbnails
 	rm -rf $(DEMO_DIR)
 	$(PY) -m albumen.testing.corpus $(DEMO_DIR) --count $(DEMO_COUNT)
+	$(PY) -m albumen.testing.motion $(DEMO_DIR)
 	$(BIN)/albumen scan $(DEMO_DIR)
 	$(BIN)/albumen ls $(DEMO_DIR) --limit 8
 	$(BIN)/albumen thumbs $(DEMO_DIR)
 
-test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates)
+screenshots: build ## regenerate the README's viewer pictures (docs/viewer-*.png) from the sample library
+	test -f $(DEMO_DIR)/.albumen/library.db || $(MAKE) demo
+	QT_QPA_PLATFORM=offscreen $(BIN)/albumen view $(DEMO_DIR) --screenshot docs/viewer-gallery.png --select 1
+	QT_QPA_PLATFORM=offscreen $(BIN)/albumen view $(DEMO_DIR) --screenshot docs/viewer-detail.png --select 8 --detail
+
+test: build apt ## cargo test + pytest (behaviour tests and reduced-scale benchmark gates) + the docs site
 	cargo test --no-default-features -q
 	$(BIN)/pytest -q tests
 	ALBUMEN_BENCH_SCALE=$(GATE_SCALE) $(BIN)/pytest -q benches -p no:cacheprovider
+	$(BIN)/mkdocs build --strict -q
+
+docs: $(VENV)/.deps ## build the documentation site into build/site/ (guides + API reference; any warning fails)
+	$(BIN)/mkdocs build --strict
 
 bench: build apt ## full-scale benchmarks; writes build/bench/report.json and plots (even when a gate fails)
 	mkdir -p build/bench && rm -f build/bench/results.json
 	$(BIN)/pytest benches -q --benchmark-json=build/bench/raw.json -p no:cacheprovider; \
 	status=$$?; $(PY) -m benches.report build/bench && exit $$status
+
+bench-1m: build ## a million small files (~4 GB, kept in build/bench-1m-*): fresh scan, rescan, first page, stats, peak RSS
+	ALBUMEN_BENCH_1M=1 $(BIN)/pytest benches/bench_million.py -q -s -p no:cacheprovider
 
 lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D warnings
 	$(BIN)/ruff check python tests benches

@@ -4,6 +4,10 @@
   draft mode on a thread pool and pyvips ``Image.thumbnail`` on a thread pool, over 12-megapixel
   JPEGs; gate: ours >= 1.0x the fastest peer at full scale, >= 0.9x at reduced scale
   (``ALBUMEN_BENCH_SCALE`` < 1, as `make test` runs it: fewer images, more noise);
+* thumbnails of 12-megapixel JPEGs that carry an MPF preview (a 1920x1440 JPEG after the image,
+  as cameras write it), sources resolved from probe records as a library resolves them, against
+  Pillow draft mode on the main images on a thread pool; gate: >= 3x, with the PSNR of every
+  result against a full-decode thumbnail >= 30 dB;
 * an L1 get hit from Python within 2x of a plain ``OrderedDict`` LRU's;
 * an L2 hit of a 256 px thumbnail <= 100 us;
 * L1 never above its byte bound over 100K puts (and the process does not grow past it);
@@ -33,6 +37,7 @@ from albumen import (
     MemoryThumbnailCache,
     Priority,
     ThumbnailService,
+    _core,
 )
 
 from benches.conftest import measure
@@ -44,6 +49,9 @@ N_IMAGES = max(24, round(48 * SCALE))
 WORKERS = os.cpu_count() or 2
 SIZE = (256, 256)
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "build" / "bench" / "jpeg-12mp"
+MPF_CORPUS_DIR = CORPUS_DIR.parent / "jpeg-12mp-mpf"
+PREVIEW_GATE = 3.0
+PSNR_GATE_DB = 30.0
 RESULTS: dict[str, float] = {}
 
 
@@ -70,10 +78,36 @@ def jpegs_12mp() -> list[Path]:
     paths = sorted((CORPUS_DIR / "large").glob("*.JPG"))
     if len(paths) < N_IMAGES:
         shutil.rmtree(CORPUS_DIR, ignore_errors=True)
-        generate_corpus(CORPUS_DIR, 0, large=N_IMAGES, extras=False)
+        generate_corpus(CORPUS_DIR, 0, large=N_IMAGES, extras=False, previews=False)
         paths = sorted((CORPUS_DIR / "large").glob("*.JPG"))
     assert len(paths) >= N_IMAGES
     return paths[:N_IMAGES]
+
+
+@pytest.fixture(scope="session")
+def jpegs_12mp_mpf() -> list[Path]:
+    """The same kind of 12-megapixel JPEGs, each carrying an MPF preview (1920x1440), kept
+    under build/bench/."""
+    from albumen.testing.corpus import generate_corpus
+
+    paths = sorted((MPF_CORPUS_DIR / "large").glob("*.JPG"))
+    if len(paths) < N_IMAGES:
+        shutil.rmtree(MPF_CORPUS_DIR, ignore_errors=True)
+        generate_corpus(MPF_CORPUS_DIR, 0, large=N_IMAGES, extras=False, previews=True)
+        paths = sorted((MPF_CORPUS_DIR / "large").glob("*.JPG"))
+    assert len(paths) >= N_IMAGES
+    return paths[:N_IMAGES]
+
+
+def _probed_sources(paths: list[Path]) -> list[AssetSource]:
+    """The files' sources as a library resolves them: from their probe records (orientation,
+    pixel size, embedded previews)."""
+    from albumen.thumbnails.generator import source_of_record
+
+    root = paths[0].parent
+    names = [p.name for p in paths]
+    records = {r["path"]: r for batch in _core.probe(root, names) for r in batch}
+    return [source_of_record(root, records[name]) for name in names]
 
 
 def _pillow_draft(path: Path) -> bytes:
@@ -103,12 +137,14 @@ def _pool_run(fn: Callable[[Path], bytes], paths: list[Path]) -> None:
 class _Ours:
     """One throughput round: a fresh service with empty L1/L2, every image requested."""
 
-    def __init__(self, paths: list[Path]) -> None:
+    def __init__(self, paths: list[Path], sources: list[AssetSource] | None = None) -> None:
         self.paths = paths
         # the cache lives beside the photos, as LIBRARY/thumbs does (not in /tmp, which may
         # be a different, slower or memory-backed file system)
         self.dir = Path(tempfile.mkdtemp(prefix="l2-", dir=CORPUS_DIR.parent))
-        resolver = MappingResolver({f"a{i}": AssetSource(p) for i, p in enumerate(paths)})
+        if sources is None:
+            sources = [AssetSource(p) for p in paths]
+        resolver = MappingResolver({f"a{i}": s for i, s in enumerate(sources)})
         self.memory = MemoryThumbnailCache(max_size=len(paths) + 1)
         self.disk = DiskThumbnailCache(self.dir / "thumbs")
         self.service = ThumbnailService(
@@ -155,13 +191,16 @@ def test_thumbnail_throughput_vs_peers(
     benchmark: Any, jpegs_12mp: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     paths = jpegs_12mp
+    # resolved from probe records, as a library resolves them: these files carry no preview
+    sources = _probed_sources(paths)
+    assert not any(s.previews for s in sources)
     # warm the page cache and the lazy imports once for everyone
     _pool_run(_pillow_draft, paths[:2])
     _pool_run(_pyvips, paths[:2])
     closers: list[_Ours] = []
 
     def ours() -> Callable[[], None]:
-        o = _Ours(paths)
+        o = _Ours(paths, sources)
         closers.append(o)
         return o.run
 
@@ -193,7 +232,7 @@ def test_thumbnail_throughput_vs_peers(
     holder: list[_Ours] = []
 
     def setup() -> tuple[tuple[()], dict[str, Any]]:
-        holder.append(_Ours(paths))
+        holder.append(_Ours(paths, sources))
         return (), {}
 
     benchmark.pedantic(lambda: holder[-1].run(), setup=setup, rounds=1, iterations=1)
@@ -233,6 +272,113 @@ def test_thumbnail_throughput_vs_peers(
         + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu_ms.items()),
     )
     assert ratio >= gate
+
+
+def _full_decode_thumbnail(source: AssetSource) -> Any:
+    """The reference picture: the main image decoded at full resolution, made upright and
+    reduced with a Lanczos filter."""
+    from PIL import Image, ImageOps
+
+    with Image.open(source.path) as im:
+        im.load()
+        upright = ImageOps.exif_transpose(im)
+        upright.thumbnail(SIZE, Image.Resampling.LANCZOS)
+        return upright.convert("RGB")
+
+
+def _psnr_db(jpeg: bytes, reference: Any) -> float:
+    import math
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(jpeg)) as im:
+        ours = np.asarray(im.convert("RGB"), dtype=np.float64)
+    ref = np.asarray(reference, dtype=np.float64)
+    assert ours.shape == ref.shape, (ours.shape, ref.shape)
+    mse = float(np.mean((ours - ref) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+def test_thumbnails_from_mpf_previews_vs_pillow_draft(
+    benchmark: Any, jpegs_12mp_mpf: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = jpegs_12mp_mpf
+    sources = _probed_sources(paths)
+    assert all(s.previews and s.previews[0].kind == "mpf" for s in sources)
+    _pool_run(_pillow_draft, paths[:2])  # warm the page cache and the lazy imports
+    closers: list[_Ours] = []
+
+    def ours() -> Callable[[], None]:
+        o = _Ours(paths, sources)
+        closers.append(o)
+        return o.run
+
+    contenders: dict[str, Callable[[], Callable[[], None]]] = {
+        "albumen": ours,
+        "pillow-draft": lambda: lambda: _pool_run(_pillow_draft, paths),
+    }
+    cpu: dict[str, list[float]] = {}
+    times = _interleaved(contenders, rounds=5, cpu=cpu)
+    for o in closers:
+        o.close()
+
+    # quality: every result against the full-decode thumbnail of its image (and, reported,
+    # the thumbnail albumen makes from the main image without previews)
+    with_previews = DefaultThumbnailGenerator(MappingResolver())
+    without = DefaultThumbnailGenerator(MappingResolver(), use_previews=False)
+    psnr, psnr_main = [], []
+    for source in sources:
+        reference = _full_decode_thumbnail(source)
+        psnr.append(_psnr_db(with_previews.generate_from(source, SIZE), reference))
+        psnr_main.append(_psnr_db(without.generate_from(source, SIZE), reference))
+    assert with_previews.stats()["previews_used"] == len(sources)
+    assert with_previews.stats()["preview_fallbacks"] == 0
+
+    holder: list[_Ours] = []
+
+    def setup() -> tuple[tuple[()], dict[str, Any]]:
+        holder.append(_Ours(paths, sources))
+        return (), {}
+
+    benchmark.pedantic(lambda: holder[-1].run(), setup=setup, rounds=1, iterations=1)
+    for o in holder:
+        o.close()
+
+    best = {name: min(ts) for name, ts in times.items()}
+    per_s = {name: len(paths) / t for name, t in best.items()}
+    ratio = per_s["albumen"] / per_s["pillow-draft"]
+    cpu_ms = {name: min(ts) / len(paths) * 1000 for name, ts in cpu.items()}
+    benchmark.extra_info.update({f"{k}_images_per_s": v for k, v in per_s.items()})
+    benchmark.extra_info.update(
+        ratio_vs_pillow_draft=ratio, psnr_db_min=min(psnr), psnr_db_min_main=min(psnr_main)
+    )
+    group, n = "thumbnails", len(paths)
+    reference = f"Pillow draft on the main images, thread pool ({n}, with MPF previews)"
+    measure(
+        group, reference, best["pillow-draft"], cpu_ms_per_image=round(cpu_ms["pillow-draft"], 2)
+    )
+    measure(
+        group,
+        f"albumen from MPF previews, {n} 12 MP JPEGs",
+        best["albumen"],
+        vs={reference: PREVIEW_GATE},
+        cpu_ms_per_image=round(cpu_ms["albumen"], 2),
+        psnr_db_min=round(min(psnr), 2),
+        psnr_db_min_without_previews=round(min(psnr_main), 2),
+    )
+    _report(
+        capsys,
+        f"12 MP JPEG with a 1920x1440 MPF preview -> 256 px, {n} images, {WORKERS} workers: "
+        + ", ".join(f"{k} {v:.1f}/s" for k, v in per_s.items())
+        + f"; albumen / Pillow draft = {ratio:.2f}x (gate >= {PREVIEW_GATE}); "
+        + f"CPU per image: albumen {cpu_ms['albumen']:.1f} ms, Pillow draft "
+        + f"{cpu_ms['pillow-draft']:.1f} ms; PSNR vs full decode: min {min(psnr):.1f} dB, "
+        + f"mean {statistics.fmean(psnr):.1f} dB (gate >= {PSNR_GATE_DB}; from the main image "
+        + f"min {min(psnr_main):.1f} dB)",
+    )
+    assert min(psnr) >= PSNR_GATE_DB
+    assert ratio >= PREVIEW_GATE
 
 
 class _OrderedDictLRU:

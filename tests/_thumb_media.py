@@ -124,3 +124,26 @@ def size_of(jpeg: bytes) -> tuple[int, int]:
         assert im.format == "JPEG"
         width, height = im.size
         return (width, height)
+
+
+def jpeg_of(im: Image.Image, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def save_mpf_jpeg(
+    path: Path,
+    im: Image.Image,
+    preview: Image.Image | bytes,
+    orientation: int | None = None,
+    thumbnail: Image.Image | None = None,
+) -> Path:
+    """A camera-like JPEG: ``im`` (with EXIF orientation / IFD1 thumbnail when given), an MPF
+    segment listing ``preview`` (an image, or the bytes to embed as it) appended after it."""
+    from albumen.testing.corpus import with_mpf_preview
+
+    main = save_jpeg(path, im, orientation, thumbnail).read_bytes()
+    blob = preview if isinstance(preview, bytes) else jpeg_of(preview)
+    path.write_bytes(with_mpf_preview(main, blob))
+    return path

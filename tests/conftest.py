@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import postgres_server
 import pytest
 from scan_helpers import jpeg_bytes, write_file
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_server_removed_at_the_end() -> Iterator[None]:
+    """The throwaway PostgreSQL cluster (started by the first test that needs it) goes when
+    the session ends."""
+    yield
+    postgres_server.stop()
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """A real Dask cluster for the session: 2 single-threaded worker processes."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
 
 
 @pytest.fixture

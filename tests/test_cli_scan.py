@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from albumen.cli import app
 from albumen.cli.scan import LS_FIELDS, format_captured, format_mtime
+from albumen.store.assets import capture_datetime
 from scan_helpers import as_unprivileged_user, hold_scan_lock, jpeg_bytes, write_file
 from typer.testing import CliRunner
 
@@ -176,17 +178,22 @@ def test_non_utf8_names_in_ls(tmp_path: Path) -> None:
     scan_json(str(tmp_path))
     line = runner.invoke(app, ["ls", str(tmp_path), "--json"]).stdout.strip()
     record = json.loads(line)
-    assert os.fsencode(record["path"]) == b"\xe9t\xe9.jpg"
+    assert record["path"] == "\ufffdt\ufffd.jpg"
+    assert base64.b64decode(record["path_bytes"]) == b"\xe9t\xe9.jpg"
     table = runner.invoke(app, ["ls", str(tmp_path)], env={"COLUMNS": "200"})
     assert table.exit_code == 0
     assert "\ufffdt\ufffd.jpg" in table.stdout
 
 
 def test_formatting_helpers() -> None:
-    assert format_captured("2023-07-14T18:03:22.120", 120) == "2023-07-14T18:03:22.120+02:00"
-    assert format_captured("2023-07-14T18:03:22", -210) == "2023-07-14T18:03:22-03:30"
-    assert format_captured("2023-07-14T18:03:22", None) == "2023-07-14T18:03:22"
-    assert format_captured(None, 60) is None
+    assert format_captured(capture_datetime("2023-07-14T18:03:22.120", 120)) == (
+        "2023-07-14T18:03:22.120+02:00"
+    )
+    assert format_captured(capture_datetime("2023-07-14T18:03:22", -210)) == (
+        "2023-07-14T18:03:22-03:30"
+    )
+    assert format_captured(capture_datetime("2023-07-14T18:03:22", None)) == "2023-07-14T18:03:22"
+    assert format_captured(None) is None
     assert format_mtime(1_689_350_602_120_000_000) == "2023-07-14T16:03:22.120000+00:00"
     assert format_mtime(None) is None
 
@@ -201,8 +208,9 @@ def test_help_texts_explain() -> None:
     ):
         result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0
+        text = " ".join(result.stdout.split())  # column widths follow the longest option
         for word in words:
-            assert word in result.stdout, (command, word)
+            assert " ".join(word.split()) in text, (command, word)
     scan_help = runner.invoke(app, ["scan", "--help"], env={"COLUMNS": "400"}).stdout
     listed = scan_help.split("Print one JSON object (")[1].split(")")[0]
     assert set(listed.split(", ")) == SCAN_KEYS
@@ -247,7 +255,8 @@ def test_unreadable_root_exits_2() -> None:
 
 
 def test_library_of_another_user_is_not_called_damaged() -> None:
-    # a library this user may read but not write (made by someone else): say so, exit 2
+    # a library this user may read but not write (made by someone else): listed as it is;
+    # scanning it says why it cannot, exit 2
     cmd = as_unprivileged_user()
     base = Path(tempfile.mkdtemp(prefix="albumen-perm-"))
     os.chmod(base, 0o755)
@@ -257,8 +266,14 @@ def test_library_of_another_user_is_not_called_damaged() -> None:
     os.chmod(lib, 0o555)
     os.chmod(lib / "library.db", 0o444)
     try:
-        out = subprocess.run(
+        listed = subprocess.run(
             [*cmd, sys.executable, "-m", "albumen.cli", "ls", str(base), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        out = subprocess.run(
+            [*cmd, sys.executable, "-m", "albumen.cli", "scan", str(base), "--json"],
             capture_output=True,
             text=True,
             timeout=60,
@@ -266,6 +281,8 @@ def test_library_of_another_user_is_not_called_damaged() -> None:
     finally:
         os.chmod(lib, 0o755)
         shutil.rmtree(base, ignore_errors=True)
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["path"] for line in listed.stdout.splitlines()] == ["a.jpg"]
     assert out.returncode == 2, out.stderr
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr

@@ -7,9 +7,11 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -365,6 +367,18 @@ def test_cancel_from_another_thread(tmp_path: Path) -> None:
     assert "cancelled" in repr(stream)
 
 
+@pytest.fixture
+def python_ctrl_c() -> Iterator[None]:
+    """Python's own Ctrl-C handler, also where the test run was started with SIGINT ignored
+    (a background job): ``interrupt_main()`` raises KeyboardInterrupt only through it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("python_ctrl_c")
 def test_ctrl_c_interrupts_a_waiting_stream(tmp_path: Path) -> None:
     blocker = stuck_pool(tmp_path)
     stream = _core.probe(tmp_path, ["one.jpg"] * 10, workers=1, batch_size=1)

@@ -117,3 +117,29 @@ def test_command_line_and_large_files(tmp_path: Path) -> None:
     large = manifest["files"]["large/IMG_L0000.JPG"]
     assert (large["width"], large["height"]) == (4000, 3000)
     assert large["size"] > 1_000_000
+
+
+def test_tiny_corpus_is_deterministic_small_and_says_what_its_files_hold(tmp_path: Path) -> None:
+    from albumen import Library
+    from albumen.testing.corpus import _write_tiny_range, generate_tiny_corpus
+
+    made = generate_tiny_corpus(tmp_path / "a", 300, seed=5, manifest=True)
+    assert made["count"] == 300 and len(made["files"]) == 300
+    # written in two ranges (as processes do) the files are the same
+    _write_tiny_range(str(tmp_path / "b"), 5, 0, 170)
+    _write_tiny_range(str(tmp_path / "b"), 5, 170, 300)
+    a, b = digest_tree(tmp_path / "a"), digest_tree(tmp_path / "b")
+    assert a == b and len(a) == 300
+    generate_tiny_corpus(tmp_path / "c", 300, seed=6)
+    assert digest_tree(tmp_path / "c") != a
+    sizes = [e["size"] for e in made["files"].values()]
+    assert max(sizes) < 4096 and sum(sizes) == made["bytes"]
+    entries = list(made["files"].values())
+    assert len({e["make"] for e in entries}) >= 5 and len({e["orientation"] for e in entries}) == 8
+    with Library.open(tmp_path / "a", tmp_path / "lib") as lib:
+        report = lib.scan()
+        assert (report.added, report.errors) == (300, [])
+        for row in lib.store.iter_rows():  # the stored values, as the probe wrote them
+            entry = made["files"][row["path"].decode()]
+            for key in ("make", "model", "orientation", "captured_at", "width", "height", "size"):
+                assert row[key] == entry[key], (row["path"], key)

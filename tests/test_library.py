@@ -40,7 +40,8 @@ def lib(photo_tree: Path) -> Iterator[Library]:
 
 
 def rows(lib: Library) -> dict[str, dict[str, Any]]:
-    return {os.fsdecode(r["path"]): r for r in lib.assets()}
+    """Every stored row (as the store keeps it), by path."""
+    return {os.fsdecode(r["path"]): r for r in lib.store.iter_rows()}
 
 
 # -- opening -------------------------------------------------------------------------------------
@@ -218,7 +219,13 @@ def test_progress_callback_and_completed_event(photo_tree: Path) -> None:
     calls: list[tuple[int, int]] = []
     with Library.open(photo_tree, event_bus=bus) as lib:
         lib.scan(progress=lambda p, t: calls.append((p, t)), workers=1)
-    assert calls == [(6, 6)]  # one probe batch (fewer files than a batch), then the end
+    # after the walk, then (fewer files than a batch) the index completed, then the end
+    assert [(e.phase, e.processed, e.total) for e in steps] == [
+        ("walk", 0, 6),
+        ("write", 6, 6),
+        ("finish", 6, 6),
+    ]
+    assert {e.root for e in steps} == {str(photo_tree)}
     assert [(e.processed, e.total) for e in steps] == calls
     assert len(done) == 1
     assert (done[0].root, done[0].files, done[0].added) == (str(photo_tree), 6, 6)
@@ -300,10 +307,11 @@ def test_non_utf8_names_round_trip(tmp_path: Path) -> None:
         report = lib.scan()
         assert (report.files, report.added, report.errors) == (1, 1, [])
         [row] = list(lib.assets())
-        assert row["path"] == b"caf\xe9/\xff\xfeimage.jpg"
-        assert row["folder"] == b"caf\xe9"
-        assert row["width"] == 48
-        assert os.path.exists(os.path.join(root, row["path"]))
+        assert row.path_bytes == b"caf\xe9/\xff\xfeimage.jpg"
+        assert row.path == os.fsdecode(b"caf\xe9/\xff\xfeimage.jpg")
+        assert row.folder == os.fsdecode(b"caf\xe9")
+        assert row.width == 48
+        assert os.path.exists(os.path.join(root, row.path_bytes))
         assert lib.scan().unchanged == 1
 
 
@@ -424,3 +432,21 @@ def test_a_second_scan_of_the_same_library_is_refused_while_one_runs(
         holder.kill()
         holder.wait()
     assert lib.scan().added > 0  # the lock went with the process
+
+
+def test_a_rescan_compares_in_path_bytes_order(tmp_path: Path) -> None:
+    # names whose order as bytes differs from their order as text: the scan merges the walk
+    # with the stored rows in bytes order and must pair each file with its own row
+    root = tmp_path / "photos"
+    names = ["a.jpg", "a-b.jpg", "a/b.jpg", "A.jpg", "é.jpg", "z/é/x.jpg"]
+    for i, name in enumerate(names):
+        write_file(root / name, jpeg_bytes(color=(i * 30, 0, 0)))
+    write_file(os.fsencode(root) + b"/\xff.jpg", jpeg_bytes(color=(0, 9, 9)))
+    with Library.open(root) as lib:
+        assert lib.scan().added == 7
+        again = lib.scan()
+        assert (again.unchanged, again.added, again.updated, again.removed) == (7, 0, 0, 0)
+        os.remove(root / "a-b.jpg")
+        write_file(root / "a/c.jpg", jpeg_bytes(color=(1, 2, 3)))
+        last = lib.scan()
+        assert (last.unchanged, last.added, last.removed) == (6, 1, 1)

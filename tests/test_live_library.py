@@ -10,6 +10,7 @@ from pathlib import Path
 
 from albumen.cli import app
 from albumen.library import Library
+from albumen.store.query import AssetQuery
 from albumen.testing.formats import (
     ExifSpec,
     add_quicktime_keys,
@@ -57,9 +58,9 @@ def test_scan_pairs_by_identifier_and_by_stem(tmp_path: Path) -> None:
             ("2023/IMG_0001.HEIC", "2023/IMG_0001.MOV", 1.0),
             ("2023/IMG_0002.HEIC", "2023/IMG_0002.MOV", 0.7),
         ]
-        visible = {os.fsdecode(r["path"]) for r in lib.assets(include_hidden=False)}
+        visible = {a.path for a in lib.assets()}
         assert "2023/IMG_0001.MOV" not in visible and "2023/IMG_0003.MOV" in visible
-        assert len(list(lib.assets())) == 7  # hidden, never lost
+        assert len(list(lib.assets(AssetQuery(include_hidden=True)))) == 7  # never lost
         first = pairs(lib)
         # An unchanged rescan recomputes nothing and keeps the pairs.
         again = lib.scan()
@@ -76,8 +77,8 @@ def test_deleting_the_motion_half_unpairs_and_unhides(tmp_path: Path) -> None:
         (root / "IMG_0001.MOV").unlink()
         lib.scan()
         assert pairs(lib) == []
-        (row,) = lib.assets(include_hidden=False)
-        assert row["live_partner"] is None and row["hidden"] == 0
+        (row,) = lib.assets()
+        assert row.live_partner is None and not row.hidden
         # The clip comes back, renamed and elsewhere: the identifier pairs it again.
         (root / "clips").mkdir()
         live_pair(tmp_path / "tmp", "x", LIVE_ID)
@@ -144,3 +145,17 @@ def test_cli_stats_counts_live_photos_as_pairs(tmp_path: Path) -> None:
     assert runner.invoke(app, ["scan", str(root), "--json"]).exit_code == 0
     stats = json.loads(runner.invoke(app, ["stats", str(root), "--json"]).stdout)
     assert (stats["assets"], stats["hidden"], stats["live_photos"]) == (2, 1, 1)
+
+
+def test_live_pairs_and_partners_are_relative_strs(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    live_pair(root / "2023", "IMG_0001", LIVE_ID)
+    with Library.open(root) as lib:
+        lib.scan()
+        [pair] = lib.live_pairs()
+        assert (pair.still, pair.motion) == ("2023/IMG_0001.HEIC", "2023/IMG_0001.MOV")
+        assert (pair.still_bytes, pair.motion_bytes) == (
+            b"2023/IMG_0001.HEIC",
+            b"2023/IMG_0001.MOV",
+        )
+        assert set(lib.partner_paths().values()) == {pair.still, pair.motion}

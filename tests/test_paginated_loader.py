@@ -154,10 +154,24 @@ def test_empty_results() -> None:
     assert ("page", "none", 1, 200) not in finder.calls
 
 
-def test_load_page_jumps_and_appends() -> None:
+def test_load_page_jumps() -> None:
+    # issue 13: a jump to page 50 showed page 1 + page 50
     loader, finder = loader_for(1000, page_size=100)
     loader.reset("all")
+    loader.load_next_page()
     result = loader.load_page(7)
+    assert list(result.items) == list(range(600, 700)) and result.page == 7
+    assert loader.current_page == 7 and loader.items == list(range(600, 700))
+    assert finder.calls[-1] == ("page", "all", 7, 100)
+    assert list(loader.load_next_page().items) == list(range(700, 800))
+    assert loader.items == list(range(600, 800))
+    assert loader.load_page(3).items == loader.items == list(range(200, 300))
+
+
+def test_load_page_can_append_as_the_plan_did() -> None:
+    loader, finder = loader_for(1000, page_size=100)
+    loader.reset("all")
+    result = loader.load_page(7, append=True)
     assert list(result.items) == list(range(600, 700)) and result.page == 7
     assert loader.current_page == 7
     assert loader.items == list(range(100)) + list(range(600, 700))

@@ -227,8 +227,12 @@ def test_slots_may_load_more_pages() -> None:
 def test_load_page_jumps() -> None:
     vm, _, _ = make(1000)
     vm.load_album("q")
+    vm.select([0])
     vm.load_page(4)
-    assert vm.current_page == 4 and list(vm.assets)[200:] == list(range(600, 800))
+    assert vm.current_page == 4 and list(vm.assets) == list(range(600, 800))
+    assert vm.selected_indices == frozenset()  # they pointed into what is gone
+    vm.load_page(5, append=True)
+    assert vm.current_page == 5 and list(vm.assets) == list(range(600, 1000))
 
 
 # --- Signal ------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def probed(corpus: Corpus) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     root, _ = corpus
     result = ParallelScanner().scan(root)
     records = {os.fsdecode(r["path"]): r for r in result.assets}
-    errors = {str(p.relative_to(root)): msg for p, msg in result.errors}
+    errors = dict(result.errors)  # paths relative to the root
     return records, errors
 
 
@@ -178,3 +178,32 @@ def test_probe_matches_exiftool(corpus: Corpus, probed: Any, exiftool: Any) -> N
     print(f"\nExifTool agreement on the JPEG corpus: {compared - len(mismatches)}/{compared}")
     assert compared > 400 * 10
     assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches[:40])
+
+
+def test_probe_finds_the_mpf_previews_the_manifest_lists(corpus: Corpus, probed: Any) -> None:
+    from albumen.store.records import parse_previews
+    from albumen.testing.corpus import PHONE_MAKES
+
+    root, manifest = corpus
+    records, _errors = probed
+    files = manifest["files"]
+    with_preview = [rel for rel, want in files.items() if want["preview"]]
+    assert 0 < len(with_preview) < len(files)  # cameras' files carry one, phones' none
+    for rel, want in files.items():
+        assert (want["preview"] is not None) == (want["exif"] and want["make"] not in PHONE_MAKES)
+        previews = parse_previews(records[rel]["previews"])
+        if want["preview"] is None:
+            assert previews == (), rel
+            continue
+        (p,) = previews
+        assert (p.kind, p.width, p.height) == ("mpf", *want["preview"].values()), rel
+        assert p.offset + p.length == want["size"], rel  # appended after the image
+    if shutil.which("exiftool"):
+        sample = with_preview[:5]
+        out = subprocess.run(
+            ["exiftool", "-j", "-n", "-G1", "-MPImageStart", "-MPImageLength", *sample],
+            cwd=root, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        for o in json.loads(out.stdout):
+            (p,) = parse_previews(records[o["SourceFile"]]["previews"])
+            assert (p.offset, p.length) == (o["MPImage2:MPImageStart"], o["MPImage2:MPImageLength"])

@@ -79,7 +79,7 @@ def test_wheel_is_abi3_manylinux_typed_and_versioned(wheel: Path) -> None:
     assert not [n for n in names if n.startswith(("tests/", "benches/", "rust/"))]
     assert f"\nVersion: {version}\n" in metadata
     assert "\nRequires-Python: >=3.10\n" in metadata
-    assert re.search(r"^albumen\s*=\s*albumen\.cli:app$", entry_points, re.MULTILINE)
+    assert re.search(r"^albumen\s*=\s*albumen\.cli:main$", entry_points, re.MULTILINE)
 
     shown = subprocess.run(
         [BIN / "auditwheel", "show", wheel], check=True, capture_output=True, text=True

@@ -9,20 +9,31 @@ never pulls in Pillow, PySide6, moderngl or numpy. The sub-packages follow the d
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from albumen._core import __version__
+
+# `typing` is not imported: it costs more than the rest of `import albumen` (mypy reads
+# TYPE_CHECKING as true whatever its value)
+TYPE_CHECKING = False
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     # events
     "EventBus": "albumen.events",
     "ScanProgressEvent": "albumen.events",
+    "ScanPhase": "albumen.events",
     "ScanCompletedEvent": "albumen.events",
     # every exception albumen raises on purpose
     "LibraryError": "albumen.errors",
+    "AssetNotFoundError": "albumen.errors",
+    "FolderNotFoundError": "albumen.errors",
     "LibraryBusyError": "albumen.errors",
+    "DatabaseUnavailableError": "albumen.errors",
+    "ClusterUnavailableError": "albumen.errors",
+    "LibraryDiskFullError": "albumen.errors",
     "LibraryNotWritableError": "albumen.errors",
+    "LibraryRootMismatchError": "albumen.errors",
+    "MassRemovalError": "albumen.errors",
     "RootNotFoundError": "albumen.errors",
     "RootNotReadableError": "albumen.errors",
     "ThumbnailError": "albumen.errors",
@@ -36,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "AssetStore": "albumen.store.protocols",
     "AssetFinder": "albumen.store.protocols",
     "AssetQuery": "albumen.store.query",
+    "Asset": "albumen.store.assets",
     "SortOrder": "albumen.store.query",
     "AssetRow": "albumen.store.rows",
     "AssetPage": "albumen.store.rows",
@@ -65,6 +77,10 @@ _EXPORTS: dict[str, str] = {
     "SQLiteAssetResolver": "albumen.thumbnails.generator",
     "thumbnail_asset_id": "albumen.thumbnails.generator",
     "LibraryThumbnails": "albumen.thumbnails.batch",
+    "ThumbnailResult": "albumen.thumbnails.batch",
+    # the path convention
+    "FailedPath": "albumen.paths",
+    "LivePair": "albumen.scan.live_photos",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -84,6 +100,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from albumen._core import DiskThumbnailCache as DiskThumbnailCache
     from albumen._core import JustifiedLayout as JustifiedLayout
     from albumen._core import MemoryThumbnailCache as MemoryThumbnailCache
@@ -94,19 +112,30 @@ if TYPE_CHECKING:
     from albumen.browse.paging import PaginatedAssetLoader as PaginatedAssetLoader
     from albumen.browse.viewmodel import AssetListViewModel as AssetListViewModel
     from albumen.browse.viewmodel import Signal as Signal
+    from albumen.errors import AssetNotFoundError as AssetNotFoundError
+    from albumen.errors import ClusterUnavailableError as ClusterUnavailableError
+    from albumen.errors import DatabaseUnavailableError as DatabaseUnavailableError
+    from albumen.errors import FolderNotFoundError as FolderNotFoundError
     from albumen.errors import LibraryBusyError as LibraryBusyError
+    from albumen.errors import LibraryDiskFullError as LibraryDiskFullError
     from albumen.errors import LibraryError as LibraryError
     from albumen.errors import LibraryNotWritableError as LibraryNotWritableError
+    from albumen.errors import LibraryRootMismatchError as LibraryRootMismatchError
+    from albumen.errors import MassRemovalError as MassRemovalError
     from albumen.errors import RootNotFoundError as RootNotFoundError
     from albumen.errors import RootNotReadableError as RootNotReadableError
     from albumen.errors import ThumbnailError as ThumbnailError
     from albumen.events import EventBus as EventBus
     from albumen.events import ScanCompletedEvent as ScanCompletedEvent
+    from albumen.events import ScanPhase as ScanPhase
     from albumen.events import ScanProgressEvent as ScanProgressEvent
     from albumen.library import Library as Library
+    from albumen.paths import FailedPath as FailedPath
     from albumen.scan.incremental import ScanReport as ScanReport
+    from albumen.scan.live_photos import LivePair as LivePair
     from albumen.scan.scanner import ParallelScanner as ParallelScanner
     from albumen.scan.scanner import ScanResult as ScanResult
+    from albumen.store.assets import Asset as Asset
     from albumen.store.protocols import AssetFinder as AssetFinder
     from albumen.store.protocols import AssetStore as AssetStore
     from albumen.store.query import AssetQuery as AssetQuery
@@ -116,6 +145,7 @@ if TYPE_CHECKING:
     from albumen.store.sqlite.finder import SQLiteAssetFinder as SQLiteAssetFinder
     from albumen.store.sqlite.repository import SQLiteAssetRepository as SQLiteAssetRepository
     from albumen.thumbnails.batch import LibraryThumbnails as LibraryThumbnails
+    from albumen.thumbnails.batch import ThumbnailResult as ThumbnailResult
     from albumen.thumbnails.generator import AssetResolver as AssetResolver
     from albumen.thumbnails.generator import AssetSource as AssetSource
     from albumen.thumbnails.generator import DefaultThumbnailGenerator as DefaultThumbnailGenerator

@@ -2,7 +2,8 @@
 
 Paths handed back by the core are ``str`` relative to the scan root; bytes that are not valid
 UTF-8 come back as surrogate escapes, exactly as ``os.fsdecode`` would give them, so
-``os.fsencode(path)`` recovers the original name. Long work releases the GIL and checks for
+``os.fsencode(path)`` recovers the original name. Paths passed in may be ``str``, ``bytes``
+(the OS's own) or ``os.PathLike`` of either. Long work releases the GIL and checks for
 Ctrl-C (``KeyboardInterrupt``).
 
 Errors: an operating-system error raises the ``OSError`` subclass Python's own ``open()`` or
@@ -49,7 +50,9 @@ def media_types() -> list[tuple[str, str, str, str]]:
 # --- scanning ------------------------------------------------------------------------------
 
 def walk(
-    root: str | PathLike[str], *, skip: Sequence[str | PathLike[str]] = ()
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    *,
+    skip: Sequence[str | bytes | PathLike[str] | PathLike[bytes]] = (),
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, str]]]:
     """Find every supported media file below ``root``, in parallel.
 
@@ -74,10 +77,15 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     ``captured_offset``, ``captured_at_source``, ``make``, ``model``, ``lens``, ``iso``,
     ``f_number``, ``exposure_time``, ``focal_length``, ``gps_lat``, ``gps_lon``, ``gps_alt``,
     ``duration``, ``codec``, ``frame_rate``, ``content_id``, ``preview_offset``,
-    ``preview_length``, ``error``, ``warnings``. A file that could not be probed still yields a
-    record, with ``error`` set (a zero-byte file, a truncated JPEG, unreadable EXIF, a vanished
-    file, a file that is not a regular file, a panic inside the probe); what could be read is
-    kept. ``warnings`` names metadata a sound file carries that could not be read (an
+    ``preview_length``, ``previews``, ``error``, ``warnings``. ``previews`` lists the embedded
+    previews the file carries, each with its pixel size as stored (before orientation) and its
+    coded bytes' range: ``kind:WxH@offset+length`` entries joined by ``;`` (``kind`` is
+    ``mpf``, a JPEG Multi-Picture "large thumbnail"; ``exif``, the IFD1 thumbnail; ``heif``, a
+    thumbnail item; ``raw``, a JPEG inside a raw file), or None;
+    ``albumen.store.records.parse_previews`` reads it. A file that could not be probed still
+    yields a record, with ``error`` set (a zero-byte file, a truncated JPEG, unreadable EXIF, a
+    vanished file, a file that is not a regular file, a panic inside the probe); what could be
+    read is kept. ``warnings`` names metadata a sound file carries that could not be read (an
     unreadable date, a compressed text over the size limit), ``; ``-separated, else ``None``.
     ``captured_at`` is always set: it falls back to the file's mtime (``captured_at_source ==
     "file:mtime"``, recorded as UTC with ``captured_offset == 0``). A path whose extension is
@@ -104,8 +112,8 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
         inside ``__next__``; False if ``timeout`` seconds pass first."""
 
 def probe(
-    root: str | PathLike[str],
-    paths: Sequence[str],
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    paths: Sequence[str | bytes | PathLike[str] | PathLike[bytes]],
     *,
     workers: int | None = None,
     batch_size: int = 100,
@@ -118,7 +126,10 @@ def probe(
     start the pool's threads.
     """
 
-def probe_file(root: str | PathLike[str], path: str) -> dict[str, Any]:
+def probe_file(
+    root: str | bytes | PathLike[str] | PathLike[bytes],
+    path: str | bytes | PathLike[str] | PathLike[bytes],
+) -> dict[str, Any]:
     """Probe one file (``path`` relative to ``root``) and return its record (see
     ``ProbeStream``); never raises for a bad file."""
 
@@ -318,7 +329,10 @@ class DiskThumbnailCache:
     length, magic) that ``get`` verifies, so a reader never sees half a value: a damaged or
     truncated file is a miss and is removed. ``put`` evicts least recently used files until the
     total size (values + trailers) fits ``max_bytes``. ``fsync=True`` syncs each file before the
-    rename (durability across power loss; slower, see the benchmarks).
+    rename (durability across power loss; slower, see the benchmarks). The cache never fills its
+    disk: a ``put`` that would leave less than ``min_free_bytes`` (default 256 MiB) available on
+    the file system writes nothing and raises ``OSError(ENOSPC)`` (counted in the stats as
+    ``refused_low_space``); 0 leaves only what the file system itself refuses.
 
     Never stalls the caller: every method runs with the GIL released, and no file I/O happens
     under the index lock (a write renames its file before taking the lock to update the
@@ -330,10 +344,11 @@ class DiskThumbnailCache:
 
     def __new__(
         cls,
-        cache_dir: str | PathLike[str],
+        cache_dir: str | bytes | PathLike[str] | PathLike[bytes],
         max_bytes: int = 2 * 1024 * 1024 * 1024,
         *,
         fsync: bool = False,
+        min_free_bytes: int = 256 * 1024 * 1024,
     ) -> DiskThumbnailCache: ...
     def get(self, key: str) -> bytes | None:
         """The stored value, or None on a miss; a hit makes the key most recently used."""
@@ -358,9 +373,13 @@ class DiskThumbnailCache:
         """Bytes of the indexed files (values + trailers)."""
     @property
     def max_bytes(self) -> int: ...
+    @property
+    def min_free_bytes(self) -> int:
+        """Free space the cache leaves on its file system."""
     def stats(self) -> dict[str, int | float]:
         """``hits``, ``misses``, ``hit_rate``, ``evictions``, ``puts``, ``corrupt`` (damaged
-        files found and removed), ``entries``, ``bytes``, ``max_bytes``."""
+        files found and removed), ``refused_low_space`` (puts refused for the free-space
+        margin), ``entries``, ``bytes``, ``max_bytes``."""
     def reset_stats(self) -> None:
         """Zero the counters."""
     # Private test hooks (for tests only; not part of the API): they simulate a slow file

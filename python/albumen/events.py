@@ -2,25 +2,51 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-__all__ = ["EventBus", "ScanCompletedEvent", "ScanProgressEvent"]
+__all__ = ["EventBus", "ScanCompletedEvent", "ScanPhase", "ScanProgressEvent"]
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E")
 
 
+class ScanPhase(str, enum.Enum):
+    """The steps of a scan, in order; a ``str``, so ``event.phase == "probe"`` works."""
+
+    #: the folder has been walked: ``total`` files found, ``processed`` of them need no probe
+    #: (unchanged since the last scan of a library)
+    WALK = "walk"
+    #: another ``batch_size`` files probed (and, in a library scan, stored)
+    PROBE = "probe"
+    #: every file is probed; a library scan completes its index (indexes rebuilt after a
+    #: large first scan, rows of vanished files removed, Live Photos paired)
+    WRITE = "write"
+    #: the scan is over (``processed == total``, unless it was cancelled)
+    FINISH = "finish"
+
+
 @dataclass(frozen=True)
 class ScanProgressEvent:
-    """``processed`` of ``total`` files have been probed."""
+    """``processed`` of ``total`` files of the scan of ``root`` are done, in ``phase``.
+
+    ``total`` counts every file the walk found (known from the ``walk`` event on, and never 0
+    before the end: a scan that finds nothing publishes only its ``finish`` event, 0 of 0);
+    ``processed`` counts the files probed, and in a library scan also the unchanged ones it
+    skips. Published once after the walk, every ``batch_size`` probed files, once when the
+    library's index is being completed (``write``) and once at the end (``finish``).
+    """
 
     processed: int
     total: int
+    phase: ScanPhase = ScanPhase.PROBE
+    #: the absolute root folder being scanned
+    root: str = ""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,12 @@
 //! recently used end until the total (payload + trailer) is within `max_bytes`. Files written by
 //! another process are adopted into the index when first read.
 //!
+//! # Free space
+//! The cache never fills its disk: a `put` that would leave less than `min_free` bytes
+//! available on the file system (`statvfs`, as an unprivileged user sees it) writes nothing and
+//! fails with `ENOSPC` (counted in [`DiskStats::refused_low_space`]); so does a write the
+//! file system itself refuses. Thumbnails are a cache: the caller goes on without storing it.
+//!
 //! # No file I/O under the index lock
 //! One slow file system call must not stall every other caller (the viewer reads this cache
 //! from its GUI thread). The index lock is held only to read or update the in-memory index;
@@ -57,6 +63,21 @@ pub const TRAILER_LEN: usize = 16;
 const MAGIC: &[u8; 4] = b"ALB1";
 /// Temporary files older than this are leftovers of killed writers and are removed at start.
 pub const STALE_TMP_SECS: u64 = 300;
+/// Free space a cache leaves on its file system by default.
+pub const DEFAULT_MIN_FREE: u64 = 256 * 1024 * 1024;
+
+/// Bytes available to an unprivileged writer on the file system holding `path`, if known.
+#[cfg(unix)]
+pub fn available_space(path: &Path) -> Option<u64> {
+    let st = rustix::fs::statvfs(path).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+/// Bytes available on the file system holding `path`, if known.
+#[cfg(not(unix))]
+pub fn available_space(_path: &Path) -> Option<u64> {
+    None
+}
 
 /// md5 of a key: the file identity.
 pub type Digest16 = [u8; 16];
@@ -133,6 +154,8 @@ pub struct DiskStats {
     pub puts: u64,
     /// Damaged files found by `get` (and removed).
     pub corrupt: u64,
+    /// `put`s refused because they would have left less than `min_free` bytes free.
+    pub refused_low_space: u64,
     pub entries: usize,
     /// Bytes on disk of the indexed files (payload + trailer).
     pub bytes: u64,
@@ -151,6 +174,7 @@ struct Index {
     evictions: u64,
     puts: u64,
     corrupt: u64,
+    refused_low_space: u64,
 }
 
 impl Index {
@@ -212,6 +236,7 @@ impl Pause {
 pub struct DiskCache {
     root: PathBuf,
     max_bytes: u64,
+    min_free: u64,
     fsync: bool,
     index: Mutex<Index>,
     /// Signalled whenever claims are released.
@@ -228,12 +253,14 @@ fn remove_quietly(path: &Path) -> io::Result<()> {
 }
 
 impl DiskCache {
-    /// Open (creating `root` and its parents) and rebuild the index from the files present.
+    /// Open (creating `root` and its parents) and rebuild the index from the files present;
+    /// `put`s leave [`DEFAULT_MIN_FREE`] bytes free (see [`Self::with_min_free`]).
     pub fn open(root: &Path, max_bytes: u64, fsync: bool) -> Result<Self> {
         fs::create_dir_all(root).map_err(|e| Error::io(e, root))?;
         let cache = Self {
             root: root.to_path_buf(),
             max_bytes,
+            min_free: DEFAULT_MIN_FREE,
             fsync,
             index: Mutex::new(Index {
                 lru: LruCache::unbounded(),
@@ -245,6 +272,7 @@ impl DiskCache {
                 evictions: 0,
                 puts: 0,
                 corrupt: 0,
+                refused_low_space: 0,
             }),
             released: Condvar::new(),
             tmp_seq: AtomicU64::new(0),
@@ -270,6 +298,18 @@ impl DiskCache {
 
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
+    }
+
+    /// The same cache, leaving `min_free` bytes free on its file system (0: only what the file
+    /// system itself refuses).
+    #[must_use]
+    pub fn with_min_free(mut self, min_free: u64) -> Self {
+        self.min_free = min_free;
+        self
+    }
+
+    pub fn min_free(&self) -> u64 {
+        self.min_free
     }
 
     /// `(digest, size, mtime)` of every cache file; stale temporary files are removed.
@@ -400,6 +440,17 @@ impl DiskCache {
         let d = key_digest(key);
         let path = self.path_for_digest(&d);
         let dir = path.parent().unwrap_or(&self.root);
+        if self.min_free > 0 {
+            let needed = ((value.len() + TRAILER_LEN) as u64).saturating_add(self.min_free);
+            if available_space(&self.root).is_some_and(|free| free < needed) {
+                self.index.lock().refused_low_space += 1;
+                // `StorageFull` becomes `OSError(ENOSPC, ...)` (py/errors.rs)
+                return Err(Error::io(
+                    io::Error::from(io::ErrorKind::StorageFull),
+                    &self.root,
+                ));
+            }
+        }
         let seq = self.tmp_seq.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{}.{}.{seq}.tmp", hex(&d), std::process::id()));
         let written = match Self::write_file(&tmp, value, &tail, self.fsync) {
@@ -543,6 +594,7 @@ impl DiskCache {
             evictions: idx.evictions,
             puts: idx.puts,
             corrupt: idx.corrupt,
+            refused_low_space: idx.refused_low_space,
             entries: idx.lru.len(),
             bytes: idx.bytes,
             max_bytes: self.max_bytes,
@@ -556,6 +608,7 @@ impl DiskCache {
         idx.evictions = 0;
         idx.puts = 0;
         idx.corrupt = 0;
+        idx.refused_low_space = 0;
     }
 
     /// Test hook: from now on, `put`s of `key` stop right before renaming their file into
@@ -665,6 +718,24 @@ mod tests {
         assert_eq!(c.len(), 1);
         c.clear().expect("clear");
         assert!(c.is_empty() && c.get("y").is_none());
+    }
+
+    #[test]
+    fn a_put_that_would_eat_the_free_space_margin_writes_nothing() {
+        let t = tempfile::tempdir().expect("tmp");
+        let c = cache(t.path(), 1 << 20).with_min_free(u64::MAX);
+        let err = c
+            .put("k", b"value")
+            .expect_err("no disk has that much free");
+        match err {
+            Error::Io { source, .. } => assert_eq!(source.kind(), io::ErrorKind::StorageFull),
+            other => panic!("unexpected error {other:?}"),
+        }
+        assert!(!c.contains("k") && c.is_empty());
+        assert_eq!(c.stats().refused_low_space, 1);
+        let c = c.with_min_free(0);
+        c.put("k", b"value").expect("put");
+        assert_eq!(c.get("k").as_deref(), Some(&b"value"[..]));
     }
 
     #[test]

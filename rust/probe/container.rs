@@ -2,6 +2,8 @@
 //! one plain struct shared by every format, so each parser stays a pure function over bytes.
 
 use crate::probe::capture_time::DateTime;
+use crate::probe::preview;
+use crate::probe::record::{preview_kind, Preview};
 
 /// A byte range inside the probed file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,6 +36,8 @@ pub struct ContainerMeta {
     pub exif: Option<ExifBlob>,
     /// An embedded JPEG preview.
     pub preview: Option<Range>,
+    /// Every embedded preview with its pixel size (raw JPEGs, HEIF thumbnail items).
+    pub previews: Vec<Preview>,
     /// A capture time the container itself records, and its source constant.
     pub captured: Option<(DateTime, &'static str)>,
     pub make: Option<String>,
@@ -111,7 +115,11 @@ impl ContainerMeta {
                 // Offsets inside an assembled blob are not file offsets.
                 rec.preview_offset = None;
                 rec.preview_length = None;
+                rec.previews.retain(|p| p.kind != preview_kind::EXIF);
             }
+        }
+        for p in &self.previews {
+            preview::add(&mut rec.previews, *p);
         }
         if let Some(p) = self.preview {
             rec.preview_offset = Some(p.offset);

@@ -5,8 +5,10 @@
 
 use super::container::{ContainerMeta, ExifBlob, Range};
 use super::isobmff::{self, child, full_box, path, Boxes};
+use super::preview;
 use super::source::{be_u16, be_u32, Endian, Source};
 use super::tiff::Tiff;
+use crate::probe::record::preview_kind;
 
 pub const CANON_UUID: [u8; 16] = [
     0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48,
@@ -177,10 +179,13 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
             let jpeg_len = u64::from(be_u32(&head, 32 + 12).unwrap_or(0));
             let jpeg_at = b.body_offset() + 32 + 16;
             if jpeg_at + jpeg_len <= b.offset + b.size && jpeg_len > 0 {
-                out.preview = Some(Range {
+                let range = Range {
                     offset: jpeg_at,
                     length: jpeg_len,
-                });
+                };
+                out.preview = Some(range);
+                out.previews
+                    .extend(preview::jpeg_preview(src, preview_kind::RAW, range));
             }
         }
     }

@@ -7,11 +7,13 @@
 use exif::{Exif, Field, In, Reader, Tag, Value};
 
 use crate::probe::capture_time;
-use crate::probe::record::{time_source, Record};
+use crate::probe::preview;
+use crate::probe::record::{preview_kind, time_source, Preview, Record};
 
 /// Parse `tiff` (the EXIF payload starting at the TIFF header `II*\0` / `MM\0*`, i.e. after
 /// JPEG's `Exif\0\0`) and fill `rec` with what it holds. `tiff_offset` is where `tiff` starts
-/// in the file, so the IFD1 thumbnail lands in `rec.preview_offset` as a file offset.
+/// in the file, so the IFD1 thumbnail lands in `rec.preview_offset` as a file offset (and, with
+/// its pixel size, in `rec.previews`).
 ///
 /// Fields the blob does not carry are left as they are, so callers can merge several sources.
 /// A capture time is set only when the blob has a plausible one (`DateTimeOriginal`, then
@@ -106,6 +108,18 @@ fn fill(exif: &Exif, tiff_offset: u64, rec: &mut Record) {
         if off > 0 && len > 0 && fits {
             rec.preview_offset = Some(start);
             rec.preview_length = Some(u64::from(len));
+            let (at, n) = (off as usize, len as usize);
+            let bytes = at.checked_add(n).and_then(|end| exif.buf().get(at..end));
+            if let Some((width, height)) = bytes.and_then(preview::jpeg_size) {
+                let p = Preview {
+                    kind: preview_kind::EXIF,
+                    offset: start,
+                    length: u64::from(len),
+                    width,
+                    height,
+                };
+                preview::add(&mut rec.previews, p);
+            }
         }
     }
 }

@@ -1,12 +1,15 @@
 //! HEIF / HEIC / AVIF still images (ISO/IEC 23008-12): the primary item's size (`ispe`) and
-//! display transform (`irot`, `imir`), its EXIF item located through `iloc`, and a JPEG
-//! thumbnail item as the embedded preview. EXIF fields themselves are parsed by `exif.rs`.
+//! display transform (`irot`, `imir`), its EXIF item located through `iloc`, a JPEG thumbnail
+//! item as the embedded preview, and every thumbnail item (`thmb`) with its size as a preview.
+//! EXIF fields themselves are parsed by `exif.rs`.
 
 use std::collections::HashMap;
 
 use super::container::{ContainerMeta, ExifBlob, Range};
 use super::isobmff::{self, child, full_box, Boxes};
+use super::preview;
 use super::source::{be_u16, be_u32, be_uint, Source};
+use crate::probe::record::{preview_kind, Preview};
 
 #[derive(Clone, Debug, Default)]
 struct Item {
@@ -209,6 +212,25 @@ impl Meta<'_> {
         })
     }
 
+    /// A thumbnail item as a preview: its size from its `ispe`, its bytes when they sit in one
+    /// extent of the file.
+    fn thumbnail(&self, id: u32, file_size: u64) -> Option<Preview> {
+        let (_, _, ispe) = full_box(self.property(id, b"ispe")?)?;
+        let (width, height) = (be_u32(ispe, 0)?, be_u32(ispe, 4)?);
+        let item = self.items.get(&id)?;
+        let ([(offset, length)], 0) = (item.extents.as_slice(), item.construction) else {
+            return None;
+        };
+        let inside = offset.checked_add(*length).is_some_and(|e| e <= file_size);
+        (width > 0 && height > 0 && *length > 0 && inside).then_some(Preview {
+            kind: preview_kind::HEIF,
+            offset: *offset,
+            length: *length,
+            width,
+            height,
+        })
+    }
+
     /// An item's bytes (all extents), read from the file or from `idat`.
     fn item_data(&self, src: &Source, id: u32) -> Result<Vec<u8>, String> {
         let item = self.items.get(&id).ok_or("item without location")?;
@@ -328,6 +350,13 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
             }
         }
     }
+    for (r, from, to) in &meta.references {
+        if r == b"thmb" && Some(*to) == primary {
+            if let Some(p) = meta.thumbnail(*from, src.size()) {
+                preview::add(&mut out.previews, p);
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -377,10 +406,16 @@ pub(crate) mod tests {
             ipco_body.extend(bx(b"clap", c));
             assoc.push(assoc.len() as u8 + 1);
         }
-        let mut ipma_body = 1u32.to_be_bytes().to_vec();
+        // The thumbnail item's own size (an eighth of the image), the last property.
+        let thumb_ispe = assoc.len() as u8 + 1;
+        let thumb_size = [(w / 8).max(1).to_be_bytes(), (h / 8).max(1).to_be_bytes()].concat();
+        ipco_body.extend(fbx(b"ispe", 0, 0, &thumb_size));
+        let mut ipma_body = 2u32.to_be_bytes().to_vec();
         ipma_body.extend_from_slice(&1u16.to_be_bytes());
         ipma_body.push(assoc.len() as u8);
         ipma_body.extend(&assoc);
+        ipma_body.extend_from_slice(&3u16.to_be_bytes());
+        ipma_body.extend_from_slice(&[1, thumb_ispe | 0x80]);
         let iprp = bx(
             b"iprp",
             &[bx(b"ipco", &ipco_body), fbx(b"ipma", 0, 0, &ipma_body)].concat(),
@@ -456,6 +491,13 @@ pub(crate) mod tests {
             &file[p.offset as usize..(p.offset + p.length) as usize],
             b"\xff\xd8\xff\xd9"
         );
+        let thumbs = &m.previews;
+        assert_eq!(thumbs.len(), 1);
+        assert_eq!(
+            (thumbs[0].kind, thumbs[0].width, thumbs[0].height),
+            ("heif", 504, 378)
+        );
+        assert_eq!((thumbs[0].offset, thumbs[0].length), (p.offset, p.length));
         let m = parse(&Source::from_bytes(&heic(10, 20, None, true, tiff))).unwrap();
         assert_eq!(
             (m.rotation, m.mirror, m.display_size()),

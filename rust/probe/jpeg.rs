@@ -1,13 +1,16 @@
 //! JPEG: walk the markers from SOI to the first SOS, read EXIF from the first `APP1 Exif`
-//! segment and the pixel size from the `SOFn` frame header, then check that the image data ends
-//! with an EOI marker (a file cut short does not).
+//! segment, the embedded previews from the first `APP2 MPF` segment and the pixel size from the
+//! `SOFn` frame header, then check that the image data ends with an EOI marker (a file cut
+//! short does not).
 //!
 //! The marker walk is written by hand: it is a dozen lines and reads only what it needs, while
 //! image crates decode far more.
 
 use super::{add_error, Input};
 use crate::probe::exif::apply_exif;
+use crate::probe::mpf::{self, MPF_HEADER};
 use crate::probe::record::Record;
+use crate::probe::source::Source;
 
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
 const XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
@@ -23,6 +26,7 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     }
     let mut pos: u64 = 2;
     let mut exif_seen = false;
+    let mut mpf_seen = false;
     let mut sof_seen = false;
     let image_data_start = loop {
         if input.byte(pos).map_err(|e| truncated(&e))? != 0xFF {
@@ -73,6 +77,15 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
         } else if marker == 0xEC && body_len > 0 {
             let blob = input.read_at(body, body_len)?;
             picture_info(&blob, rec);
+        } else if marker == 0xE2 && !mpf_seen && body_len > MPF_HEADER.len() + 8 {
+            let prefix = input.read_at(body, MPF_HEADER.len())?;
+            if *prefix == *MPF_HEADER {
+                mpf_seen = true;
+                let segment = input.read_at(body, body_len)?;
+                let header_at = body + MPF_HEADER.len() as u64;
+                let src = Source::from_input(input);
+                mpf::add_previews(&src, header_at, &segment[MPF_HEADER.len()..], rec);
+            }
         } else if is_sof(marker) {
             let frame = input.read_at(body, 5).map_err(|e| truncated(&e))?;
             let height = u32::from(u16::from_be_bytes([frame[1], frame[2]]));
@@ -400,6 +413,109 @@ pub(crate) mod tests {
             rec.preview_length.unwrap() as usize,
         );
         assert_eq!(&data[off..off + len], &thumb);
+    }
+
+    #[test]
+    fn exif_thumbnail_is_a_preview_with_its_size() {
+        let thumb = crate::probe::preview::tests::tiny_jpeg(160, 120, 8);
+        let tiff = tiff_blob(
+            &Spec {
+                thumbnail: Some(&thumb),
+                ..Spec::default()
+            },
+            false,
+        );
+        let data = jpeg_bytes(640, 480, Some(&tiff), 0, 10);
+        let rec = probe_bytes("t.jpg", &data);
+        assert_eq!(rec.previews.len(), 1);
+        let p = rec.previews[0];
+        assert_eq!((p.kind, p.width, p.height), ("exif", 160, 120));
+        assert_eq!(Some(p.offset), rec.preview_offset);
+        assert_eq!(&data[p.offset as usize..][..p.length as usize], &thumb[..]);
+    }
+
+    /// A camera-like JPEG: APP2 MPF listing a large thumbnail, the primary image, then the
+    /// preview JPEG appended after its EOI (as cameras write it).
+    pub(crate) fn mpf_jpeg(preview: &[u8], attr: u32) -> Vec<u8> {
+        use crate::probe::mpf::tests::mp_header;
+        let primary = jpeg_bytes(4000, 3000, None, 0, 2000);
+        let build = |preview_rel: u32, primary_len: u32| {
+            let mut out = primary[..2].to_vec();
+            let mut body = MPF_HEADER.to_vec();
+            body.extend(mp_header(
+                &[
+                    (0x2003_0000, primary_len, 0),
+                    (attr, preview.len() as u32, preview_rel),
+                ],
+                false,
+            ));
+            segment(&mut out, 0xE2, &body);
+            out.extend_from_slice(&primary[2..]);
+            out
+        };
+        let len = build(0, 0).len() as u32;
+        // The MP header starts after SOI (2), the APP2 marker and length (4) and `MPF\0` (4).
+        let mut file = build(len - 10, len);
+        file.extend_from_slice(preview);
+        file
+    }
+
+    #[test]
+    fn mpf_large_thumbnail_is_a_preview() {
+        let preview = crate::probe::preview::tests::tiny_jpeg(1920, 1440, 20);
+        let data = mpf_jpeg(&preview, 0x0001_0002);
+        let rec = probe_bytes("mpf.jpg", &data);
+        assert_eq!(rec.error, None);
+        assert_eq!((rec.width, rec.height), (Some(4000), Some(3000)));
+        assert_eq!(rec.previews.len(), 1);
+        let p = rec.previews[0];
+        assert_eq!((p.kind, p.width, p.height), ("mpf", 1920, 1440));
+        assert_eq!(
+            &data[p.offset as usize..][..p.length as usize],
+            &preview[..]
+        );
+        // A gain map (MP type "undefined") is not a preview.
+        let rec = probe_bytes("gain.jpg", &mpf_jpeg(&preview, 0));
+        assert!(rec.previews.is_empty());
+        // An index pointing past the end of the file, or at bytes that are no JPEG: no preview,
+        // and no error (the main image is fine).
+        let cut = &data[..data.len() - 50];
+        let rec = probe_bytes("cut.jpg", cut);
+        assert!(rec.previews.is_empty());
+        let mut garbage = data.clone();
+        let at = garbage.len() - preview.len();
+        garbage[at] = 0;
+        let rec = probe_bytes("garbage.jpg", &garbage);
+        assert!(rec.previews.is_empty());
+        assert_eq!(rec.error, None);
+    }
+
+    #[test]
+    fn mpf_truncations_and_bit_flips_never_panic() {
+        let preview = crate::probe::preview::tests::tiny_jpeg(192, 144, 4);
+        let data = mpf_jpeg(&preview, 0x0001_0001);
+        let t = tempfile::tempdir().unwrap();
+        let check = |bytes: &[u8]| {
+            fs::write(t.path().join("f.jpg"), bytes).unwrap();
+            let rec = probe_path(t.path(), Path::new("f.jpg"));
+            let err = rec.error.unwrap_or_default();
+            assert!(!err.contains("panic"), "{err}");
+        };
+        // Every cut through the headers and the preview, and bit flips in the MPF segment.
+        let mpf_end = 80;
+        for cut in (0..mpf_end).chain(data.len() - preview.len()..data.len()) {
+            check(&data[..cut]);
+        }
+        let mut seed = 0x2545_f491_u32;
+        for _ in 0..1500 {
+            let mut f = data.clone();
+            for _ in 0..3 {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let i = (seed >> 8) as usize % mpf_end;
+                f[i] ^= 1 << (seed % 8);
+            }
+            check(&f);
+        }
     }
 
     #[test]

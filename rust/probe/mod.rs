@@ -35,7 +35,9 @@ pub mod jpeg;
 pub mod makernotes;
 pub mod matroska;
 pub mod mp4;
+pub mod mpf;
 pub mod png;
+pub mod preview;
 pub mod raf;
 pub mod record;
 #[cfg(test)]

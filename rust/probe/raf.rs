@@ -2,7 +2,9 @@
 //! EXIF) and at the raw header directory (sensor/crop size).
 
 use super::container::{ContainerMeta, ExifBlob, Range};
+use super::preview;
 use super::source::{be_u16, be_u32, Source};
+use crate::probe::record::preview_kind;
 
 pub const MAGIC: &[u8] = b"FUJIFILMCCD-RAW ";
 
@@ -68,6 +70,8 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
             Ok(exif) => {
                 out.exif = exif;
                 out.preview = Some(jpeg);
+                out.previews
+                    .extend(preview::jpeg_preview(src, preview_kind::RAW, jpeg));
             }
             Err(e) => out.warning = Some(e),
         }

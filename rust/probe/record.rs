@@ -28,6 +28,30 @@ pub mod time_source {
     pub const FILE_MTIME: &str = "file:mtime";
 }
 
+/// What carries an embedded preview ([`Preview::kind`]).
+pub mod preview_kind {
+    /// A JPEG Multi-Picture Format (CIPA DC-007) "large thumbnail" image after the primary.
+    pub const MPF: &str = "mpf";
+    /// The EXIF IFD1 thumbnail (JPEG).
+    pub const EXIF: &str = "exif";
+    /// A HEIF thumbnail item (`thmb` reference to the primary item; HEVC, AV1 or JPEG coded).
+    pub const HEIF: &str = "heif";
+    /// A JPEG embedded in a camera raw file (TIFF-based raws, CR3 `PRVW`, RAF).
+    pub const RAW: &str = "raw";
+}
+
+/// An embedded preview image: its coded bytes in the file and its pixel size as stored (before
+/// orientation, which it shares with the main image), as its own header says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preview {
+    /// One of [`preview_kind`].
+    pub kind: &'static str,
+    pub offset: u64,
+    pub length: u64,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// A capture time: local wall-clock time plus its UTC offset when known.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CaptureTime {
@@ -81,6 +105,9 @@ pub struct Record {
     /// Byte range of an embedded JPEG preview, when the file carries one.
     pub preview_offset: Option<u64>,
     pub preview_length: Option<u64>,
+    /// Every embedded preview found (MPF images, the EXIF thumbnail, HEIF thumbnail items, raw
+    /// previews), each with a known pixel size; at most [`crate::probe::preview::MAX_PREVIEWS`].
+    pub previews: Vec<Preview>,
     /// Why probing failed or was partial. A record with an error may still carry fields.
     pub error: Option<String>,
     /// Metadata the file carries that could not be read (an unreadable date, a compressed

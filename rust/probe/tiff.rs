@@ -4,7 +4,9 @@
 //! EXIF blob, so a 50 MB raw costs a few small reads.
 
 use super::container::{ContainerMeta, ExifBlob, Range};
+use super::preview;
 use super::source::{Endian, Source};
+use crate::probe::record::preview_kind;
 
 const TAG_SUBFILE_TYPE: u16 = 0x00fe;
 const TAG_WIDTH: u16 = 0x0100;
@@ -383,6 +385,11 @@ pub fn parse_at(src: &Source, base: u64) -> Result<ContainerMeta, String> {
         .filter_map(|i| i.jpeg)
         .filter(|r| is_jpeg(src, *r))
         .max_by_key(|r| r.length);
+    for r in images.iter().filter_map(|i| i.jpeg) {
+        if let Some(p) = preview::jpeg_preview(src, preview_kind::RAW, r) {
+            preview::add(&mut out.previews, p);
+        }
+    }
     let blob = if t.big {
         classic_blob(&t, &ifd0)
     } else {
@@ -580,6 +587,45 @@ pub(crate) mod tests {
         assert_eq!(dto.display_value().to_string(), "2023-07-14 18:03:22");
         let make = exif.get_field(exif::Tag::Make, exif::In::PRIMARY).unwrap();
         assert_eq!(make.display_value().to_string(), "\"Canon\"");
+    }
+
+    #[test]
+    fn every_embedded_jpeg_is_a_preview_with_its_size() {
+        use crate::probe::preview::tests::tiny_jpeg;
+        let mut b = Builder::new();
+        let (big, small) = (tiny_jpeg(1620, 1080, 200), tiny_jpeg(160, 120, 10));
+        let big_at = b.blob(&big);
+        let small_at = b.blob(&small);
+        let ifd1 = b.ifd(&[
+            (TAG_JPEG_OFFSET, 4, 1, long(small_at)),
+            (TAG_JPEG_LENGTH, 4, 1, long(small.len() as u32)),
+        ]);
+        let ifd0 = b.ifd(&[
+            (TAG_WIDTH, 4, 1, long(6000)),
+            (TAG_HEIGHT, 4, 1, long(4000)),
+            (TAG_JPEG_OFFSET, 4, 1, long(big_at)),
+            (TAG_JPEG_LENGTH, 4, 1, long(big.len() as u32)),
+        ]);
+        b.set_u32(4, ifd0);
+        let link = b.next_link(ifd0);
+        b.set_u32(link, ifd1);
+        let m = parse(&Source::from_bytes(&b.data)).unwrap();
+        let mut got: Vec<_> = m
+            .previews
+            .iter()
+            .map(|p| (p.kind, p.width, p.height, p.offset, p.length))
+            .collect();
+        got.sort_unstable();
+        let (bl, sl) = (big.len() as u64, small.len() as u64);
+        assert_eq!(
+            got,
+            vec![
+                ("raw", 160, 120, u64::from(small_at), sl),
+                ("raw", 1620, 1080, u64::from(big_at), bl)
+            ]
+        );
+        assert_eq!(m.preview.unwrap().offset, u64::from(big_at));
+        crate::probe::source::never_panics(&b.data, parse);
     }
 
     #[test]

@@ -12,8 +12,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use super::cache_stats::counters_dict;
-use crate::cache::disk::DiskCache;
+use crate::cache::disk::{DiskCache, DEFAULT_MIN_FREE};
 use crate::error::Error;
+use crate::py::paths::fs_path;
 
 /// L2: md5-bucketed files with a checksummed trailer, atomic writes, LRU eviction by bytes.
 #[pyclass(name = "DiskThumbnailCache", module = "albumen._core", frozen)]
@@ -24,10 +25,21 @@ pub struct PyDiskThumbnailCache {
 #[pymethods]
 impl PyDiskThumbnailCache {
     #[new]
-    #[pyo3(signature = (cache_dir, max_bytes = 2 * 1024 * 1024 * 1024, *, fsync = false))]
-    fn new(py: Python<'_>, cache_dir: PathBuf, max_bytes: u64, fsync: bool) -> PyResult<Self> {
+    #[pyo3(signature = (
+        cache_dir, max_bytes = 2 * 1024 * 1024 * 1024, *, fsync = false,
+        min_free_bytes = DEFAULT_MIN_FREE
+    ))]
+    fn new(
+        py: Python<'_>,
+        #[pyo3(from_py_with = fs_path)] cache_dir: PathBuf,
+        max_bytes: u64,
+        fsync: bool,
+        min_free_bytes: u64,
+    ) -> PyResult<Self> {
         let inner = py.detach(move || DiskCache::open(&cache_dir, max_bytes, fsync))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: inner.with_min_free(min_free_bytes),
+        })
     }
 
     fn get<'py>(&self, py: Python<'py>, key: &str) -> Option<Bound<'py, PyBytes>> {
@@ -79,10 +91,16 @@ impl PyDiskThumbnailCache {
         self.inner.max_bytes()
     }
 
+    #[getter]
+    fn min_free_bytes(&self) -> u64 {
+        self.inner.min_free()
+    }
+
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = py.detach(|| self.inner.stats());
         let d = counters_dict(py, s.hits, s.misses, s.evictions, s.puts)?;
         d.set_item("corrupt", s.corrupt)?;
+        d.set_item("refused_low_space", s.refused_low_space)?;
         d.set_item("entries", s.entries)?;
         d.set_item("bytes", s.bytes)?;
         d.set_item("max_bytes", s.max_bytes)?;

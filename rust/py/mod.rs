@@ -11,6 +11,7 @@ pub mod interrupt;
 pub mod justified;
 pub mod media_types;
 pub mod memory_cache;
+pub mod paths;
 pub mod probe;
 pub mod records;
 pub mod walk;

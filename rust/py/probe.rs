@@ -13,6 +13,7 @@ use super::interrupt::wait_interruptibly;
 use super::records::record_to_dict;
 use crate::error::Error;
 use crate::probe::probe_path;
+use crate::py::paths::{fs_path, fs_paths};
 use crate::scan::stream::{Next, ScanJob};
 
 /// Batches of probe records, produced on the shared pool while Python consumes them.
@@ -136,8 +137,8 @@ impl ProbeStream {
 #[pyo3(signature = (root, paths, *, workers = None, batch_size = 100))]
 pub fn py_probe(
     py: Python<'_>,
-    root: PathBuf,
-    paths: Vec<PathBuf>,
+    #[pyo3(from_py_with = fs_path)] root: PathBuf,
+    #[pyo3(from_py_with = fs_paths)] paths: Vec<PathBuf>,
     workers: Option<usize>,
     batch_size: usize,
 ) -> PyResult<ProbeStream> {
@@ -152,7 +153,11 @@ pub fn py_probe(
 
 /// `probe_file(root, path) -> dict`: see `_core.pyi`.
 #[pyfunction(name = "probe_file")]
-pub fn py_probe_file(py: Python<'_>, root: PathBuf, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
+pub fn py_probe_file(
+    py: Python<'_>,
+    #[pyo3(from_py_with = fs_path)] root: PathBuf,
+    #[pyo3(from_py_with = fs_path)] path: PathBuf,
+) -> PyResult<Bound<'_, PyDict>> {
     let rec = py.detach(move || probe_path(&root, &path));
     record_to_dict(py, &rec)
 }

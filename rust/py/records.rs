@@ -2,22 +2,11 @@
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyDict;
 
+use crate::probe::preview;
 use crate::probe::record::Record;
-
-/// A relative path (raw OS bytes) as a Python `str`, decoded like `os.fsdecode` (bytes that
-/// are not valid in the file-system encoding become surrogate escapes).
-pub fn path_to_str<'py>(py: Python<'py>, raw: &[u8]) -> PyResult<Bound<'py, PyString>> {
-    #[cfg(unix)]
-    let os = std::os::unix::ffi::OsStrExt::from_bytes(raw);
-    #[cfg(not(unix))]
-    let os = std::ffi::OsString::from(String::from_utf8_lossy(raw).into_owned());
-    #[cfg(not(unix))]
-    let os = os.as_os_str();
-    let s: &std::ffi::OsStr = os;
-    Ok(s.into_pyobject(py)?)
-}
+use crate::py::paths::path_to_str;
 
 /// Turn a record into a dict keyed like the `assets` table. `path` is a `str` relative to the
 /// root, decoded like `os.fsdecode` (so `os.fsencode(path)` gives the raw name back).
@@ -57,6 +46,7 @@ pub fn record_to_dict<'py>(py: Python<'py>, r: &Record) -> PyResult<Bound<'py, P
     d.set_item(intern!(py, "content_id"), &r.content_id)?;
     d.set_item(intern!(py, "preview_offset"), r.preview_offset)?;
     d.set_item(intern!(py, "preview_length"), r.preview_length)?;
+    d.set_item(intern!(py, "previews"), preview::to_text(&r.previews))?;
     d.set_item(intern!(py, "error"), &r.error)?;
     d.set_item(intern!(py, "warnings"), &r.warnings)?;
     Ok(d)

@@ -7,12 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import postgres_server
 import pytest
 from albumen.store import AssetStore, open_store
 
 #: backend name -> ``factory(tmp_path) -> AssetStore`` (a fresh, empty store)
 BACKENDS: dict[str, Callable[[Path], AssetStore]] = {
     "sqlite": lambda tmp: open_store(tmp),
+    # one database, one library per test (keyed by its root): several roots side by side
+    "postgres": lambda tmp: open_store(tmp, postgres_server.database("conformance"), root=tmp),
 }
 
 

@@ -98,6 +98,30 @@ def test_known_files_moves_and_deletes(store: AssetStore) -> None:
     assert set(store.known_files()) == {b"moved/a.jpg", b"c.jpg"}
 
 
+def test_iter_known_files_streams_known_files_in_path_bytes_order(store: AssetStore) -> None:
+    # bytes order differs from str order here: "a-b" < "a.jpg" < "a/b" < "b" < "é" < 0xff
+    names = [b"b.jpg", b"a/b.jpg", b"a.jpg", b"a-b.jpg", "é.jpg".encode(), b"\xff.jpg", b"A.jpg"]
+    store.upsert([record(p) for p in names])
+    streamed = list(store.iter_known_files())
+    assert [r[0] for r in streamed] == sorted(names)
+    assert {r[0]: r[1:] for r in streamed} == store.known_files()
+
+
+def test_known_files_in_is_the_rows_at_paths_and_below_folders(store: AssetStore) -> None:
+    names = [b"a.jpg", b"x/b.jpg", b"x/y/c.jpg", b"x0.jpg", b"x.jpg", b"xy/d.jpg", b"\xff/e.jpg"]
+    store.upsert([record(p) for p in names])
+    assert set(store.known_files_in([], [])) == set()
+    assert set(store.known_files_in([b"a.jpg", b"gone.jpg"], [])) == {b"a.jpg"}
+    # below x: not x0.jpg, x.jpg or xy/ (names that merely start with "x")
+    assert set(store.known_files_in([], [b"x"])) == {b"x/b.jpg", b"x/y/c.jpg"}
+    assert set(store.known_files_in([b"x.jpg"], [b"x/y", b"\xff"])) == {
+        b"x.jpg",
+        b"x/y/c.jpg",
+        b"\xff/e.jpg",
+    }
+    assert store.known_files_in([], [b""]) == store.known_files()
+
+
 def test_a_batch_that_fails_leaves_nothing_of_itself(store: AssetStore) -> None:
     store.upsert([record("keep.jpg")])
     with pytest.raises(Exception):  # noqa: B017 - each backend names it its own way
@@ -134,6 +158,21 @@ def test_a_bulk_load_leaves_a_whole_store(store: AssetStore) -> None:
     assert finder.count(AssetQuery()) == 300
     page = finder.page(AssetQuery(sort=SortOrder.SIZE_DESC), 1, 3)
     assert [r.size for r in page] == [299, 298, 297]
+
+
+def test_meta_values_are_kept_replaced_and_seen_by_another_connection(
+    store: AssetStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    assert store.get_meta("root") is None
+    store.set_meta("root", b"/photos/caf\xe9")  # a path need not be UTF-8
+    store.set_meta("other", b"")
+    assert store.get_meta("root") == b"/photos/caf\xe9" and store.get_meta("other") == b""
+    store.set_meta("root", b"/elsewhere")
+    other = BACKENDS[request.node.callspec.params["store"]](tmp_path)  # the same library
+    try:
+        assert other.get_meta("root") == b"/elsewhere"
+    finally:
+        other.close()
 
 
 # -- Live Photos ---------------------------------------------------------------------------------
@@ -292,7 +331,7 @@ def reference(store: AssetStore, q: AssetQuery) -> list[int]:
         if q.kind and r["kind"] != q.kind:
             return False
         if q.folder is not None:
-            f = (q.folder if isinstance(q.folder, bytes) else q.folder.encode()).strip(b"/")
+            f = os.fsencode(q.folder).strip(b"/")
             if q.include_subfolders:
                 if f and not (r["folder"] == f or r["folder"].startswith(f + b"/")):
                     return False
@@ -364,6 +403,37 @@ def test_counts_and_pages_match_the_reference(filled: AssetStore, query: AssetQu
         assert got == expected
 
 
+@pytest.mark.parametrize("query", QUERIES, ids=repr)
+def test_assets_match_the_reference_with_every_field(filled: AssetStore, query: AssetQuery) -> None:
+    expected = reference(filled, query)
+    finder = filled.finder()
+    for batch_size in (97, 2000):
+        assert rowids(finder.assets(query, batch_size=batch_size)) == expected
+    by_rowid = {r["rowid"]: r for r in filled.iter_rows()}
+    for asset in finder.assets(query, batch_size=500):
+        row = by_rowid[asset.rowid]
+        assert asset.path_bytes == row["path"] and asset.path == os.fsdecode(row["path"])
+        assert asset.folder == os.fsdecode(row["folder"])
+        assert (asset.id, asset.size, asset.sort_time, asset.error, asset.live_partner) == (
+            row["id"], row["size"], row["sort_time"], row["error"], row["live_partner"],
+        )  # fmt: skip
+        assert asset.hidden == bool(row["hidden"])
+
+
+def test_a_folder_the_store_does_not_hold_is_an_error(filled: AssetStore) -> None:
+    from albumen import FolderNotFoundError
+
+    finder = filled.finder()
+    for query in (AssetQuery(folder="1999"), AssetQuery(folder="201")):  # not a prefix match
+        with pytest.raises(FolderNotFoundError):
+            finder.count(query)
+        with pytest.raises(FolderNotFoundError):
+            finder.page(query, 1, 10)
+        with pytest.raises(FolderNotFoundError):
+            list(finder.assets(query))
+    assert finder.count(AssetQuery(folder="2010", kind="video", has_gps=False)) >= 0
+
+
 @pytest.mark.parametrize("query", QUERIES[:8] + QUERIES[-3:], ids=repr)
 def test_jumps_land_on_the_right_rows(filled: AssetStore, query: AssetQuery) -> None:
     expected = reference(filled, query)
@@ -388,7 +458,7 @@ def test_page_rows_carry_the_stored_values(filled: AssetStore) -> None:
     by_rowid = {r["rowid"]: r for r in filled.iter_rows()}
     for row in page:
         r = by_rowid[row.rowid]
-        assert (row.id, row.path, row.kind, row.size, row.sort_time, row.duration) == (
+        assert (row.id, row.path_bytes, row.kind, row.size, row.sort_time, row.duration) == (
             r["id"], r["path"], r["kind"], r["size"], r["sort_time"], r["duration"],
         )  # fmt: skip
         assert (row.display_width, row.display_height) == (r["display_width"], r["display_height"])
@@ -402,7 +472,7 @@ def test_weak_cache_gives_one_object_per_row(filled: AssetStore) -> None:
     finder = filled.finder(cache=cache)
     a = finder.page(AssetQuery(), 1, 10)[3]
     assert finder.page(AssetQuery(), 1, 10)[3] is a and len(cache) == 1
-    filled.upsert([{**(filled.get(a.path) or {}), "duration": 99.5}])
+    filled.upsert([{**(filled.get(a.path_bytes) or {}), "duration": 99.5}])
     c = finder.page(AssetQuery(), 1, 10)[3]
     assert c is not a and c.duration == 99.5 and finder.page(AssetQuery(), 1, 10)[3] is c
 

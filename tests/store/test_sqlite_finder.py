@@ -4,6 +4,7 @@ indexes, jumps that walk keys from the nearer end, compact rows, and the schema'
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,8 @@ from typing import Any
 import pytest
 from albumen import AssetQuery, SortOrder, SQLiteAssetFinder
 from albumen.store.rows import AssetRow
+from albumen.store.sql import where_clause
 from albumen.store.sqlite.bulk import insert_rows as insert_columns
-from albumen.store.sqlite.finder import where_clause
 from albumen.store.sqlite.migrations import SCHEMA_VERSION, migrate
 from albumen.testing.synthetic import COLUMNS, synthetic_rows
 
@@ -65,7 +66,7 @@ def test_jump_to_the_last_page_walks_from_the_end(conn: sqlite3.Connection) -> N
 def test_counts_and_walks_use_covering_indexes(conn: sqlite3.Connection) -> None:
     finder = SQLiteAssetFinder(conn)
     for q in (AssetQuery(), AssetQuery(kind="photo"), AssetQuery(sort=SortOrder.NAME_ASC)):
-        where, params = where_clause(q)
+        where, params = where_clause(q, "?")
         plan = " ".join(
             r[-1]
             for r in conn.execute(
@@ -84,8 +85,9 @@ def test_rows_are_compact(conn: sqlite3.Connection) -> None:
     row = page[0]
     assert isinstance(row, AssetRow) and not hasattr(row, "__dict__")
     assert page.nbytes() / len(page) < 150
-    assert isinstance(row.path, bytes) and row.kind in ("photo", "video")
-    assert row.name == row.path.rpartition(b"/")[2].decode()
+    assert isinstance(row.path_bytes, bytes) and row.kind in ("photo", "video")
+    assert row.path == os.fsdecode(row.path_bytes)
+    assert row.name == row.path.rpartition("/")[2]
     assert row.display_width is not None and row.display_height
     assert row.aspect_ratio == pytest.approx(row.display_width / row.display_height)
     assert page.rowid(1) == page[1].rowid and page[-1] == page[199] and len(page[2:5]) == 3

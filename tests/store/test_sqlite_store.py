@@ -176,3 +176,30 @@ def test_indexes_dropped_by_a_killed_bulk_load_come_back_on_the_next_open(tmp_pa
     assert _index_names(db) == expected
     assert reopened.count() == 1
     reopened.close()
+
+
+def test_iter_known_files_pages_through_every_row(repo: SQLiteAssetRepository) -> None:
+    paths = [f"f{i:04d}.jpg".encode() for i in range(50)]
+    repo.upsert([record(p) for p in reversed(paths)])
+    for page_size in (1, 7, 50, 51):
+        assert [r[0] for r in repo.iter_known_files(page_size=page_size)] == paths
+
+
+def test_asset_counts_follow_inserts_deletes_and_hiding(repo: SQLiteAssetRepository) -> None:
+    def counted() -> dict[int, int]:
+        with repo._lock:
+            kept = dict(repo._conn.execute("SELECT hidden, n FROM asset_counts WHERE n <> 0"))
+            real = dict(repo._conn.execute("SELECT hidden, count(*) FROM assets GROUP BY hidden"))
+        assert kept == real
+        return kept
+
+    repo.upsert([record(f"p{i}.jpg") for i in range(10)])
+    repo.upsert([record("p0.jpg", size=99)])  # an update is not a new row
+    assert counted() == {0: 10} and repo.count() == 10
+    with repo._lock:
+        repo._conn.execute(
+            "UPDATE assets SET hidden = 1 WHERE path IN (?, ?)", (b"p1.jpg", b"p2.jpg")
+        )
+    assert counted() == {0: 8, 1: 2} and repo.hidden_count() == 2
+    assert repo.delete_paths([b"p1.jpg", b"p3.jpg"]) == 2
+    assert counted() == {0: 7, 1: 1} and repo.count() == 8

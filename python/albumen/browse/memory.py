@@ -19,7 +19,14 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["MemoryMonitor", "MemorySample", "WeakAssetCache", "current_rss", "peak_rss"]
+__all__ = [
+    "MemoryMonitor",
+    "MemorySample",
+    "WeakAssetCache",
+    "browsing_memory",
+    "current_rss",
+    "peak_rss",
+]
 
 log = logging.getLogger(__name__)
 
@@ -284,3 +291,47 @@ class MemoryMonitor:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def browsing_memory(
+    open_finder: Callable[[WeakAssetCache[int, Any]], Any], pages: int = 1, page_size: int = 200
+) -> dict[str, Any]:
+    """Open a library as a gallery does (``open_finder(cache)`` gives a finder that keeps its
+    rows in ``cache``; it is closed afterwards), load ``pages`` pages and measure: RSS before
+    and after, bytes per loaded row, the row objects alive and the estimate for paging through
+    the whole library (``albumen stats --memory``)."""
+    from albumen.browse.paging import PaginatedAssetLoader
+    from albumen.store.query import AssetQuery
+    from albumen.store.rows import AssetPage
+
+    before = current_rss()
+    t0 = time.perf_counter()
+    cache: WeakAssetCache[int, Any] = WeakAssetCache()
+    finder = open_finder(cache)
+    try:
+        loader: PaginatedAssetLoader[Any] = PaginatedAssetLoader(finder, page_size)
+        loader.reset(AssetQuery())
+        opened = time.perf_counter() - t0
+        for _ in range(max(0, pages - 1)):
+            if not loader.has_more:
+                break
+            loader.load_next_page()
+        held = loader.items[:page_size]  # the row objects a visible screen holds
+        packed = sum(p.nbytes() for p in loader.items.pages if isinstance(p, AssetPage))
+        rows = len(loader.items)
+        per_row = packed / rows if rows else 0.0
+        sample = MemoryMonitor(budget_bytes=2 << 30).sample()
+        result = {
+            "rss_before_mb": round(before / 2**20, 1),
+            "rss_mb": round(sample.rss_bytes / 2**20, 1),
+            "peak_rss_mb": round(peak_rss() / 2**20, 1),
+            "open_and_first_page_ms": round(opened * 1000, 1),
+            "loaded_rows": rows,
+            "packed_bytes_per_row": round(per_row, 1),
+            "live_row_objects": len(cache),
+            "estimated_mb_for_all_rows": round(per_row * loader.total_count / 2**20, 1),
+        }
+        del held
+        return result
+    finally:
+        finder.close()

@@ -115,9 +115,10 @@ class PaginatedAssetLoader(Generic[T]):
 
     State: ``items`` (everything loaded so far, in load order), ``current_page`` (0 before the
     first load), ``total_count``, ``has_more`` and ``total_pages``. ``reset(query)`` clears,
-    counts and loads page 1; ``load_next_page()`` loads the page after ``current_page``;
-    ``load_page(n)`` jumps to page ``n`` and appends it. Without a query, or past the end, they
-    return an empty ``PageResult`` and change nothing.
+    counts and loads page 1; ``load_next_page()`` loads the page after ``current_page`` and
+    appends it; ``load_page(n)`` jumps to page ``n``: ``items`` then hold that page alone
+    (``append=True``: it is appended to what was loaded, as the plan had it). Without a query,
+    or past the end, they return an empty ``PageResult`` and change nothing.
 
     The count is taken by ``reset``. Rows may be added or removed while paging; the finder's
     keyset pages never repeat or skip a row, and the loader keeps ``has_more`` honest: a full
@@ -180,16 +181,17 @@ class PaginatedAssetLoader(Generic[T]):
             return self._result([], page)
         return self._fetch(page)
 
-    def load_page(self, page_number: int) -> PageResult[T]:
-        """Jump to page ``page_number`` (1-based) and append its items (empty without a query
-        or past the end)."""
+    def load_page(self, page_number: int, append: bool = False) -> PageResult[T]:
+        """Jump to page ``page_number`` (1-based): ``items`` then hold that page alone, and
+        ``load_next_page`` continues after it. With ``append`` its items are added to what
+        was loaded instead. Empty (changing nothing) without a query or past the end."""
         if page_number < 1:
             raise ValueError(f"page numbers start at 1, got {page_number}")
         if not self._has_query or page_number > self.total_pages:
             return self._result([], page_number)
-        return self._fetch(page_number)
+        return self._fetch(page_number, replace=not append)
 
-    def _fetch(self, page_number: int) -> PageResult[T]:
+    def _fetch(self, page_number: int, *, replace: bool = False) -> PageResult[T]:
         items = self.finder.page(self.query, page_number, self.page_size)
         if not len(items):
             # nothing there any more (rows were removed since the count): the results end
@@ -206,6 +208,8 @@ class PaginatedAssetLoader(Generic[T]):
                 count = max(count, end + 1)
             self.total_count = count
             self._counted_version = self._version()
+        if replace:
+            self.items.clear()
         self.items.append_page(items)
         self.current_page = page_number
         return self._result(items, page_number)

@@ -211,11 +211,13 @@ class AssetListViewModel(Generic[T]):
             return None
         return self._run(self.loader.load_next_page, clears=False)
 
-    def load_page(self, page_number: int) -> PageResult[T] | None:
-        """Jump to page ``page_number`` and append it (see ``PaginatedAssetLoader.load_page``)."""
+    def load_page(self, page_number: int, append: bool = False) -> PageResult[T] | None:
+        """Jump to page ``page_number``: ``assets`` then hold that page alone (the selection
+        is cleared), or with ``append`` it is added to them (see
+        ``PaginatedAssetLoader.load_page``)."""
         if not self._has_query:
             return None
-        return self._run(lambda: self.loader.load_page(page_number), clears=False)
+        return self._run(lambda: self.loader.load_page(page_number, append), clears=not append)
 
     def reload(self) -> PageResult[T] | None:
         """Load the current query again from page 1."""

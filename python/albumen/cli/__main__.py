@@ -1,5 +1,5 @@
 """``python -m albumen.cli``: the same as the ``albumen`` command."""
 
-from albumen.cli import app
+from albumen.cli import main
 
-app(prog_name="albumen")
+main()

@@ -2,17 +2,33 @@
 
 # No `from __future__ import annotations`: typer reads the annotations at runtime.
 
+import itertools
 import json
-import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from albumen.cli import app
-from albumen.cli.common import LibraryOpt, RootArg, fail, open_library
-from albumen.library import LibraryBusyError
+from albumen.cli.application import app
+from albumen.cli.common import (
+    ClusterOpt,
+    LibraryOpt,
+    RootArg,
+    StoreOpt,
+    cluster_runner,
+    fail,
+    json_path,
+    open_library,
+    printable,
+)
+from albumen.errors import LibraryError
+from albumen.scan.scanner import MAX_WORKERS
+
+if TYPE_CHECKING:
+    from albumen.scan.live_photos import LivePair
+    from albumen.store.assets import Asset
 
 # Columns `albumen ls --json` prints, in order.
 LS_FIELDS = (
@@ -47,19 +63,17 @@ LS_FIELDS = (
 
 
 def _display(text: str) -> str:
-    """A file name safe to print: bytes that are not UTF-8 become U+FFFD."""
-    return os.fsencode(text).decode("utf-8", "replace")
+    """A file name (or any text from a file) safe to print: bytes that are not UTF-8 become
+    U+FFFD and control characters show as escapes (``common.printable``)."""
+    return printable(text)
 
 
-def format_captured(captured_at: str | None, offset_minutes: int | None) -> str | None:
-    """ISO 8601 capture time, with its UTC offset when known."""
-    if not captured_at:
+def format_captured(captured_at: datetime | None) -> str | None:
+    """ISO 8601 capture time (milliseconds when it has them), with its UTC offset when
+    known."""
+    if captured_at is None:
         return None
-    if offset_minutes is None:
-        return captured_at
-    sign = "+" if offset_minutes >= 0 else "-"
-    hours, minutes = divmod(abs(offset_minutes), 60)
-    return f"{captured_at}{sign}{hours:02d}:{minutes:02d}"
+    return captured_at.isoformat(timespec="milliseconds" if captured_at.microsecond else "seconds")
 
 
 def format_mtime(mtime_ns: int | None) -> str | None:
@@ -70,22 +84,29 @@ def format_mtime(mtime_ns: int | None) -> str | None:
     return (epoch + timedelta(microseconds=mtime_ns // 1000)).isoformat()
 
 
-def ls_record(row: dict[str, Any], partners: dict[int, bytes] | None = None) -> dict[str, Any]:
-    """One stored row in the shape ``albumen ls --json`` prints. ``partners`` maps rowids to
-    paths, to show a Live Photo's ``live_partner`` as the partner's path."""
+def ls_record(asset: "Asset", partners: dict[int, str] | None = None) -> dict[str, Any]:
+    """One asset in the shape ``albumen ls --json`` prints. ``partners`` maps rowids to
+    paths, to show a Live Photo's ``live_partner`` as the partner's path. A name that is not
+    UTF-8 is shown with U+FFFD and its exact bytes follow as ``path_bytes`` (base64), and
+    likewise ``live_partner_bytes``: every line is valid UTF-8 JSON."""
     out: dict[str, Any] = {}
     for name in LS_FIELDS:
         if name == "path":
-            out[name] = os.fsdecode(row["path"])
+            out.update(json_path(asset.path_bytes))
         elif name == "live_partner":
-            partner = (partners or {}).get(row.get("live_partner") or -1)
-            out[name] = os.fsdecode(partner) if partner is not None else None
+            partner = (
+                None if asset.live_partner is None else (partners or {}).get(asset.live_partner)
+            )
+            if partner is None:
+                out[name] = None
+            else:
+                out.update(json_path(partner, "live_partner"))
         elif name == "mtime":
-            out[name] = format_mtime(row.get("mtime_ns"))
+            out[name] = format_mtime(asset.mtime_ns)
         elif name == "captured_at":
-            out[name] = format_captured(row.get("captured_at"), row.get("captured_offset"))
+            out[name] = format_captured(asset.captured_at)
         else:
-            out[name] = row.get(name)
+            out[name] = getattr(asset, name)
     return out
 
 
@@ -93,8 +114,12 @@ SCAN_HELP = (
     "Index ROOT: find every photo and video below it and store what they hold.\n\n"
     "The first scan reads every file; later scans read only new and changed files, drop "
     "deleted ones and keep moved ones (matched by content). Files that cannot be read are "
-    "listed as errors and the scan goes on (exit status 0). Exit status 2: ROOT or the "
-    "library folder cannot be used; 130: interrupted (run it again to finish)."
+    "listed as errors and the scan goes on (exit status 0). With --cluster the files are "
+    "probed on a Dask cluster, into the --store database. A scan that would remove most of "
+    "the index (more than half of it, and more than 100 files: an unmounted disk looks like "
+    "that) removes nothing and stops, unless --allow-mass-removal is given or you confirm on "
+    "a terminal. Exit status 2: ROOT, the library folder, the database or the cluster cannot "
+    "be used, or a mass removal was refused; 130: interrupted (run it again to finish)."
 )
 LS_HELP = (
     "List the indexed assets of ROOT, ordered by path (run `albumen scan ROOT` first).\n\n"
@@ -107,9 +132,17 @@ LS_HELP = (
 def scan(
     root: RootArg,
     library: LibraryOpt = None,
+    store: StoreOpt = None,
+    cluster: ClusterOpt = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, help="Probe threads (default: one per CPU core)."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            max=MAX_WORKERS,
+            help=f"Probe threads, at most {MAX_WORKERS} (default: one per CPU core).",
+        ),
     ] = None,
     json_output: Annotated[
         bool,
@@ -119,19 +152,42 @@ def scan(
             "removed, errors, seconds, cancelled) instead of the progress bar and table.",
         ),
     ] = False,
+    allow_mass_removal: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-removal",
+            help="Remove the files that are gone even when they are most of the index.",
+        ),
+    ] = False,
 ) -> None:
-    from rich.console import Console
+    runner = cluster_runner() if cluster is not None else None
+    lib = open_library(root, library, store=store)
+    show_bar = not json_output and sys.stderr.isatty()  # rich is imported for the bar only
+    bar: list[Any] = []  # the live progress bar, stopped before a question is asked
 
-    lib = open_library(root, library)
-    console = Console(stderr=True)
-    show_bar = not json_output and console.is_terminal
+    def confirm(would_remove: int, indexed: int) -> bool:
+        if allow_mass_removal:
+            return True
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            return False
+        for live in bar:
+            live.stop()
+        return typer.confirm(
+            f"The files of {would_remove} of the {indexed} indexed assets are gone from "
+            f"{_display(str(lib.root))} (is a disk unmounted?). Remove them from the index?",
+            default=False,
+            err=True,
+        )
+
+    def run(progress: Any = None) -> Any:
+        if runner is None:  # a bar follows the library's ScanProgressEvents
+            return lib.scan(workers=workers, allow_mass_removal=confirm)
+        return runner.scan_on_cluster(lib, cluster, progress=progress)
+
     try:
         with lib:
-            if show_bar:
-                report = _scan_with_bar(lib, console, workers)
-            else:
-                report = lib.scan(workers=workers)
-    except LibraryBusyError as exc:
+            report = _scan_with_bar(lib, run, bar) if show_bar else run()
+    except LibraryError as exc:  # busy, a refused mass removal, the database or cluster gone
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo(
@@ -147,7 +203,8 @@ def scan(
     _print_summary(report)
 
 
-def _scan_with_bar(lib: Any, console: Any, workers: int | None) -> Any:
+def _scan_with_bar(lib: Any, run: Any, bars: list[Any]) -> Any:
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -157,21 +214,32 @@ def _scan_with_bar(lib: Any, console: Any, workers: int | None) -> Any:
         TimeRemainingColumn,
     )
 
+    from albumen.events import EventBus, ScanProgressEvent
+
+    labels = {"walk": "indexing", "probe": "indexing", "write": "finishing", "finish": "done"}
     with Progress(
-        TextColumn("[bold]indexing[/bold]"),
+        TextColumn("[bold]{task.description}[/bold]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task("scan", total=None)
+        bars.append(bar)
+        task = bar.add_task("walking", total=None)  # until the walk has counted the files
 
-        def progress(processed: int, total: int) -> None:
-            bar.update(task, completed=processed, total=total)
+        def show(event: ScanProgressEvent) -> None:
+            description = labels.get(event.phase.value, event.phase.value)
+            bar.update(task, completed=event.processed, total=event.total, description=description)
 
-        return lib.scan(progress=progress, workers=workers)
+        def progress(processed: int, total: int) -> None:  # a cluster scan's steps
+            bar.update(task, completed=processed, total=total, description="indexing")
+
+        if lib.event_bus is None:
+            lib.event_bus = EventBus()
+        lib.event_bus.subscribe(ScanProgressEvent, show)
+        return run(progress)
 
 
 def _print_summary(report: Any) -> None:
@@ -203,7 +271,7 @@ def _print_summary(report: Any) -> None:
         errors.add_column("path", overflow="fold")
         errors.add_column("error", overflow="fold")
         for path, message in shown:
-            errors.add_row(_display(path), message)
+            errors.add_row(_display(path), _display(message))
         console.print(errors)
         if len(report.errors) > len(shown):
             console.print(
@@ -216,6 +284,7 @@ def _print_summary(report: Any) -> None:
 def ls(
     root: RootArg,
     library: LibraryOpt = None,
+    store: StoreOpt = None,
     json_output: Annotated[
         bool,
         typer.Option(
@@ -224,7 +293,8 @@ def ls(
             "mime, size, mtime, width, height, orientation, captured_at, captured_at_source, "
             "make, model, lens, iso, f_number, exposure_time, focal_length, gps_lat, gps_lon, "
             "gps_alt, duration, codec, frame_rate, content_id, live_partner (the partner's "
-            "path), error).",
+            "path), error). A name that is not UTF-8 shows U+FFFD in path and has its exact "
+            "bytes, base64, in path_bytes.",
         ),
     ] = False,
     limit: Annotated[
@@ -243,13 +313,16 @@ def ls(
         ),
     ] = False,
 ) -> None:
-    lib = open_library(root, library, create=False)
+    from albumen.store.query import AssetQuery, SortOrder
+
+    lib = open_library(root, library, store=store, create=False)
     with lib:
         if live:
             _print_live(lib.live_pairs(), json_output, limit)
             return
         partners = lib.partner_paths()
-        rows = lib.assets(limit=limit, include_hidden=show_all)
+        query = AssetQuery(include_hidden=show_all, sort=SortOrder.NAME_ASC)
+        rows = itertools.islice(lib.assets(query), limit)
         if json_output:
             out = sys.stdout
             for row in rows:
@@ -261,15 +334,13 @@ def ls(
         _print_table(rows, len(lib) - hidden, limit, hidden)
 
 
-def _print_live(
-    pairs: list[tuple[bytes, bytes, float]], json_output: bool, limit: int | None
-) -> None:
+def _print_live(pairs: list["LivePair"], json_output: bool, limit: int | None) -> None:
     shown = pairs if limit is None else pairs[:limit]
     if json_output:
         for still, motion, confidence in shown:
             record = {
-                "still": os.fsdecode(still),
-                "motion": os.fsdecode(motion),
+                **json_path(still, "still"),
+                **json_path(motion, "motion"),
                 "confidence": confidence,
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=True) + "\n")
@@ -284,13 +355,11 @@ def _print_live(
     table.add_column("Motion")
     table.add_column("Confidence", justify="right")
     for still, motion, confidence in shown:
-        table.add_row(
-            _display(os.fsdecode(still)), _display(os.fsdecode(motion)), f"{confidence:.1f}"
-        )
+        table.add_row(_display(still), _display(motion), f"{confidence:.1f}")
     Console(markup=False).print(table)
 
 
-def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> None:
+def _print_table(rows: Iterable["Asset"], total: int, limit: int | None, hidden: int = 0) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -327,7 +396,7 @@ def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> N
         if rec["iso"]:
             exposure.append(f"ISO {rec['iso']}")
         captured = (rec["captured_at"] or "")[: 16 if wide else 10].replace("T", " ")
-        cells = [_display(rec["path"])]
+        cells = [rec["path"]]
         if show_kind:
             cells.append(rec["kind"] or "")
         cells.append(_human_size(rec["size"]))
@@ -338,7 +407,8 @@ def _print_table(rows: Any, total: int, limit: int | None, hidden: int = 0) -> N
             cells.append(" ".join(exposure))
         if show_error:
             cells.append(rec["error"] or "")
-        table.add_row(*cells)
+        # every cell may hold text from a file (a name, a camera string, an error message)
+        table.add_row(*(_display(str(cell)) for cell in cells))
     console.print(table)
     more = f" (showing {len(records)})" if limit is not None and len(records) < total else ""
     extra = f"; {hidden} hidden (Live Photo motion halves: --all lists them)" if hidden else ""

@@ -24,6 +24,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from albumen.store.protocols import AssetStore
 from albumen.store.records import LiveCandidate, LivePairing
@@ -33,6 +34,7 @@ __all__ = [
     "CONTENT_ID_CONFIDENCE",
     "MAX_SECONDS_APART",
     "STEM_CONFIDENCE",
+    "LivePair",
     "PairingReport",
     "update_live_pairs",
 ]
@@ -40,6 +42,28 @@ __all__ = [
 CONTENT_ID_CONFIDENCE = 1.0
 STEM_CONFIDENCE = 0.7
 MAX_SECONDS_APART = 3.0
+
+
+class LivePair(NamedTuple):
+    """A Live Photo: the ``still`` and ``motion`` paths (relative to the root, see
+    ``albumen.paths``) and the ``confidence`` of the rule that paired them."""
+
+    still: str
+    motion: str
+    confidence: float
+
+    @property
+    def still_bytes(self) -> bytes:
+        return os.fsencode(self.still)
+
+    @property
+    def motion_bytes(self) -> bytes:
+        return os.fsencode(self.motion)
+
+    @classmethod
+    def of(cls, still: bytes, motion: bytes, confidence: float) -> LivePair:
+        """A pair as a store keeps it (OS bytes)."""
+        return cls(os.fsdecode(still), os.fsdecode(motion), confidence)
 
 
 @dataclass

@@ -12,9 +12,11 @@ from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from albumen.store.assets import Asset
 from albumen.store.query import AssetQuery
 from albumen.store.records import (
     KnownFile,
+    KnownRow,
     LibraryTotals,
     LiveCandidate,
     LivePairing,
@@ -34,11 +36,20 @@ class AssetFinder(Protocol):
     Page ``n`` continues exactly where page ``n - 1`` ended, even when rows were inserted or
     deleted in between, and a page costs the same however deep it is."""
 
-    def count(self, query: AssetQuery) -> int: ...
+    def count(self, query: AssetQuery) -> int:
+        """How many assets match ``query``. ``FolderNotFoundError`` when its folder holds
+        nothing (nor does any subfolder), for ``page`` and ``assets`` alike."""
+        ...
 
     def page(self, query: AssetQuery, page_number: int, page_size: int) -> AssetPage:
         """Page ``page_number`` (1-based); empty past the end. ``ValueError`` for a page
         number below 1 or a page size below 1."""
+        ...
+
+    def assets(self, query: AssetQuery, *, batch_size: int = 2000) -> Iterator[Asset]:
+        """Every asset matching ``query``, in its order, with every field (``Asset``),
+        fetched ``batch_size`` rows at a time (keyset batches: the store is not held between
+        them)."""
         ...
 
     def layout_data(self, query: AssetQuery, group_by: str | None = None) -> LayoutData:
@@ -48,6 +59,19 @@ class AssetFinder(Protocol):
 
     def data_version(self) -> Hashable:
         """Changes whenever the stored data does (from any writer)."""
+        ...
+
+    def thumbnail_sources(
+        self, rowids: Sequence[int]
+    ) -> dict[int, tuple[ThumbnailTarget, bytes | None]]:
+        """For gallery cells: the ``ThumbnailTarget`` and the micro thumbnail (None until
+        made) of each readable row among ``rowids``, by rowid; unreadable or vanished rows
+        are left out."""
+        ...
+
+    def folder_counts(self) -> list[tuple[bytes, int]]:
+        """Every folder holding visible assets, with how many it holds directly (hidden rows
+        not counted), ordered by folder bytes."""
         ...
 
     def close(self) -> None: ...
@@ -108,6 +132,12 @@ class AssetStore(Protocol):
         failures, by rowid."""
         ...
 
+    def set_meta(self, key: str, value: bytes) -> None:
+        """Keep ``value`` under ``key`` (replacing what was there): facts the library keeps
+        about itself. Keys in use: ``"root"``, the folder the library indexes (absolute, every
+        symlink resolved, as raw path bytes): a library folder serves one root."""
+        ...
+
     # -- reads ------------------------------------------------------------------------------
 
     def count(self) -> int:
@@ -118,6 +148,19 @@ class AssetStore(Protocol):
 
     def known_files(self) -> dict[bytes, KnownFile]:
         """Every row's ``(size, mtime_ns, rowid, id)`` by path: what a scan compares with."""
+        ...
+
+    def iter_known_files(self) -> Iterator[KnownRow]:
+        """``known_files`` as ``(path, size, mtime_ns, rowid, id)`` tuples ordered by path
+        bytes, fetched a page at a time: what a scan of a library of any size compares with,
+        in little memory."""
+        ...
+
+    def known_files_in(
+        self, paths: Collection[bytes], folders: Collection[bytes]
+    ) -> dict[bytes, KnownFile]:
+        """``known_files`` of the rows at ``paths`` and below ``folders`` (``b""``: every row):
+        what a watcher compares a few changed files and folders with."""
         ...
 
     def scan_errors(self) -> list[tuple[bytes, str]]:
@@ -163,5 +206,9 @@ class AssetStore(Protocol):
         ...
 
     def thumbnail_counts(self) -> ThumbnailCounts: ...
+
+    def get_meta(self, key: str) -> bytes | None:
+        """The value kept under ``key`` by ``set_meta``, or None."""
+        ...
 
     def totals(self) -> LibraryTotals: ...

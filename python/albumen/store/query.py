@@ -8,13 +8,13 @@ pages can be served by keyset: "the next n rows after key K".
 from __future__ import annotations
 
 import enum
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from albumen.paths import AnyPath, relative_bytes
 from albumen.store.times import epoch_ms
 
-__all__ = ["AssetQuery", "Moment", "SortOrder", "moment_ms"]
+__all__ = ["AssetQuery", "Moment", "SortOrder", "folder_bytes", "moment_ms", "parse_moment"]
 
 
 class SortOrder(str, enum.Enum):
@@ -26,10 +26,12 @@ class SortOrder(str, enum.Enum):
     NAME_DESC = "name_desc"
     SIZE_DESC = "size_desc"
     SIZE_ASC = "size_asc"
+    ADDED_DESC = "added_desc"  # most recently added first (rowids grow with each insert)
 
     @property
     def key(self) -> tuple[str, ...]:
-        """Fields of the unique keyset key (``path`` is unique, the others add ``rowid``)."""
+        """Fields of the unique keyset key (``path`` and ``rowid`` are unique, the others add
+        ``rowid``)."""
         return _SORT_KEY[self]
 
     @property
@@ -44,26 +46,50 @@ _SORT_KEY = {
     SortOrder.NAME_DESC: ("path",),
     SortOrder.SIZE_DESC: ("size", "rowid"),
     SortOrder.SIZE_ASC: ("size", "rowid"),
+    SortOrder.ADDED_DESC: ("rowid",),
 }
 
-Moment = datetime | date | int
+#: A capture-time bound: a ``datetime`` (naive: wall-clock time, as capture times without an
+#: offset are kept; aware: that instant), a ``date`` (its midnight), an ISO 8601 string of
+#: either (``"2017-01-01"``, ``"2017-01-01T12:00:00+02:00"``), or ``sort_time`` milliseconds.
+Moment = datetime | date | str | int
+
+
+def parse_moment(value: Moment, name: str = "a date bound") -> datetime | date | int:
+    """``value`` with an ISO 8601 string parsed (``ValueError`` when it is not one; a trailing
+    ``Z`` means UTC); ``TypeError`` for anything that is not a ``Moment``."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"{name} must be an ISO 8601 date or time such as '2017-01-01' or "
+                f"'2017-01-01T12:00:00+02:00', not {value!r}"
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, (datetime, date, int)):
+        raise TypeError(
+            f"{name} must be a date, a datetime, an ISO 8601 string or milliseconds, not {value!r}"
+        )
+    return value
 
 
 def moment_ms(value: Moment) -> int:
     """A date bound on the ``sort_time`` scale (see ``albumen.store.times.epoch_ms``); ints
     are milliseconds already."""
-    if isinstance(value, bool):
-        raise TypeError("a date bound must be a datetime, a date or milliseconds")
+    value = parse_moment(value)
     if isinstance(value, int):
         return value
     return epoch_ms(value)
 
 
-def folder_bytes(folder: str | bytes | os.PathLike[str]) -> bytes:
-    """A folder filter as the OS bytes of a path relative to the root, without slashes at
-    either end."""
-    raw = folder if isinstance(folder, bytes) else os.fsencode(folder)
-    return raw.strip(b"/")
+def folder_bytes(folder: AnyPath) -> bytes:
+    """A folder filter as the OS bytes of a path relative to the root, normalised (no slashes
+    at either end; ``b""`` is the root). ``ValueError`` for an absolute path or one outside
+    the root."""
+    return relative_bytes(folder)
 
 
 @dataclass(frozen=True)
@@ -71,9 +97,14 @@ class AssetQuery:
     """What a gallery shows. Hashable: it keys the finders' caches.
 
     - ``kind``: ``"photo"`` or ``"video"`` (None: both).
-    - ``folder``: a folder relative to the library root (str or OS bytes); with
-      ``include_subfolders`` (the default) everything below it, else only its direct files.
-    - ``since`` / ``until``: capture time range, ``since <= t < until`` (see ``moment_ms``).
+    - ``folder``: a folder relative to the library root (``str``, ``bytes`` or
+      ``os.PathLike``); with ``include_subfolders`` (the default) everything below it, else
+      only its direct files. An absolute path or one climbing out of the root is a
+      ``ValueError`` here; a folder the library does not hold is a ``FolderNotFoundError``
+      when the query runs.
+    - ``since`` / ``until``: capture time range, ``since <= t < until``: each a ``date``, a
+      ``datetime``, an ISO 8601 string (parsed here: ``ValueError`` when it is not one) or
+      ``sort_time`` milliseconds (see ``Moment``).
     - ``has_gps``: True only located assets, False only unlocated ones.
     - ``live_only``: only Live Photos (assets with a paired partner).
     - ``errors_only``: only assets whose probe failed.
@@ -82,7 +113,7 @@ class AssetQuery:
     """
 
     kind: str | None = None
-    folder: str | bytes | None = None
+    folder: AnyPath | None = None
     include_subfolders: bool = True
     since: Moment | None = None
     until: Moment | None = None
@@ -96,3 +127,9 @@ class AssetQuery:
         if self.kind not in (None, "photo", "video"):
             raise ValueError(f"kind must be 'photo', 'video' or None, not {self.kind!r}")
         object.__setattr__(self, "sort", SortOrder(self.sort))
+        if self.folder is not None:
+            folder_bytes(self.folder)  # fails early for an absolute or outside path
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, parse_moment(value, name))

@@ -9,20 +9,23 @@ does (also across a move), and Live Photo partners point at it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 __all__ = [
     "RECORD_FIELDS",
     "KnownFile",
+    "KnownRow",
     "LibraryTotals",
     "LiveCandidate",
     "LivePairing",
+    "Preview",
     "Record",
     "ThumbnailCounts",
     "ThumbnailTarget",
     "derive_folder",
+    "parse_previews",
     "path_bytes",
 ]
 
@@ -64,9 +67,43 @@ RECORD_FIELDS: tuple[str, ...] = (
     "content_id",
     "preview_offset",
     "preview_length",
+    "previews",
     "error",
     "warnings",
 )
+
+
+class Preview(NamedTuple):
+    """An embedded preview a file carries, as the probe found it: what carries it (``"mpf"``,
+    ``"exif"``, ``"heif"``, ``"raw"``), its pixel size as stored (before orientation, which it
+    shares with the main image) and the byte range of its coded data in the file."""
+
+    kind: str
+    width: int
+    height: int
+    offset: int
+    length: int
+
+
+def parse_previews(text: str | None) -> tuple[Preview, ...]:
+    """The previews of a record's ``previews`` field (``kind:WxH@offset+length`` entries joined
+    by ``;``). Entries that do not parse are left out, so a damaged value means fewer previews,
+    never an error."""
+    if not text:
+        return ()
+    out = []
+    for entry in text.split(";"):
+        kind, _, rest = entry.partition(":")
+        size, _, span = rest.partition("@")
+        w, _, h = size.partition("x")
+        offset, _, length = span.partition("+")
+        try:
+            p = Preview(kind, int(w), int(h), int(offset), int(length))
+        except ValueError:
+            continue
+        if kind and p.width > 0 and p.height > 0 and p.offset >= 0 and p.length > 0:
+            out.append(p)
+    return tuple(out)
 
 
 def path_bytes(path: str | bytes | os.PathLike[str]) -> bytes:
@@ -89,6 +126,11 @@ class KnownFile(NamedTuple):
     mtime_ns: int
     rowid: int
     id: str | None  # content hash; None when the file could not be read
+
+
+#: ``(path, size, mtime_ns, rowid, id)``: a ``KnownFile`` with its path, as a plain tuple (a
+#: scan streams a million of them)
+KnownRow = tuple[bytes, int, int, int, str | None]
 
 
 @dataclass(frozen=True)
@@ -131,6 +173,18 @@ class ThumbnailTarget(NamedTuple):
     preview_length: int | None
     has_micro: bool
     thumb_error: str | None
+    width: int | None = None  # stored pixel size of the main image
+    height: int | None = None
+    previews: str | None = None  # the record's embedded previews (see ``parse_previews``)
+
+
+def thumbnail_target_of(row: Sequence[Any]) -> ThumbnailTarget:
+    """A ``ThumbnailTarget`` from a store's row of its fields in order (``has_micro`` as a
+    truth value, ``path`` as any bytes-like value)."""
+    return ThumbnailTarget(
+        row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
+        bool(row[9]), row[10], row[11], row[12], row[13],
+    )  # fmt: skip
 
 
 class ThumbnailCounts(NamedTuple):

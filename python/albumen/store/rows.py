@@ -56,7 +56,9 @@ class AssetRow:
     """One asset as the gallery sees it. ``__slots__``, no dict: about 130 bytes plus values.
 
     ``rowid`` is the database row (stable while the file stays), ``id`` the content hash that
-    keys thumbnails, ``path`` the OS bytes relative to the root, ``sort_time`` milliseconds.
+    keys thumbnails, ``path`` the path relative to the root (a ``str`` decoded like
+    ``os.fsdecode``; ``path_bytes`` holds the raw OS bytes), ``sort_time`` milliseconds.
+    ``Library.asset(row)`` gives the full record.
     """
 
     __slots__ = (
@@ -67,7 +69,7 @@ class AssetRow:
         "flags",
         "id",
         "kind",
-        "path",
+        "path_bytes",
         "rowid",
         "size",
         "sort_time",
@@ -77,7 +79,7 @@ class AssetRow:
         self,
         rowid: int,
         id: str | None,
-        path: bytes,
+        path: bytes | str,
         kind: str,
         size: int,
         sort_time: int | None,
@@ -88,7 +90,7 @@ class AssetRow:
     ) -> None:
         self.rowid = rowid
         self.id = id
-        self.path = path
+        self.path_bytes = path if isinstance(path, bytes) else os.fsencode(path)
         self.kind = kind
         self.size = size
         self.sort_time = sort_time
@@ -98,13 +100,19 @@ class AssetRow:
         self.flags = flags
 
     @property
-    def name(self) -> str:
-        """File name (decoded like ``os.fsdecode``)."""
-        return os.fsdecode(self.path.rpartition(b"/")[2])
+    def path(self) -> str:
+        """Path relative to the root (decoded like ``os.fsdecode``)."""
+        return os.fsdecode(self.path_bytes)
 
     @property
-    def folder(self) -> bytes:
-        return self.path.rpartition(b"/")[0]
+    def name(self) -> str:
+        """File name (decoded like ``os.fsdecode``)."""
+        return os.fsdecode(self.path_bytes.rpartition(b"/")[2])
+
+    @property
+    def folder(self) -> str:
+        """Folder relative to the root (``""`` for the root itself)."""
+        return os.fsdecode(self.path_bytes.rpartition(b"/")[0])
 
     @property
     def aspect_ratio(self) -> float:
@@ -131,13 +139,17 @@ class AssetRow:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AssetRow):
             return NotImplemented
-        return all(getattr(self, s) == getattr(other, s) for s in PAGE_COLUMNS)
+        return all(getattr(self, s) == getattr(other, s) for s in _ROW_FIELDS)
 
     def __hash__(self) -> int:
-        return hash((self.rowid, self.path))
+        return hash((self.rowid, self.path_bytes))
 
     def __repr__(self) -> str:
         return f"AssetRow(rowid={self.rowid}, path={self.path!r}, kind={self.kind!r})"
+
+
+# what two rows must share to be equal (``path`` is compared as its bytes)
+_ROW_FIELDS = tuple("path_bytes" if c == "path" else c for c in PAGE_COLUMNS)
 
 
 class AssetPage(Sequence[AssetRow]):

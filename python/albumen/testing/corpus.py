@@ -1,22 +1,29 @@
 """Generate a realistic, deterministic corpus of camera-like JPEGs for tests and benchmarks.
 
     python -m albumen.testing.corpus OUT --count 10000 [--seed 0] [--large 3]
+    python -m albumen.testing.corpus OUT --count 1000000 --tiny     # small files, fast
 
 A few hundred small base images (gradients, shapes and an asymmetric "F" marker in the top-left
 corner, so orientation can be checked by eye) are encoded once; every file is one of them with
 its own EXIF APP1 segment spliced in after the JFIF header: makes, models and lenses of several
 brands, all 8 orientations, capture times with sub-seconds and UTC offsets, GPS in all four
 hemispheres with altitudes above and below sea level, exposure, ISO, f-number and focal length;
-a few files carry no EXIF at all. Files sit in ``YEAR/YEAR-MM/Event`` folders with their mtime
-set to the capture time. A few hidden files, non-media files and broken files (zero-byte,
-truncated, garbage EXIF, not a JPEG at all) are added. ``manifest.json`` records what every
-file's EXIF says, so tests can check a probe against it.
+a few files carry no EXIF at all. Files from cameras (not phones) carry an embedded preview as
+cameras write one: a JPEG Multi-Picture Format (CIPA DC-007) ``APP2`` segment after the EXIF
+listing a second, smaller JPEG appended after the image (1920x1440 for the 12-megapixel files,
+half the size for the others); phones' files carry none. Files sit in ``YEAR/YEAR-MM/Event``
+folders with their mtime set to the capture time. A few hidden files, non-media files and
+broken files (zero-byte, truncated, garbage EXIF, not a JPEG at all) are added.
+``manifest.json`` records what every file's EXIF says (and its preview's size), so tests can
+check a probe against it.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import io
+import itertools
 import json
 import os
 import random
@@ -31,9 +38,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
-__all__ = ["MANIFEST_NAME", "generate_corpus", "main"]
+__all__ = ["MANIFEST_NAME", "generate_corpus", "generate_tiny_corpus", "main", "with_mpf_preview"]
 
 MANIFEST_NAME = "manifest.json"
+#: Makes whose files carry no MPF preview (phones).
+PHONE_MAKES = frozenset({"Apple", "samsung", "Google"})
 
 # (make, model, lenses, file-name style)
 CAMERAS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
@@ -85,6 +94,8 @@ class _Base:
     width: int
     height: int
     split: int  # where the EXIF segment goes (after SOI and APP0)
+    preview: bytes | None = None  # a smaller JPEG of the same picture, for the MPF segment
+    preview_size: tuple[int, int] | None = None
 
 
 def _draw_base(index: int, width: int, height: int, rng: random.Random) -> PILImage.Image:
@@ -120,21 +131,31 @@ def _draw_base(index: int, width: int, height: int, rng: random.Random) -> PILIm
     return img
 
 
-def _encode(img: PILImage.Image, quality: int = 85) -> _Base:
+def _encode(
+    img: PILImage.Image, quality: int = 85, preview: tuple[int, int] | None = None
+) -> _Base:
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=quality)
     data = buf.getvalue()
     split = 2
     if data[2:4] == b"\xff\xe0":  # JFIF APP0: EXIF goes right after it, as cameras/Pillow do
         split = 4 + struct.unpack(">H", data[4:6])[0]
-    return _Base(data, img.width, img.height, split)
+    base = _Base(data, img.width, img.height, split)
+    if preview is not None:
+        from PIL import Image
+
+        buf = io.BytesIO()
+        img.resize(preview, Image.Resampling.LANCZOS).save(buf, "JPEG", quality=85)
+        base.preview, base.preview_size = buf.getvalue(), preview
+    return base
 
 
 def _make_bases(count: int, rng: random.Random) -> list[_Base]:
     bases = []
     for i in range(count):
         w, h = rng.choice(SIZES)
-        bases.append(_encode(_draw_base(i, w, h, rng), quality=rng.choice((80, 85, 90))))
+        quality = rng.choice((80, 85, 90))
+        bases.append(_encode(_draw_base(i, w, h, rng), quality, (w // 2, h // 2)))
     return bases
 
 
@@ -143,7 +164,62 @@ def _make_large(index: int, rng: random.Random) -> _Base:
 
     img = _draw_base(index, 1000, 750, rng).resize((4000, 3000), Image.Resampling.BILINEAR)
     noise = Image.effect_noise((4000, 3000), 24).convert("RGB")
-    return _encode(Image.blend(img, noise, 0.12), quality=92)
+    return _encode(Image.blend(img, noise, 0.12), quality=92, preview=(1920, 1440))
+
+
+# MP type codes (CIPA DC-007): a representative baseline primary image, and large thumbnails
+# of VGA and full-HD class.
+_MP_PRIMARY = 0x2003_0000
+_MP_LARGE_THUMB_VGA = 0x0001_0001
+_MP_LARGE_THUMB_FULL_HD = 0x0001_0002
+
+
+def _mpf_segment(header_at: int, primary_size: int, preview: bytes, full_hd: bool) -> bytes:
+    """The APP2 ``MPF`` segment of a file whose MP header (the byte after ``MPF\\0``) sits at
+    ``header_at`` and whose primary image (this segment included) is ``primary_size`` bytes,
+    the preview following it: a big-endian MP header, the MP Index IFD (version, number of
+    images, MP entries) and the two 16-byte MP entries. Offsets count from the MP header; the
+    primary image's is 0."""
+    entries_at = 8 + 2 + 3 * 12 + 4
+    ifd = struct.pack(">H", 3)
+    ifd += struct.pack(">HHI4s", 0xB000, 7, 4, b"0100")  # MPFVersion
+    ifd += struct.pack(">HHII", 0xB001, 4, 1, 2)  # NumberOfImages
+    ifd += struct.pack(">HHII", 0xB002, 7, 32, entries_at)  # MPEntry
+    ifd += struct.pack(">I", 0)  # no MP Attribute IFD
+    kind = _MP_LARGE_THUMB_FULL_HD if full_hd else _MP_LARGE_THUMB_VGA
+    entries = struct.pack(">IIIHH", _MP_PRIMARY, primary_size, 0, 0, 0)
+    entries += struct.pack(">IIIHH", kind, len(preview), primary_size - header_at, 0, 0)
+    body = b"MPF\x00" + b"MM\x00\x2a" + struct.pack(">I", 8) + ifd + entries
+    return b"\xff\xe2" + struct.pack(">H", len(body) + 2) + body
+
+
+def with_mpf_preview(jpeg: bytes, preview: bytes, *, full_hd: bool = True) -> bytes:
+    """``jpeg`` with ``preview`` (another JPEG) embedded as cameras embed theirs: an ``APP2``
+    MPF segment after its leading ``APP0``/``APP1`` segments, listing the preview as a large
+    thumbnail (of full-HD class, else VGA class), and the preview after the image's end."""
+    at = 2
+    while jpeg[at : at + 2] in (b"\xff\xe0", b"\xff\xe1"):
+        at += 2 + struct.unpack(">H", jpeg[at + 2 : at + 4])[0]
+    primary_size = len(jpeg) + len(_mpf_segment(0, 0, preview, full_hd))
+    segment = _mpf_segment(at + 8, primary_size, preview, full_hd)
+    return jpeg[:at] + segment + jpeg[at:] + preview
+
+
+def _parts(base: _Base, exif_segment: bytes, with_preview: bool) -> list[bytes]:
+    """A file's bytes in pieces: the image with its EXIF segment and, ``with_preview``, the MPF
+    segment after it and the preview JPEG after the image."""
+    parts = [base.data[: base.split], exif_segment, base.data[base.split :]]
+    if not with_preview or base.preview is None or base.preview_size is None:
+        return parts
+    full_hd = base.preview_size[0] >= 1280
+    return [with_mpf_preview(b"".join(parts), base.preview, full_hd=full_hd)]
+
+
+def _preview_entry(base: _Base, with_preview: bool) -> dict[str, int] | None:
+    """The manifest's ``preview``: the MPF preview's pixel size, or None."""
+    if not with_preview or base.preview_size is None:
+        return None
+    return {"width": base.preview_size[0], "height": base.preview_size[1]}
 
 
 def _rational(value: float, den: int = 100) -> Any:
@@ -315,10 +391,13 @@ def generate_corpus(
     large: int = 0,
     extras: bool = True,
     bases: int | None = None,
+    previews: bool = True,
 ) -> dict[str, Any]:
     """Write ``count`` camera-like JPEGs (plus ``large`` 12-megapixel ones, and with ``extras``
     the hidden, non-media and broken files) below ``out``; return the manifest (also written to
-    ``out/manifest.json``). The same arguments always give the same bytes."""
+    ``out/manifest.json``). With ``previews``, files from cameras (the 12-megapixel ones too)
+    carry an MPF preview and the manifest says its size (``preview``). The same arguments
+    always give the same bytes."""
     rng = random.Random(seed)
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
@@ -346,11 +425,14 @@ def generate_corpus(
             rel = f"{folder}/{camera[3].format(n=name_counter)}"
             if rng.random() < 0.05:
                 entry = _no_exif_entry(base, when)
+                entry["preview"] = None
                 data: list[bytes] = [base.data]
                 mtime = when.replace(tzinfo=timezone.utc).timestamp()
             else:
                 segment, entry = _file_exif(rng, base, camera, when)
-                data = [base.data[: base.split], segment, base.data[base.split :]]
+                with_preview = previews and camera[0] not in PHONE_MAKES
+                data = _parts(base, segment, with_preview)
+                entry["preview"] = _preview_entry(base, with_preview)
                 offset = entry["captured_offset"] or 0
                 mtime = (when - timedelta(minutes=offset)).replace(tzinfo=timezone.utc).timestamp()
             entry["size"] = sum(len(d) for d in data)
@@ -362,7 +444,8 @@ def generate_corpus(
         base = _make_large(i, rng)
         when = datetime(2024, 5, 1, 12) + timedelta(hours=i)
         segment, entry = _file_exif(rng, base, CAMERAS[0], when)
-        data = [base.data[: base.split], segment, base.data[base.split :]]
+        data = _parts(base, segment, previews)
+        entry["preview"] = _preview_entry(base, previews)
         rel = f"large/IMG_L{i:04d}.JPG"
         entry["size"] = sum(len(d) for d in data)
         _write(root / rel, data, when.replace(tzinfo=timezone.utc).timestamp())
@@ -427,6 +510,134 @@ def generate_corpus(
     return manifest
 
 
+# -- tiny files, fast: a million of them for scale benchmarks ----------------------------------
+
+#: small base images (under 4 KB with their EXIF: one file-system block each)
+TINY_SIZES = ((160, 120), (120, 160), (176, 99), (128, 128), (144, 108))
+#: files per event folder
+TINY_PER_FOLDER = 100
+_SENTINEL = datetime(2000, 1, 1)
+_SENTINEL_STAMP = _SENTINEL.strftime("%Y:%m:%d %H:%M:%S").encode()
+
+
+@dataclass
+class _TinyKind:
+    """One base image with one EXIF segment; its capture-time strings sit at ``stamps``."""
+
+    head: bytes  # the base JPEG up to where EXIF goes
+    segment: bytes
+    tail: bytes
+    stamps: tuple[int, ...]  # offsets of the 19-byte capture-time strings in ``segment``
+    entry: dict[str, Any]  # what the segment says (its capture time aside)
+
+
+def _tiny_kinds(seed: int, n_bases: int = 40, n_kinds: int = 400) -> list[_TinyKind]:
+    rng = random.Random(seed)
+    bases = []
+    for i in range(n_bases):
+        w, h = TINY_SIZES[i % len(TINY_SIZES)]
+        img = _draw_base(i, w, h, rng)
+        base = _encode(img, quality=70)
+        if len(base.data) > 3300:  # keep the file (with ~650 bytes of EXIF) under 4 KB
+            base = _encode(img, quality=55)
+        bases.append(base)
+    kinds = []
+    for _ in range(n_kinds):
+        base = rng.choice(bases)
+        segment, entry = _file_exif(rng, base, rng.choice(CAMERAS), _SENTINEL)
+        stamps, at = [], segment.find(_SENTINEL_STAMP)
+        while at >= 0:
+            stamps.append(at)
+            at = segment.find(_SENTINEL_STAMP, at + 1)
+        head, tail = base.data[: base.split], base.data[base.split :]
+        kinds.append(_TinyKind(head, segment, tail, tuple(stamps), entry))
+    return kinds
+
+
+@functools.lru_cache(maxsize=4)
+def _tiny_event(seed: int, event: int) -> tuple[datetime, str, int]:
+    """An event's start, folder and a jitter of up to 30 s (from ``seed`` and ``event`` only)."""
+    ev = random.Random(seed * 1_000_003 + event)
+    day = datetime(2014, 1, 1) + timedelta(days=ev.randrange(11 * 365), hours=ev.randrange(7, 19))
+    name = EVENTS[event % len(EVENTS)]
+    return day, f"{day.year}/{day.year}-{day.month:02d}/{name} {event}", ev.randrange(30)
+
+
+def _tiny_file(kinds: list[_TinyKind], seed: int, i: int) -> tuple[str, list[bytes], float, Any]:
+    """File ``i`` of a tiny corpus: its path, its bytes, its mtime and what its EXIF says. A
+    function of ``i`` alone, so processes can write disjoint ranges."""
+    event, n = divmod(i, TINY_PER_FOLDER)
+    day, folder, jitter = _tiny_event(seed, event)
+    kind = kinds[(event * 7 + n * (1 + event % 5)) % len(kinds)]
+    when = day + timedelta(seconds=37 * n + jitter)
+    rel = f"{folder}/IMG_{i:07d}.JPG"
+    segment = bytearray(kind.segment)
+    stamp = when.strftime("%Y:%m:%d %H:%M:%S").encode()
+    for at in kind.stamps:
+        segment[at : at + len(stamp)] = stamp
+    offset = kind.entry["captured_offset"] or 0
+    mtime = (when - timedelta(minutes=offset)).replace(tzinfo=timezone.utc).timestamp()
+    entry = dict(kind.entry)
+    entry["captured_at"] = when.strftime("%Y-%m-%dT%H:%M:%S") + entry["captured_at"][19:]
+    return rel, [kind.head, bytes(segment), kind.tail], mtime, entry
+
+
+def _write_tiny_range(root: str, seed: int, start: int, stop: int) -> int:
+    kinds = _tiny_kinds(seed)
+    made: set[str] = set()
+    written = 0
+    for i in range(start, stop):
+        rel, data, mtime, _entry = _tiny_file(kinds, seed, i)
+        folder = rel.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            made.add(folder)
+        path = os.path.join(root, rel)
+        with open(path, "wb") as f:
+            f.writelines(data)
+            written += f.tell()
+        os.utime(path, (mtime, mtime))
+    return written
+
+
+def generate_tiny_corpus(
+    out: str | os.PathLike[str],
+    count: int,
+    *,
+    seed: int = 0,
+    processes: int | None = None,
+    manifest: bool = False,
+) -> dict[str, Any]:
+    """Write ``count`` small camera-like JPEGs (3-4 KB, varied EXIF as ``generate_corpus``
+    makes it, ``TINY_PER_FOLDER`` to a ``YEAR/YEAR-MM/Event`` folder) fast, on ``processes``
+    processes (default: every core): a few hundred EXIF segments are made once and each file
+    gets one of them with its own capture time. Returns ``count`` and ``bytes`` (and with
+    ``manifest`` every file's entry, as ``generate_corpus`` gives them; nothing is written
+    beside the photos). The same arguments always give the same bytes."""
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    workers = max(1, min(processes or os.cpu_count() or 1, count // 5000 + 1))
+    bounds = [count * k // workers for k in range(workers + 1)]
+    ranges = [(str(root), seed, a, b) for a, b in itertools.pairwise(bounds)]
+    if workers == 1:
+        written = _write_tiny_range(*ranges[0])
+    else:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            written = sum(pool.starmap(_write_tiny_range, ranges))
+    result: dict[str, Any] = {"count": count, "bytes": written, "seed": seed}
+    if manifest:
+        kinds = _tiny_kinds(seed)
+        files = {}
+        for i in range(count):
+            rel, data, _mtime, entry = _tiny_file(kinds, seed, i)
+            entry["size"] = sum(len(d) for d in data)
+            files[rel] = entry
+        result["files"] = files
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m albumen.testing.corpus",
@@ -440,12 +651,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-extras", action="store_true", help="leave out hidden, non-media and broken files"
     )
+    parser.add_argument(
+        "--no-previews", action="store_true", help="no MPF previews in cameras' files"
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="small (3-4 KB) files written fast on every core, for scale benchmarks "
+        "(no manifest, no extras)",
+    )
     args = parser.parse_args(argv)
     if args.count < 0 or args.large < 0:
         parser.error("--count and --large must not be negative")
     started = time.perf_counter()
+    if args.tiny:
+        made = generate_tiny_corpus(args.out, args.count, seed=args.seed)
+        print(
+            f"wrote {made['count']} small photos ({made['bytes'] / 1e6:.1f} MB) to {args.out} "
+            f"in {time.perf_counter() - started:.2f} s",
+            file=sys.stderr,
+        )
+        return 0
     manifest = generate_corpus(
-        args.out, args.count, seed=args.seed, large=args.large, extras=not args.no_extras
+        args.out,
+        args.count,
+        seed=args.seed,
+        large=args.large,
+        extras=not args.no_extras,
+        previews=not args.no_previews,
     )
     seconds = time.perf_counter() - started
     size = sum(f["size"] for f in manifest["files"].values())

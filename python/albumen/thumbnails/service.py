@@ -1,11 +1,19 @@
 """The one entry point to thumbnails: L1 memory, L2 disk, L3 generation on worker threads.
 
 ``get_thumbnail`` answers synchronously from the caches (an L2 hit is copied into L1).
-``request_thumbnail`` queues generation: a worker generates, stores in L2 then L1, then calls
-``callback(asset_id, data)``. Requests carry a priority (lower runs first, so the visible items
-of a grid go before prefetch), duplicates in flight are merged into one job, pending requests can
-be cancelled, and a failure (the generator raised or returned None) is recorded per asset id and
-not retried: asset ids change when the file changes, so an edited file is tried again.
+``request_thumbnail`` queues the work: a worker looks in L1 and L2, else generates and stores
+in L2 then L1, then calls ``callback(asset_id, data)``. Requests carry a priority (lower runs
+first, so the visible items of a grid go before prefetch), duplicates in flight are merged into
+one job, pending requests can be cancelled (or one request withdrawn), and a failure (the
+generator raised or returned None) is recorded per asset id and not retried: asset ids change
+when the file changes, so an edited file is tried again.
+
+Statistics have one meaning on every path: a *lookup* is one ask for a thumbnail
+(``get_thumbnail``, ``ensure_thumbnail`` or ``request_thumbnail``), and it consults each tier
+at most once, so a tier's own counters (``MemoryThumbnailCache.stats()``,
+``DiskThumbnailCache.stats()``) agree with the service's. A request that follows a
+``get_thumbnail`` miss of the same thumbnail (the usual "show it from the cache, else ask for
+it") continues that lookup instead of starting another.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +42,9 @@ Size = tuple[int, int]
 Callback = Callable[[str, bytes], object]
 ErrorCallback = Callable[[str, str], object]
 
+#: How many ``get_thumbnail`` misses are remembered for the requests that usually follow them.
+_RECENT_MISSES = 4096
+
 
 class Priority(IntEnum):
     """Scheduling classes: lower values run first; FIFO within a class."""
@@ -46,6 +58,13 @@ class _Cache(Protocol):
     def get(self, key: str) -> bytes | None: ...
     def put(self, key: str, data: bytes) -> None: ...
     def invalidate(self, key: str) -> None: ...
+
+
+def _holds(cache: _Cache, key: str) -> bool:
+    """Whether ``cache`` has a value for ``key``, asked without counting a lookup (caches
+    that cannot tell say no)."""
+    contains = getattr(cache, "__contains__", None)
+    return bool(contains(key)) if callable(contains) else False
 
 
 def thumbnail_key(asset_id: str, size: Size) -> str:
@@ -62,6 +81,7 @@ class _Job:
     callbacks: list[Callback] = field(default_factory=list)
     error_callbacks: list[ErrorCallback] = field(default_factory=list)
     state: str = "pending"  # pending -> running -> done | cancelled
+    looked_up: bool = False  # the caches were just consulted (and missed) for this lookup
 
 
 class ThumbnailService:
@@ -95,6 +115,7 @@ class ThumbnailService:
         self._jobs: dict[str, _Job] = {}
         self._seq = itertools.count()
         self._failures: dict[str, str] = {}
+        self._recent_misses: OrderedDict[str, None] = OrderedDict()
         self._closed = False
         self._running = 0
         self._delivering = 0  # jobs whose callbacks are running
@@ -105,17 +126,29 @@ class ThumbnailService:
         self._requested = 0
         self._merged = 0
         self._cancelled = 0
-        self._served_from_disk = 0
+        self._served_from_cache = 0
         self._generated = 0
         self._failed = 0
         self._gen_seconds = 0.0
         self._disk_write_errors = 0
+        self._disk_write_error: str | None = None  # the last one, for a one-line report
 
     # -- synchronous lookups ------------------------------------------------------------
 
     def get_thumbnail(self, asset_id: str, size: Size = (256, 256)) -> bytes | None:
-        """L1, then L2 (an L2 hit is copied into L1), else None."""
+        """L1, then L2 (an L2 hit is copied into L1), else None. One lookup."""
         key = thumbnail_key(asset_id, size)
+        data = self._lookup(key)
+        if data is None:
+            with self._lock:  # a request for it usually follows: it continues this lookup
+                self._recent_misses[key] = None
+                self._recent_misses.move_to_end(key)
+                while len(self._recent_misses) > _RECENT_MISSES:
+                    self._recent_misses.popitem(last=False)
+        return data
+
+    def _lookup(self, key: str) -> bytes | None:
+        """Consult L1, then L2 (backfilling L1), counting one lookup."""
         data = self.memory_cache.get(key)
         if data is not None:
             with self._lock:
@@ -133,14 +166,16 @@ class ThumbnailService:
 
     def ensure_thumbnail(self, asset_id: str, size: Size = (256, 256)) -> bytes | None:
         """The thumbnail from the caches, or generated now on the calling thread (stored in L2
-        and L1). None when it cannot be made (the failure is recorded)."""
-        data = self.get_thumbnail(asset_id, size)
+        and L1). None when it cannot be made (the failure is recorded). One lookup."""
+        key = thumbnail_key(asset_id, size)
+        data = self._lookup(key)
         if data is not None:
             return data
         with self._lock:
+            self._recent_misses.pop(key, None)
             if asset_id in self._failures:
                 return None
-        job = _Job(thumbnail_key(asset_id, size), asset_id, size, Priority.VISIBLE)
+        job = _Job(key, asset_id, size, Priority.VISIBLE, looked_up=True)
         data, _error = self._produce(job)
         return data
 
@@ -155,8 +190,9 @@ class ThumbnailService:
         priority: int = Priority.VISIBLE,
         on_error: ErrorCallback | None = None,
     ) -> bool:
-        """Queue generation; ``callback(asset_id, data)`` runs on a worker once the thumbnail is
-        in L2 and L1 (a thumbnail already in L2 is served from there). ``on_error(asset_id,
+        """Queue the work; ``callback(asset_id, data)`` runs on a worker once the thumbnail is
+        in L2 and L1 (one already in L1 or L2 is served from there: the request is a lookup,
+        unless it follows a ``get_thumbnail`` miss, see the module docs). ``on_error(asset_id,
         message)`` runs instead when generation fails. A request for a key already queued or
         running is merged into it (and raises its priority if this one is more urgent).
         Returns False, calling nothing, when the asset's generation failed before or the
@@ -176,7 +212,8 @@ class ThumbnailService:
                     job.priority = priority
                     heapq.heappush(self._heap, (priority, next(self._seq), job))
                 return True
-            job = _Job(key, asset_id, size, int(priority), [callback])
+            looked_up = self._recent_misses.pop(key, 0) is None
+            job = _Job(key, asset_id, size, int(priority), [callback], looked_up=looked_up)
             if on_error is not None:
                 job.error_callbacks.append(on_error)
             self._jobs[key] = job
@@ -200,6 +237,28 @@ class ThumbnailService:
             else:
                 keys = [k for k, j in self._jobs.items() if j.asset_id == asset_id]
             return self._cancel_locked(keys)
+
+    def withdraw(
+        self,
+        asset_id: str,
+        size: Size,
+        callback: Callback,
+        on_error: ErrorCallback | None = None,
+    ) -> bool:
+        """Withdraw one request (the ``callback`` and ``on_error`` it was made with): they will
+        not be called. A pending job nobody else waits for is cancelled; one merged with other
+        requests goes on for them. Returns whether the request was still waiting."""
+        key = thumbnail_key(asset_id, size)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or callback not in job.callbacks:
+                return False
+            job.callbacks.remove(callback)
+            if on_error is not None and on_error in job.error_callbacks:
+                job.error_callbacks.remove(on_error)
+            if not job.callbacks and not job.error_callbacks:
+                self._cancel_locked([key])
+            return True
 
     def cancel_all(self) -> int:
         """Drop every pending request (e.g. when a grid jumps far away)."""
@@ -314,12 +373,20 @@ class ThumbnailService:
                     log.exception("thumbnail error callback failed for %s", asset_id)
 
     def _produce(self, job: _Job) -> tuple[bytes | None, str | None]:
-        """Serve from L2 or generate; fill L2 then L1. Returns ``(data, error)``."""
-        data = self.disk_cache.get(job.key)
+        """Serve from the caches (unless they were just consulted) or generate; fill L2 then
+        L1. Returns ``(data, error)``."""
+        if not job.looked_up:
+            data = self._lookup(job.key)
+        elif _holds(self.disk_cache, job.key):
+            # a job for the same thumbnail finished since the lookup missed: read, not remake
+            data = self.disk_cache.get(job.key)
+            if data is not None:
+                self.memory_cache.put(job.key, data)
+        else:
+            data = None
         if data is not None:
             with self._lock:
-                self._served_from_disk += 1
-            self.memory_cache.put(job.key, data)
+                self._served_from_cache += 1
             return data, None
         start = time.perf_counter()
         error: str | None = None
@@ -335,30 +402,41 @@ class ThumbnailService:
             with self._lock:
                 self._failed += 1
                 self._failures[job.asset_id] = error or "unknown error"
+                self._recent_misses.pop(job.key, None)
             return None, error
         with self._lock:
             self._generated += 1
             self._gen_seconds += elapsed
+            # a miss seen before now is answered: a request after it is a lookup of its own
+            self._recent_misses.pop(job.key, None)
         try:
             self.disk_cache.put(job.key, data)
-        except OSError:
-            log.warning("could not write thumbnail %s to the disk cache", job.key, exc_info=True)
+        except OSError as exc:
+            # a cache: the thumbnail is still served; callers report the count (a full disk
+            # fails every write, so one warning per thumbnail would flood the terminal)
+            log.debug("could not write thumbnail %s to the disk cache", job.key, exc_info=True)
             with self._lock:
                 self._disk_write_errors += 1
+                self._disk_write_error = f"{exc.strerror or exc}" + (
+                    f": {exc.filename}" if exc.filename else ""
+                )
         self.memory_cache.put(job.key, data)
         return data, None
 
     # -- monitoring and lifecycle -----------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        """Hit rate per tier (share of ``get_thumbnail`` lookups each tier answered), the caches'
-        own counters (bytes used, evictions, ...), requests, and generation count and time
-        (per format when the generator reports it)."""
+        """``lookups`` and ``hit_rate``: the share of lookups each tier answered (see the module
+        docs: every path counts), the caches' own counters under ``memory`` and ``disk`` (hits,
+        misses and hit rate of the lookups that reached them, bytes used, evictions, ...),
+        requests, and generation count and time (per format when the generator reports
+        it)."""
         with self._lock:
             lookups = self._lookups
             l1, l2 = self._l1_hits, self._l2_hits
             out: dict[str, Any] = {
                 "lookups": lookups,
+                "hits": {"memory": l1, "disk": l2},
                 "hit_rate": {
                     "memory": l1 / lookups if lookups else 0.0,
                     "disk": l2 / lookups if lookups else 0.0,
@@ -370,7 +448,7 @@ class ThumbnailService:
                     "cancelled": self._cancelled,
                     "pending": len(self._jobs) - self._running,
                     "running": self._running,
-                    "served_from_disk": self._served_from_disk,
+                    "served_from_cache": self._served_from_cache,
                 },
                 "generation": {
                     "count": self._generated,
@@ -381,6 +459,7 @@ class ThumbnailService:
                     else 0.0,
                     "disk_write_errors": self._disk_write_errors,
                 },
+                "disk_write_error": self._disk_write_error,
             }
         for name, cache in (("memory", self.memory_cache), ("disk", self.disk_cache)):
             cache_stats = getattr(cache, "stats", None)

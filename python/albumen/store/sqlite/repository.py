@@ -3,6 +3,13 @@
 WAL with ``synchronous=NORMAL``: a committed batch survives a killed process, readers (a
 gallery, ``albumen ls``) run while a scan writes, and a write costs no fsync. One writer
 connection, serialised by a lock; finders read through connections of their own.
+
+A repository opened ``read_only`` never writes, so a library the user may only read (someone
+else's, or on read-only media) can be listed and browsed: it opens the database with SQLite's
+``mode=ro`` (which reads a WAL a writer is keeping, if its files exist or can be created), and
+where even that cannot work (no write access to the folder and no writer running) with
+``immutable=1`` (the database file as it is; committed transactions still in a WAL file left
+behind by a killed writer are then not seen).
 """
 
 from __future__ import annotations
@@ -16,10 +23,12 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from albumen.errors import LibraryBusyError
+from albumen.errors import LibraryBusyError, LibraryDiskFullError, LibraryNotWritableError
+from albumen.paths import AnyPath, fs_path
 from albumen.store.records import (
     RECORD_FIELDS,
     KnownFile,
+    KnownRow,
     LibraryTotals,
     LiveCandidate,
     LivePairing,
@@ -28,13 +37,15 @@ from albumen.store.records import (
     ThumbnailTarget,
     derive_folder,
     path_bytes,
+    thumbnail_target_of,
 )
 from albumen.store.rows import RowCache
+from albumen.store.sql import READABLE, THUMB_SQL
 from albumen.store.sqlite.finder import SQLiteAssetFinder
-from albumen.store.sqlite.migrations import migrate
+from albumen.store.sqlite.migrations import SCHEMA_VERSION, SchemaTooNewError, migrate
 from albumen.store.times import sort_time_of
 
-__all__ = ["SCAN_LOCK_FILENAME", "SQLiteAssetRepository"]
+__all__ = ["SCAN_LOCK_FILENAME", "SQLiteAssetRepository", "disk_full_error", "is_disk_full"]
 
 #: Held (an OS file lock, released by the OS if the process dies) while a scan runs; it sits
 #: beside the database.
@@ -68,12 +79,50 @@ _LIVE_COLUMNS = (
     "rowid, path, folder, kind, content_id, captured_at, captured_offset, live_partner, "
     "live_confidence, hidden"
 )
-_THUMB_COLUMNS = (
-    "rowid, id, path, kind, mime, mtime_ns, orientation, preview_offset, preview_length, "
-    "micro_thumb IS NOT NULL, thumb_error"
-)
-_READABLE = "error IS NULL AND id IS NOT NULL"
 _CHUNK = 500  # bound parameters per IN (...) list
+
+
+class OutdatedSchemaError(LibraryNotWritableError):
+    """A read-only open of a library an older albumen made (it needs migrating)."""
+
+
+def _connect_read_only(path: Path, timeout: float) -> tuple[sqlite3.Connection, str]:
+    """A connection that never writes, and the URI it was opened with: ``mode=ro``, else
+    ``immutable=1`` (see the module docs)."""
+    if not path.is_file():
+        raise sqlite3.OperationalError(f"unable to open database file (no file {path})")
+    base = path.absolute().as_uri()
+    failure: sqlite3.Error | None = None
+    for mode in ("mode=ro", "immutable=1"):
+        uri = f"{base}?{mode}"
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the WAL index
+        except sqlite3.Error as exc:
+            conn.close()
+            failure = exc
+            continue
+        return conn, uri
+    assert failure is not None
+    raise failure
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether SQLite failed because its file system is full (SQLITE_FULL)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    return code == 13 if code is not None else "disk is full" in str(exc)
+
+
+def disk_full_error(library_dir: Path, exc: BaseException) -> LibraryDiskFullError:
+    """The ``LibraryDiskFullError`` for a write that failed for lack of space."""
+    return LibraryDiskFullError(
+        f"the disk holding the library {library_dir} is full ({exc}): free some space, then "
+        "run the command again; everything committed so far is kept"
+    )
 
 
 def _row(record: Record) -> tuple[Any, ...]:
@@ -103,12 +152,39 @@ class SQLiteAssetRepository:
     Opening creates the file if needed, switches it to WAL and applies pending migrations. Every
     write method commits its own transaction. Safe to share between threads (calls are
     serialised); several processes may read, and ``lock()`` keeps scans to one at a time.
+
+    ``read_only``: open an existing database without ever writing (see the module docs); its
+    schema must be current (``OutdatedSchemaError`` otherwise), and a write method raises
+    ``LibraryNotWritableError``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
-        self.path = Path(path)
+    def __init__(self, path: AnyPath, *, timeout: float = 30.0, read_only: bool = False) -> None:
+        self.path = fs_path(path)
+        self.read_only = read_only
+        self._timeout = timeout
+        self._uri: str | None = None  # the read-only URI finders open too
         self._lock = threading.RLock()
         self._finders: list[SQLiteAssetFinder] = []
+        if read_only:
+            self._conn, self._uri = _connect_read_only(self.path, timeout)
+            try:
+                version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            except BaseException:
+                self._conn.close()
+                raise
+            if version != SCHEMA_VERSION:
+                self._conn.close()
+                if version > SCHEMA_VERSION:
+                    raise SchemaTooNewError(
+                        f"schema version {version} is newer than this albumen understands "
+                        f"({SCHEMA_VERSION}): upgrade albumen to open it"
+                    )
+                raise OutdatedSchemaError(
+                    f"the library {self.path.parent} was made by an older albumen and must be "
+                    "upgraded before it can be read: run `albumen scan` on it once as a user "
+                    "who may write to it"
+                )
+            return
         self._conn = sqlite3.connect(
             self.path, timeout=timeout, isolation_level=None, check_same_thread=False
         )
@@ -116,7 +192,7 @@ class SQLiteAssetRepository:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             migrate(self._conn)
-            self._rebuild_deferred_indexes()
+            self._recover_deferred_indexes()
         except BaseException:
             self._conn.close()
             raise
@@ -139,7 +215,10 @@ class SQLiteAssetRepository:
     def finder(self, *, cache: RowCache | None = None) -> SQLiteAssetFinder:
         """A gallery finder reading through a connection of its own, so pages are served while
         a scan writes. Closed with the repository."""
-        finder = SQLiteAssetFinder.open(self.path, cache=cache)
+        if self._uri is not None:
+            finder = SQLiteAssetFinder.open(self._uri, cache=cache, timeout=self._timeout, uri=True)
+        else:
+            finder = SQLiteAssetFinder.open(self.path, cache=cache, timeout=self._timeout)
         with self._lock:
             self._finders.append(finder)
         return finder
@@ -147,27 +226,48 @@ class SQLiteAssetRepository:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """One scan at a time: an OS file lock beside the database (a killed holder's lock goes
-        with it). Raises ``LibraryBusyError`` while another process holds it."""
-        lock_path = self.path.parent / SCAN_LOCK_FILENAME
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        with it). Raises ``LibraryBusyError`` while another process holds it. Indexes a killed
+        scan's bulk load left deferred are built again once the lock is taken."""
+        if self.read_only:
+            raise LibraryNotWritableError(
+                f"the library {self.path.parent} is open read-only: it cannot be scanned"
+            )
+        fd = self._take_scan_lock()
+        if fd is None:
+            raise LibraryBusyError(
+                f"another albumen scan is running on {self.path.parent}: wait for it to "
+                "finish, then scan again"
+            )
         try:
-            try:
-                if sys.platform == "win32":
-                    import msvcrt
-
-                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-                else:
-                    import fcntl
-
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                raise LibraryBusyError(
-                    f"another albumen scan is running on {self.path.parent}: wait for it to "
-                    "finish, then scan again"
-                ) from exc
+            self._rebuild_deferred_indexes()
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+    def _take_scan_lock(self) -> int | None:
+        """The descriptor of the scan lock file, locked; None while another holder has it."""
+        lock_path = self.path.parent / SCAN_LOCK_FILENAME
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            kind = "is not a file: move it away" if lock_path.is_dir() else "cannot be opened"
+            raise LibraryNotWritableError(
+                f"the scan lock {lock_path} {kind} ({exc.strerror or exc}); albumen keeps it "
+                "there to let one scan run at a time"
+            ) from exc
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
 
     @property
     def schema_version(self) -> int:
@@ -187,14 +287,29 @@ class SQLiteAssetRepository:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a full disk becomes ``LibraryDiskFullError`` (the
+        transaction is rolled back: what earlier transactions committed is kept)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:  # SQLite may have rolled back already
+                        self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise disk_full_error(self.path.parent, exc) from exc
+                if self.read_only:
+                    raise LibraryNotWritableError(
+                        f"the library {self.path.parent} is open read-only ({exc})"
+                    ) from exc
                 raise
-            self._conn.execute("COMMIT")
 
     # -- bulk loading ---------------------------------------------------------------------------
 
@@ -216,6 +331,28 @@ class SQLiteAssetRepository:
             yield
         finally:
             self._rebuild_deferred_indexes()
+
+    def _recover_deferred_indexes(self) -> None:
+        """At open: indexes left deferred by a bulk load are built again only when no scan
+        holds the lock (the load was killed). While a scan runs they stay dropped: the scan
+        builds them once at the end, and a reader (``albumen ls``) building them meanwhile
+        would make the rest of the scan maintain every index row by row."""
+        with self._lock:
+            pending = self._conn.execute("SELECT 1 FROM deferred_indexes LIMIT 1").fetchone()
+        if pending is None:
+            return
+        try:
+            fd = self._take_scan_lock()
+        except LibraryNotWritableError:  # no lock file here: the next scan rebuilds them
+            return
+        if fd is None:
+            return  # a scan is loading: it owns them
+        try:
+            self._rebuild_deferred_indexes()
+        except LibraryDiskFullError:
+            pass  # readers go on without them; the next scan builds them
+        finally:
+            os.close(fd)
 
     def _rebuild_deferred_indexes(self) -> None:
         with self._transaction() as conn:
@@ -260,9 +397,9 @@ class SQLiteAssetRepository:
         if not keys:
             return 0
         with self._transaction() as conn:
-            before = conn.total_changes
-            conn.executemany("DELETE FROM assets WHERE path = ?", keys)
-            return conn.total_changes - before
+            # rowcount: rows this statement deleted (total_changes would count what the
+            # triggers of asset_counts change too)
+            return conn.executemany("DELETE FROM assets WHERE path = ?", keys).rowcount
 
     def replace_scan_errors(self, errors: Iterable[tuple[bytes, str]]) -> None:
         rows = [(path_bytes(p), str(m)) for p, m in errors]
@@ -297,22 +434,65 @@ class SQLiteAssetRepository:
                 [(message, rowid) for rowid, message in errors],
             )
 
+    def set_meta(self, key: str, value: bytes) -> None:
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     # -- reads ----------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> bytes | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def _scalar(self, sql: str, *args: Any) -> Any:
         with self._lock:
             return self._conn.execute(sql, args).fetchone()[0]
 
     def count(self) -> int:
-        return int(self._scalar("SELECT count(*) FROM assets"))
+        return int(self._scalar("SELECT coalesce(sum(n), 0) FROM asset_counts"))
 
     def hidden_count(self) -> int:
-        return int(self._scalar("SELECT count(*) FROM assets WHERE hidden <> 0"))
+        return int(self._scalar("SELECT coalesce(sum(n), 0) FROM asset_counts WHERE hidden <> 0"))
 
     def known_files(self) -> dict[bytes, KnownFile]:
         with self._lock:
             cur = self._conn.execute("SELECT path, size, mtime_ns, rowid, id FROM assets")
             return {row[0]: KnownFile(*row[1:]) for row in cur}
+
+    def iter_known_files(self, page_size: int = 20_000) -> Iterator[KnownRow]:
+        sql = (
+            "SELECT path, size, mtime_ns, rowid, id FROM assets WHERE path > ? "
+            "ORDER BY path LIMIT ?"
+        )
+        after = b""
+        while True:
+            with self._lock:
+                page = self._conn.execute(sql, (after, page_size)).fetchall()
+            yield from page
+            if len(page) < page_size:
+                return
+            after = page[-1][0]
+
+    def known_files_in(
+        self, paths: Collection[bytes], folders: Collection[bytes]
+    ) -> dict[bytes, KnownFile]:
+        if b"" in folders:
+            return self.known_files()
+        found: dict[bytes, KnownFile] = {}
+        select = "SELECT path, size, mtime_ns, rowid, id FROM assets WHERE "
+        with self._lock:
+            conn = self._conn
+            for chunk in _chunks(sorted({path_bytes(p) for p in paths})):
+                for row in conn.execute(select + f"path IN ({_marks(len(chunk))})", chunk):
+                    found[row[0]] = KnownFile(*row[1:])
+            for folder in {path_bytes(f).rstrip(b"/") for f in folders}:
+                # below FOLDER: from FOLDER/ up to, not including, FOLDER0 ('0' follows '/'),
+                # a range on the unique index of `path`
+                bounds = (folder + b"/", folder + b"0")
+                for row in conn.execute(select + "path >= ? AND path < ?", bounds):
+                    found[row[0]] = KnownFile(*row[1:])
+        return found
 
     def scan_errors(self) -> list[tuple[bytes, str]]:
         with self._lock:
@@ -429,11 +609,11 @@ class SQLiteAssetRepository:
     def thumbnail_targets(self, after_rowid: int, limit: int) -> list[ThumbnailTarget]:
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND rowid > ? "
+                f"SELECT {THUMB_SQL} FROM assets WHERE {READABLE} AND rowid > ? "
                 "ORDER BY rowid LIMIT ?",
                 (after_rowid, limit),
             ).fetchall()
-        return [_target(r) for r in rows]
+        return [thumbnail_target_of(r) for r in rows]
 
     def thumbnail_target(self, content_id: str, mtime_ns: int) -> ThumbnailTarget | None:
         return self._one_target("id = ? AND mtime_ns = ?", (content_id, mtime_ns))
@@ -444,14 +624,14 @@ class SQLiteAssetRepository:
     def _one_target(self, where: str, args: Sequence[Any]) -> ThumbnailTarget | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_THUMB_COLUMNS} FROM assets WHERE {_READABLE} AND {where} LIMIT 1", args
+                f"SELECT {THUMB_SQL} FROM assets WHERE {READABLE} AND {where} LIMIT 1", args
             ).fetchone()
-        return None if row is None else _target(row)
+        return None if row is None else thumbnail_target_of(row)
 
     def thumbnail_counts(self) -> ThumbnailCounts:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT count(CASE WHEN {_READABLE} THEN 1 END), count(error), "
+                f"SELECT count(CASE WHEN {READABLE} THEN 1 END), count(error), "
                 "count(micro_thumb), coalesce(sum(length(micro_thumb)), 0), count(thumb_error) "
                 "FROM assets"
             ).fetchone()
@@ -464,10 +644,3 @@ class SQLiteAssetRepository:
                 "max(sort_time) FROM assets"
             ).fetchone()
         return LibraryTotals(int(size), int(folders), first, last)
-
-
-def _target(row: Sequence[Any]) -> ThumbnailTarget:
-    return ThumbnailTarget(
-        row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
-        bool(row[9]), row[10],
-    )  # fmt: skip

@@ -103,7 +103,47 @@ MIGRATIONS: tuple[str, ...] = (
         sql TEXT NOT NULL
     );
     """,
-    # 5: `warnings`: metadata a sound file carries that the probe could not read (an
+    # 5: the embedded previews a file carries (MPF images, the EXIF thumbnail, HEIF thumbnail
+    # items, raw previews), as the probe writes them: `kind:WxH@offset+length` entries joined
+    # by `;` (albumen.store.records.parse_previews). Rows scanned before stay NULL (no
+    # previews known) until their file changes.
+    """
+    ALTER TABLE assets ADD COLUMN previews TEXT;
+    """,
+    # 6: what the library keeps about itself (``AssetStore.get_meta`` / ``set_meta``), e.g.
+    # "root": the folder it indexes, as raw path bytes (so a library folder refuses another
+    # root). Values are bytes, as a path need not be UTF-8.
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    """,
+    # 7: the number of rows, hidden and not, kept up to date by triggers: a gallery opening a
+    # library of a million files counts it at once (count(*) steps through a million index
+    # entries, ~100 ms).
+    """
+    CREATE TABLE asset_counts (
+        hidden INTEGER PRIMARY KEY,
+        n INTEGER NOT NULL
+    );
+    INSERT INTO asset_counts (hidden, n) SELECT hidden, count(*) FROM assets GROUP BY hidden;
+    CREATE TRIGGER asset_counts_insert AFTER INSERT ON assets BEGIN
+        INSERT INTO asset_counts (hidden, n) VALUES (NEW.hidden, 1)
+            ON CONFLICT (hidden) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER asset_counts_delete AFTER DELETE ON assets BEGIN
+        UPDATE asset_counts SET n = n - 1 WHERE hidden = OLD.hidden;
+    END;
+    CREATE TRIGGER asset_counts_hidden AFTER UPDATE OF hidden ON assets
+        WHEN OLD.hidden IS NOT NEW.hidden
+    BEGIN
+        UPDATE asset_counts SET n = n - 1 WHERE hidden = OLD.hidden;
+        INSERT INTO asset_counts (hidden, n) VALUES (NEW.hidden, 1)
+            ON CONFLICT (hidden) DO UPDATE SET n = n + 1;
+    END;
+    """,
+    # 8: `warnings`: metadata a sound file carries that the probe could not read (an
     # unreadable date, a compressed block over the limit), `; `-separated; NULL when none.
     """
     ALTER TABLE assets ADD COLUMN warnings TEXT;
