@@ -18,7 +18,7 @@ APT_PACKAGES += xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-u
   libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-cursor0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help demo screenshots test bench bench-1m lint docs wheel build apt clean
+.PHONY: help demo screenshots test bench bench-1m lint docs wheel build apt clean fuzz
 
 help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
@@ -83,6 +83,34 @@ lint: $(VENV)/.deps ## ruff, mypy --strict, cargo fmt --check, cargo clippy -D w
 	$(PY) -m mypy.stubtest albumen._core
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+
+# `make fuzz`: every probe under cargo-fuzz (libFuzzer, AddressSanitizer), FUZZ_SECONDS each,
+# one target after the other in one process each (the seeds in fuzz/corpus/<target>, new
+# inputs in build/fuzz/corpus/<target>, the log in build/fuzz/logs/<target>.log). A crash, a
+# panic, an input taking over a second or memory over 256 MB is a failure: libFuzzer leaves the
+# input in fuzz/artifacts/<target>/ (copy it to fuzz/regressions/, fix, and it is tested by
+# `cargo test`). Every target runs; the exit status is non-zero if any failed. ASan's
+# quarantine of freed memory is kept small so that the 256 MB limit measures the probe.
+# Not part of `make test`.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= jpeg heif mp4 png webp gif tiff cr3 raf avi mkv identity
+FUZZ_FLAGS := -timeout=1 -rss_limit_mb=256 -malloc_limit_mb=256 -print_final_stats=1
+fuzz: ## fuzz every probe for FUZZ_SECONDS (default 300) each; needs the nightly toolchain
+	@rustup toolchain list 2>/dev/null | grep -q '^nightly' || \
+	  { echo "make fuzz: needs the nightly Rust toolchain (rustup toolchain install nightly)"; exit 1; }
+	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	cargo +nightly fuzz build --fuzz-dir fuzz
+	@mkdir -p build/fuzz/logs; failed=; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  ASAN_OPTIONS=quarantine_size_mb=16 cargo +nightly fuzz run --fuzz-dir fuzz $$t \
+	    build/fuzz/corpus/$$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	    > build/fuzz/logs/$$t.log 2>&1 || failed="$$failed $$t"; \
+	  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)|^==[0-9]+== ERROR|panicked at' \
+	    build/fuzz/logs/$$t.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed (inputs in fuzz/artifacts/, logs in build/fuzz/logs/)"; exit 1; fi
 
 wheel: $(VENV)/.deps ## build the abi3 manylinux wheel and the sdist into dist/
 	$(BIN)/maturin build --release --sdist -o dist

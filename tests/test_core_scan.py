@@ -401,3 +401,43 @@ def test_ctrl_c_interrupts_a_waiting_stream(tmp_path: Path) -> None:
     assert waited == [True]
     assert "cancelled" in repr(stream)
     assert drain(stream) == []
+
+
+def test_ctrl_c_is_seen_even_when_batches_are_ready(tmp_path: Path) -> None:
+    # A consumer that stays in C (`list.extend` calls __next__ in a loop without Python's
+    # eval loop in between) must still see Ctrl-C when every wait finds a batch ready.
+    blocker = stuck_pool(tmp_path)
+    stream = _core.probe(tmp_path, ["one.jpg"] * 10, workers=1, batch_size=1)
+    got: list[object] = []
+    waited: list[bool] = []
+
+    def interrupt_then_feed() -> None:
+        waited.append(stream._wait_for_consumer(timeout=60))  # a hang detector, not a timing
+        _thread.interrupt_main()  # Ctrl-C arrives while the first wait is under way...
+        release(blocker)  # ...then batches come, and keep coming
+
+    helper = threading.Thread(target=interrupt_then_feed)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            got.extend(stream)
+    finally:
+        helper.join(timeout=60)
+    assert waited == [True]
+    assert got == [], "batches were handed out after Ctrl-C"
+    assert "cancelled" in repr(stream)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_device_is_an_error_never_a_hang(tmp_path: Path) -> None:
+    # Issue 14: opening a FIFO named like a photo blocks until a writer comes. The probe never
+    # opens what is not a regular file, and what it opens it opens without blocking and checks
+    # again on the descriptor (a file swapped for a FIFO in between): the record's error.
+    make_jpeg(tmp_path / "real.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    os.symlink("/dev/zero", tmp_path / "device.jpg")
+    batches = list(_core.probe(tmp_path, ["pipe.jpg", "device.jpg", "real.jpg"]))
+    records = {r["path"]: r for batch in batches for r in batch}
+    assert records["pipe.jpg"]["error"] == "not a regular file"
+    assert records["device.jpg"]["error"] == "not a regular file"
+    assert records["real.jpg"]["error"] is None

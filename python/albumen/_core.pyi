@@ -77,21 +77,24 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     ``captured_offset``, ``captured_at_source``, ``make``, ``model``, ``lens``, ``iso``,
     ``f_number``, ``exposure_time``, ``focal_length``, ``gps_lat``, ``gps_lon``, ``gps_alt``,
     ``duration``, ``codec``, ``frame_rate``, ``content_id``, ``preview_offset``,
-    ``preview_length``, ``previews``, ``error``. ``previews`` lists the embedded previews the
-    file carries, each with its pixel size as stored (before orientation) and its coded bytes'
-    range: ``kind:WxH@offset+length`` entries joined by ``;`` (``kind`` is ``mpf``, a JPEG
-    Multi-Picture "large thumbnail"; ``exif``, the IFD1 thumbnail; ``heif``, a thumbnail item;
-    ``raw``, a JPEG inside a raw file), or None; ``albumen.store.records.parse_previews`` reads
-    it. A file that could not be probed still yields a record, with ``error`` set (a
-    zero-byte file, a truncated JPEG, unreadable EXIF, a vanished file, a panic inside the
-    probe); what could be read is kept. ``captured_at`` is always set: it
-    falls back to the file's mtime (``captured_at_source == "file:mtime"``, recorded as UTC
-    with ``captured_offset == 0``). A path whose extension is not in ``media_types()`` gets
-    ``kind == "other"``, ``mime == "application/octet-stream"`` and an error.
+    ``preview_length``, ``previews``, ``error``, ``warnings``. ``previews`` lists the embedded
+    previews the file carries, each with its pixel size as stored (before orientation) and its
+    coded bytes' range: ``kind:WxH@offset+length`` entries joined by ``;`` (``kind`` is
+    ``mpf``, a JPEG Multi-Picture "large thumbnail"; ``exif``, the IFD1 thumbnail; ``heif``, a
+    thumbnail item; ``raw``, a JPEG inside a raw file), or None;
+    ``albumen.store.records.parse_previews`` reads it. A file that could not be probed still
+    yields a record, with ``error`` set (a zero-byte file, a truncated JPEG, unreadable EXIF, a
+    vanished file, a file that is not a regular file, a panic inside the probe); what could be
+    read is kept. ``warnings`` names metadata a sound file carries that could not be read (an
+    unreadable date, a compressed text over the size limit), ``; ``-separated, else ``None``.
+    ``captured_at`` is always set: it falls back to the file's mtime (``captured_at_source ==
+    "file:mtime"``, recorded as UTC with ``captured_offset == 0``). A path whose extension is
+    not in ``media_types()`` gets ``kind == "other"``, ``mime == "application/octet-stream"``
+    and an error.
 
     Records come in batches of at most ``batch_size``, not in the order of ``paths``. A
-    ``KeyboardInterrupt`` while ``__next__`` waits cancels the stream before it propagates.
-    Dropping the stream cancels it too.
+    ``KeyboardInterrupt`` during ``__next__`` (also when a batch is ready) cancels the stream
+    before it propagates. Dropping the stream cancels it too.
     """
 
     @property

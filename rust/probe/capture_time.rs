@@ -169,10 +169,11 @@ pub fn digits(s: &[u8]) -> Option<u32> {
     )
 }
 
-/// Parse `YYYY:MM:DD HH:MM:SS` (EXIF), also accepting `-` between date parts and `T` before
-/// the time, and an optional fraction `.fff` after the seconds. Trailing NULs and blanks are
-/// ignored. Returns `None` for anything malformed or implausible (see
-/// [`DateTime::is_plausible`]).
+/// Parse `YYYY:MM:DD HH:MM:SS` (EXIF), also accepting `-` or `/` between date parts and `T`
+/// before the time, an optional fraction `.fff` after the seconds, and an optional UTC offset
+/// after that (`Z`, `+02:00`, `+0200`, ` +02:00`, as some writers put into EXIF strings), which
+/// sets `offset_minutes`. Trailing NULs and blanks are ignored. Returns `None` for anything
+/// malformed or implausible (see [`DateTime::is_plausible`]).
 pub fn parse_datetime(text: &str) -> Option<DateTime> {
     let b = text
         .trim_matches(|c: char| c == '\0' || c.is_whitespace())
@@ -180,7 +181,7 @@ pub fn parse_datetime(text: &str) -> Option<DateTime> {
     if b.len() < 19 {
         return None;
     }
-    let sep_ok = matches!(b[4], b':' | b'-')
+    let sep_ok = matches!(b[4], b':' | b'-' | b'/')
         && b[7] == b[4]
         && matches!(b[10], b' ' | b'T')
         && b[13] == b':'
@@ -188,12 +189,22 @@ pub fn parse_datetime(text: &str) -> Option<DateTime> {
     if !sep_ok {
         return None;
     }
-    let millis = match &b[19..] {
-        [b'.', frac @ ..] => Some(fraction_millis(frac)?),
-        // Nothing, or a trailing zone designator ("Z" or "+02:00"): not part of the local
-        // time; offsets come from their own tags.
-        [] | [b'Z' | b'+' | b'-', ..] => None,
-        _ => return None,
+    let mut rest = &b[19..];
+    let mut millis = None;
+    if let [b'.' | b',', frac @ ..] = rest {
+        let end = frac
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(frac.len());
+        millis = Some(fraction_millis(&frac[..end])?);
+        rest = &frac[end..];
+    }
+    // A zone after the time ("Z", "+02:00"): the offset of this local time.
+    let zone = std::str::from_utf8(rest).ok()?.trim();
+    let offset_minutes = if zone.is_empty() {
+        None
+    } else {
+        Some(parse_offset(zone)?)
     };
     let dt = DateTime {
         year: digits(&b[0..4])? as i32,
@@ -203,9 +214,16 @@ pub fn parse_datetime(text: &str) -> Option<DateTime> {
         minute: digits(&b[14..16])?,
         second: digits(&b[17..19])?,
         millis,
-        offset_minutes: None,
+        offset_minutes,
     };
     dt.is_plausible().then_some(dt)
+}
+
+/// Whether a date text is one of the forms writers use for "no date" (`0000:00:00 00:00:00`,
+/// blanks, colons and spaces only): not worth a warning when it cannot be read.
+pub fn is_unset(text: &str) -> bool {
+    text.chars()
+        .all(|c| matches!(c, '0' | ':' | '-' | ' ' | '\0' | 'T' | '.' | '/') || c.is_whitespace())
 }
 
 /// Milliseconds from the digits of a decimal fraction ("12" → 120, "123456" → 123), up to
@@ -272,8 +290,45 @@ pub fn from_parts(
     if let Some(ms) = subsec.and_then(parse_subsec) {
         dt.millis = Some(ms);
     }
-    dt.offset_minutes = offset.and_then(parse_offset);
+    // The offset tag wins; else a zone written into the date string itself.
+    if let Some(minutes) = offset.and_then(parse_offset) {
+        dt.offset_minutes = Some(minutes);
+    }
     dt.is_plausible().then(|| dt.capture_time(source))
+}
+
+/// How strong a capture-time source is (lower wins): what the camera wrote when it took the
+/// picture (EXIF `DateTimeOriginal`, `CreateDate`), then XMP's copies of those, then dates only
+/// maker notes or old APP12 blocks carry, then the container's own creation time, then
+/// modification times, then the mtime.
+pub fn rank(source: &str) -> u8 {
+    match source {
+        time_source::EXIF_ORIGINAL => 0,
+        time_source::EXIF_DIGITIZED => 1,
+        time_source::XMP_ORIGINAL => 2,
+        time_source::XMP_DATE_CREATED => 3,
+        time_source::XMP_CREATE => 4,
+        time_source::MAKER_NOTE | time_source::PICTURE_INFO => 5,
+        time_source::QUICKTIME_APPLE
+        | time_source::RIFF_ORIGINAL
+        | time_source::MATROSKA
+        | time_source::PNG_TEXT => 6,
+        time_source::QUICKTIME | time_source::RIFF_CREATED => 7,
+        time_source::EXIF_MODIFIED => 8,
+        time_source::PNG_MODIFIED => 9,
+        _ => 10,
+    }
+}
+
+/// Set `slot` to `offered` unless it already holds a capture time from a stronger (or equally
+/// strong, found earlier) source.
+pub fn offer(slot: &mut Option<CaptureTime>, offered: CaptureTime) {
+    if slot
+        .as_ref()
+        .is_none_or(|c| rank(offered.source) < rank(c.source))
+    {
+        *slot = Some(offered);
+    }
 }
 
 /// The last-resort capture time: the file's modification time.
@@ -297,12 +352,52 @@ mod tests {
             parse_datetime("2023-07-14T18:03:22.5\0").unwrap().to_iso(),
             "2023-07-14T18:03:22.500"
         );
+        let dt = parse_datetime("2023:07:14 18:03:22+02:00").unwrap();
         assert_eq!(
-            parse_datetime("2023:07:14 18:03:22+02:00")
-                .unwrap()
-                .to_iso(),
-            "2023-07-14T18:03:22"
+            (dt.to_iso(), dt.offset_minutes),
+            ("2023-07-14T18:03:22".into(), Some(120))
         );
+    }
+
+    /// Issue 14: EXIF strings with a zone in them (`+00:00`, a trailing `Z`) lost the zone.
+    #[test]
+    fn zones_inside_exif_strings() {
+        for (text, iso, offset) in [
+            ("2019:10:16 19:01:00+00:00", "2019-10-16T19:01:00", Some(0)),
+            ("2019:10:16 19:01:00Z", "2019-10-16T19:01:00", Some(0)),
+            (
+                "2019:10:16 19:01:00 -05:00",
+                "2019-10-16T19:01:00",
+                Some(-300),
+            ),
+            (
+                "2019:10:16 19:01:00.25+0530",
+                "2019-10-16T19:01:00.250",
+                Some(330),
+            ),
+            ("2019/10/16 19:01:00", "2019-10-16T19:01:00", None),
+            (
+                "2019-10-16T19:01:00.123456Z\0",
+                "2019-10-16T19:01:00.123",
+                Some(0),
+            ),
+        ] {
+            let dt = parse_datetime(text).unwrap_or_else(|| panic!("{text:?}"));
+            assert_eq!(
+                (dt.to_iso().as_str(), dt.offset_minutes),
+                (iso, offset),
+                "{text:?}"
+            );
+        }
+        assert!(parse_datetime("2019:10:16 19:01:00 PM").is_none());
+        assert!(parse_datetime("2019:10:16 19:01:00+99:00").is_none());
+        // An offset tag beats the zone in the string.
+        let c = from_parts("2019:10:16 19:01:00Z", None, Some("+01:00"), "x").unwrap();
+        assert_eq!(c.offset_minutes, Some(60));
+        let c = from_parts("2019:10:16 19:01:00Z", None, None, "x").unwrap();
+        assert_eq!(c.offset_minutes, Some(0));
+        assert!(is_unset("0000:00:00 00:00:00") && is_unset("    :  :     :  :  "));
+        assert!(!is_unset("2019:10:16 19:01:00 PM"));
     }
 
     #[test]
@@ -317,7 +412,7 @@ mod tests {
             "2023:07:14 18:60:00",
             "    :  :     :  :  ",
             "2023:07:14",
-            "2023/07/14 18:03:22",
+            "2023/07-14 18:03:22",
             "",
         ] {
             assert!(parse_datetime(bad).is_none(), "{bad:?} accepted");

@@ -49,6 +49,11 @@ pub struct ContainerMeta {
     pub content_id: Option<String>,
     /// Something was wrong but the rest could be read.
     pub warning: Option<String>,
+    /// Capture times found besides `captured` (XMP, maker notes...), each with its source;
+    /// the strongest of everything wins (see `capture_time::rank`).
+    pub more_times: Vec<(DateTime, &'static str)>,
+    /// Metadata the container carries that could not be read (the record's `warnings`).
+    pub warnings: Vec<String>,
 }
 
 impl ContainerMeta {
@@ -89,11 +94,18 @@ impl ContainerMeta {
         rec: &mut crate::probe::record::Record,
         apply_exif: ApplyExif,
     ) -> Vec<String> {
-        use crate::probe::record::time_source;
         let mut problems = Vec::new();
-        if self.width.is_some() {
-            rec.width = self.width;
-            rec.height = self.height;
+        match (self.width, self.height) {
+            (Some(w), Some(h)) if w > 0 && h > 0 => {
+                rec.width = self.width;
+                rec.height = self.height;
+            }
+            // A side of 0 is no size (and would divide by zero in a layout): left unknown.
+            (Some(w), h) => problems.push(format!(
+                "the file gives a size of {w}x{} pixels: not a size",
+                h.unwrap_or(0)
+            )),
+            (None, _) => {}
         }
         if let Some(blob) = &self.exif {
             if let Err(e) = apply_exif(&blob.data, blob.file_offset.unwrap_or(0), rec) {
@@ -114,7 +126,7 @@ impl ContainerMeta {
             rec.preview_length = Some(p.length);
         }
         if self.container_transform {
-            if let Some((w, h)) = self.display_size() {
+            if let Some((w, h)) = self.display_size().filter(|&(w, h)| w > 0 && h > 0) {
                 rec.display_width = Some(w);
                 rec.display_height = Some(h);
             }
@@ -122,14 +134,11 @@ impl ContainerMeta {
                 rec.orientation = Some(orientation_of(self.rotation, self.mirror));
             }
         }
-        if let Some((time, source)) = self.captured {
-            let weak = rec
-                .captured
-                .as_ref()
-                .is_none_or(|c| c.source == time_source::EXIF_MODIFIED);
-            if weak {
-                rec.captured = Some(time.capture_time(source));
-            }
+        for (time, source) in self.captured.into_iter().chain(self.more_times) {
+            crate::probe::capture_time::offer(&mut rec.captured, time.capture_time(source));
+        }
+        for note in self.warnings {
+            crate::probe::add_warning(rec, note);
         }
         if rec.make.is_none() {
             rec.make = self.make;

@@ -17,7 +17,8 @@ pub const PREVIEW_UUID: [u8; 16] = [
     0xea, 0xf4, 0x2b, 0x5e, 0x1c, 0x98, 0x4b, 0x88, 0xb9, 0xfb, 0xb7, 0xdc, 0x40, 0x6e, 0x4d, 0x16,
 ];
 
-type RawEntry = (u16, u16, u32, Vec<u8>);
+/// A TIFF entry with its value bytes: (tag, type, count, value).
+pub type RawEntry = (u16, u16, u32, Vec<u8>);
 
 /// IFD0 of a TIFF block, each entry with its value bytes.
 fn block_entries(block: &[u8]) -> Option<(Endian, Vec<RawEntry>)> {
@@ -83,7 +84,25 @@ fn write_ifd(out: &mut Vec<u8>, e: Endian, entries: &mut [RawEntry]) -> u32 {
 
 /// One TIFF blob from CMT1 (IFD0), CMT2 (EXIF IFD) and CMT4 (GPS IFD).
 pub fn stitch(cmt1: &[u8], cmt2: Option<&[u8]>, cmt4: Option<&[u8]>) -> Option<Vec<u8>> {
-    let (endian, mut ifd0) = block_entries(cmt1)?;
+    let (endian, ifd0) = block_entries(cmt1)?;
+    let same_order = |block: Option<&[u8]>| {
+        block
+            .and_then(block_entries)
+            .filter(|(e, _)| *e == endian)
+            .map(|(_, entries)| entries)
+    };
+    Some(build_tiff(endian, ifd0, same_order(cmt2), same_order(cmt4)))
+}
+
+/// A classic TIFF blob: IFD0 from `ifd0` (its own EXIF/GPS pointers dropped), pointing at an
+/// EXIF IFD and a GPS IFD built from the given entries (when there are any). Values keep
+/// their bytes, in `endian` order.
+pub fn build_tiff(
+    endian: Endian,
+    mut ifd0: Vec<RawEntry>,
+    exif: Option<Vec<RawEntry>>,
+    gps: Option<Vec<RawEntry>>,
+) -> Vec<u8> {
     ifd0.retain(|x| !matches!(x.0, 0x8769 | 0x8825));
     let mut out = match endian {
         Endian::Little => b"II*\0\0\0\0\0".to_vec(),
@@ -93,17 +112,15 @@ pub fn stitch(cmt1: &[u8], cmt2: Option<&[u8]>, cmt4: Option<&[u8]>) -> Option<V
         Endian::Little => off.to_le_bytes().to_vec(),
         Endian::Big => off.to_be_bytes().to_vec(),
     };
-    for (block, tag) in [(cmt2, 0x8769u16), (cmt4, 0x8825)] {
-        if let Some((e, mut entries)) = block.and_then(block_entries) {
-            if e == endian && !entries.is_empty() {
-                let off = write_ifd(&mut out, endian, &mut entries);
-                ifd0.push((tag, 4, 1, pointer(off)));
-            }
+    for (entries, tag) in [(exif, 0x8769u16), (gps, 0x8825)] {
+        if let Some(mut entries) = entries.filter(|e| !e.is_empty()) {
+            let off = write_ifd(&mut out, endian, &mut entries);
+            ifd0.push((tag, 4, 1, pointer(off)));
         }
     }
     let ifd0_at = write_ifd(&mut out, endian, &mut ifd0);
     out[4..8].copy_from_slice(&pointer(ifd0_at));
-    Some(out)
+    out
 }
 
 pub fn parse(src: &Source) -> Result<ContainerMeta, String> {

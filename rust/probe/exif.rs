@@ -20,7 +20,8 @@ use crate::probe::record::{preview_kind, time_source, Preview, Record};
 /// `CreateDate`/`DateTimeDigitized`, then `ModifyDate`); the mtime fallback is the caller's.
 ///
 /// A blob that kamadak-exif can only partly parse (a bad offset in one IFD, say) still gives
-/// its good fields and counts as success; `Err` (with a reason) means the blob is unusable.
+/// its good fields and counts as success, with a warning in the record naming what could not
+/// be read; `Err` (with a reason) means the blob is unusable.
 pub fn apply_exif(tiff: &[u8], tiff_offset: u64, rec: &mut Record) -> Result<(), String> {
     let mut reader = Reader::new();
     reader.continue_on_error(true);
@@ -28,10 +29,12 @@ pub fn apply_exif(tiff: &[u8], tiff_offset: u64, rec: &mut Record) -> Result<(),
         Ok(exif) => exif,
         Err(exif::Error::PartialResult(partial)) => {
             let (exif, errors) = partial.into_inner();
+            let why = errors.first().map_or_else(String::new, ToString::to_string);
             if exif.fields().len() == 0 {
-                let why = errors.first().map_or_else(String::new, ToString::to_string);
                 return Err(format!("unreadable EXIF: {why}"));
             }
+            // The good fields are kept; what could not be read is said.
+            crate::probe::add_warning(rec, format!("EXIF partly unreadable: {why}"));
             exif
         }
         Err(e) => return Err(format!("unreadable EXIF: {e}")),
@@ -78,35 +81,14 @@ fn fill(exif: &Exif, tiff_offset: u64, rec: &mut Record) {
         }
     }
 
-    let captured = [
-        (
-            Tag::DateTimeOriginal,
-            Tag::SubSecTimeOriginal,
-            Tag::OffsetTimeOriginal,
-            time_source::EXIF_ORIGINAL,
-        ),
-        (
-            Tag::DateTimeDigitized,
-            Tag::SubSecTimeDigitized,
-            Tag::OffsetTimeDigitized,
-            time_source::EXIF_DIGITIZED,
-        ),
-        (
-            Tag::DateTime,
-            Tag::SubSecTime,
-            Tag::OffsetTime,
-            time_source::EXIF_MODIFIED,
-        ),
-    ]
-    .into_iter()
-    .find_map(|(date, subsec, offset, source)| {
-        let date = text(get(date)?)?;
-        let subsec = get(subsec).and_then(text);
-        let offset = get(offset).and_then(text);
-        capture_time::from_parts(&date, subsec.as_deref(), offset.as_deref(), source)
-    });
-    if captured.is_some() {
-        rec.captured = captured;
+    fill_capture_time(exif, rec);
+
+    // TIFF/DNG keep an XMP packet in IFD0 (XMLPacket, tag 700).
+    let xmp = exif
+        .fields()
+        .find(|f| f.ifd_num == In::PRIMARY && f.tag.number() == 700);
+    if let Some(Value::Byte(packet) | Value::Undefined(packet, _)) = xmp.map(|f| &f.value) {
+        crate::probe::xmp::apply(packet, rec);
     }
 
     if let Some(id) = crate::probe::apple::content_identifier_of(exif) {
@@ -142,9 +124,67 @@ fn fill(exif: &Exif, tiff_offset: u64, rec: &mut Record) {
     }
 }
 
+/// The capture time: `DateTimeOriginal`, then `CreateDate`, then `ModifyDate` (each with its
+/// sub-seconds and offset), offered against what the record holds; a maker-note date too. A
+/// date tag present but unreadable becomes a warning.
+fn fill_capture_time(exif: &Exif, rec: &mut Record) {
+    let mut unreadable = Vec::new();
+    let captured = [
+        (
+            Tag::DateTimeOriginal,
+            Tag::SubSecTimeOriginal,
+            Tag::OffsetTimeOriginal,
+            time_source::EXIF_ORIGINAL,
+        ),
+        (
+            Tag::DateTimeDigitized,
+            Tag::SubSecTimeDigitized,
+            Tag::OffsetTimeDigitized,
+            time_source::EXIF_DIGITIZED,
+        ),
+        (
+            Tag::DateTime,
+            Tag::SubSecTime,
+            Tag::OffsetTime,
+            time_source::EXIF_MODIFIED,
+        ),
+    ]
+    .into_iter()
+    .find_map(|(date, subsec, offset, source)| {
+        let text_of = |tag: Tag| primary_field(exif, tag).and_then(text);
+        let date_text = text_of(date)?;
+        let subsec = text_of(subsec);
+        let offset = text_of(offset);
+        let found =
+            capture_time::from_parts(&date_text, subsec.as_deref(), offset.as_deref(), source);
+        if found.is_none() && !capture_time::is_unset(&date_text) {
+            unreadable.push(format!("unreadable EXIF {date} {date_text:?}"));
+        }
+        found
+    });
+    if let Some(c) = captured {
+        capture_time::offer(&mut rec.captured, c);
+    }
+    for note in unreadable {
+        crate::probe::add_warning(rec, note);
+    }
+    if let Some((time, source)) = crate::probe::makernotes::capture_time(exif) {
+        capture_time::offer(&mut rec.captured, time.capture_time(source));
+    }
+}
+
+/// A field of the primary image by tag number, wherever the writer put it: most write dates
+/// in the EXIF IFD, some odd ones in IFD0 (`ExifTool` reads both).
+pub fn primary_field(exif: &Exif, tag: Tag) -> Option<&Field> {
+    exif.get_field(tag, In::PRIMARY).or_else(|| {
+        exif.fields()
+            .find(|f| f.ifd_num == In::PRIMARY && f.tag.number() == tag.number())
+    })
+}
+
 /// First string of an ASCII field (or a UTF-8 `Undefined` one), NULs stripped and trimmed;
 /// `None` when empty.
-fn text(field: &Field) -> Option<String> {
+pub fn text(field: &Field) -> Option<String> {
     let raw: &[u8] = match &field.value {
         Value::Ascii(v) => v.first()?,
         Value::Undefined(v, _) | Value::Byte(v) => v,
@@ -428,5 +468,25 @@ pub(crate) mod tests {
         assert!(apply_exif(b"", 0, &mut rec).is_err());
         // A valid header whose IFD offset points past the end.
         assert!(apply_exif(b"II*\0\xff\xff\x00\x00", 0, &mut rec).is_err());
+    }
+
+    #[test]
+    fn a_partly_readable_blob_keeps_its_fields_and_says_what_is_missing() {
+        let mut blob = tiff_blob(
+            &Spec {
+                original: Some("2023:07:14 18:03:22"),
+                ..Spec::default()
+            },
+            true,
+        );
+        // Point IFD0's next-IFD link (IFD1) past the end of the blob.
+        let ifd0 = u32::from_le_bytes(blob[4..8].try_into().unwrap()) as usize;
+        let n = usize::from(u16::from_le_bytes([blob[ifd0], blob[ifd0 + 1]]));
+        let link = ifd0 + 2 + 12 * n;
+        blob[link..link + 4].copy_from_slice(&0x00ff_fff0u32.to_le_bytes());
+        let mut rec = Record::default();
+        apply_exif(&blob, 0, &mut rec).unwrap();
+        assert_eq!(rec.model.as_deref(), Some("Canon EOS R5"));
+        assert!(rec.warnings.unwrap().contains("EXIF partly unreadable"));
     }
 }

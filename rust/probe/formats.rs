@@ -4,12 +4,15 @@
 
 use super::container::ContainerMeta;
 use super::source::Source;
-use super::{add_error, cr3, gif, heif, jpeg, mp4, png, raf, tiff, webp, FormatProbe, Input};
+use super::{
+    add_error, avi, cr3, gif, heif, jpeg, matroska, mp4, png, raf, tiff, webp, FormatProbe, Input,
+};
 use crate::probe::exif::apply_exif;
 use crate::probe::record::Record;
 
+/// The containers albumen parses (see [`probe_as`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Container {
+pub enum Container {
     Jpeg,
     Heif,
     Movie,
@@ -19,6 +22,8 @@ enum Container {
     Gif,
     Tiff,
     Raf,
+    Avi,
+    Matroska,
 }
 
 const HEIF_BRANDS: &[&[u8; 4]] = &[
@@ -35,13 +40,21 @@ fn sniff(head: &[u8]) -> Option<Container> {
     if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
         return Some(Container::Webp);
     }
+    if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"AVI " {
+        return Some(Container::Avi);
+    }
+    if head.starts_with(&matroska::EBML_MAGIC) {
+        return Some(Container::Matroska);
+    }
     if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
         return Some(Container::Gif);
     }
     if head.starts_with(raf::MAGIC) {
         return Some(Container::Raf);
     }
-    let tiff_magic: [&[u8]; 6] = [b"II*\0", b"MM\0*", b"IIRO", b"IIRS", b"MMOR", b"IIU\0"];
+    let tiff_magic: [&[u8]; 8] = [
+        b"II*\0", b"MM\0*", b"II+\0", b"MM\0+", b"IIRO", b"IIRS", b"MMOR", b"IIU\0",
+    ];
     if tiff_magic.iter().any(|m| head.starts_with(m)) {
         return Some(Container::Tiff);
     }
@@ -75,6 +88,8 @@ fn by_mime(mime: &str) -> Option<Container> {
         "image/gif" => Container::Gif,
         "image/x-canon-cr3" => Container::Cr3,
         "image/x-fuji-raf" => Container::Raf,
+        "video/x-msvideo" => Container::Avi,
+        "video/x-matroska" | "video/webm" => Container::Matroska,
         "image/tiff"
         | "image/x-adobe-dng"
         | "image/x-nikon-nef"
@@ -110,6 +125,11 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     let container = sniff(input.head)
         .or_else(|| by_mime(rec.mime))
         .ok_or("unrecognised file content")?;
+    probe_as(container, input, rec)
+}
+
+/// Parse the file as `container` (no sniffing) and merge what it holds into the record.
+pub fn probe_as(container: Container, input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     if container == Container::Jpeg {
         return jpeg::probe(input, rec);
     }
@@ -123,6 +143,8 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
         Container::Gif => gif::parse(&src),
         Container::Tiff => tiff::parse(&src),
         Container::Raf => raf::parse(&src),
+        Container::Avi => avi::parse(&src),
+        Container::Matroska => matroska::parse(&src),
         Container::Jpeg => unreachable!("handled above"),
     }?;
     for problem in meta.fill(rec, apply_exif) {
@@ -155,7 +177,10 @@ mod tests {
         assert_eq!(sniff(b"\0\0\0\xffftyp"), None);
         assert_eq!(sniff(b""), None);
         assert_eq!(by_mime("image/x-sony-arw"), Some(Container::Tiff));
-        assert_eq!(by_mime("video/webm"), None);
+        assert_eq!(by_mime("video/webm"), Some(Container::Matroska));
+        assert_eq!(sniff(b"RIFF\0\0\0\0AVI LIST"), Some(Container::Avi));
+        assert_eq!(sniff(b"\x1a\x45\xdf\xa3\x9f"), Some(Container::Matroska));
+        assert_eq!(sniff(b"II+\0\x08\0\0\0"), Some(Container::Tiff));
     }
 
     #[test]

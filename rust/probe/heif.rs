@@ -66,6 +66,9 @@ fn take(c: &[u8], pos: &mut usize, size: usize) -> Option<u64> {
     Some(value)
 }
 
+/// Most extents one item may have (see `parse_iloc`).
+const MAX_EXTENTS: u64 = 1024;
+
 fn parse_iloc(body: &[u8], items: &mut HashMap<u32, Item>) -> Option<()> {
     let (version, _, c) = full_box(body)?;
     let sizes = *c.first()?;
@@ -90,6 +93,11 @@ fn parse_iloc(body: &[u8], items: &mut HashMap<u32, Item>) -> Option<()> {
         pos += 2; // data_reference_index
         let base = take(c, &mut pos, base_size)?;
         let extent_count = take(c, &mut pos, 2)?;
+        // With zero-sized fields an extent takes no bytes: a damaged box could list 65,535
+        // of them for each item. Real items have one, or a handful.
+        if extent_count > MAX_EXTENTS {
+            return None;
+        }
         let mut extents = Vec::new();
         for _ in 0..extent_count {
             pos += index_size;
@@ -511,6 +519,34 @@ pub(crate) mod tests {
             (m.rotation, m.mirror, m.display_size()),
             (0, true, Some((10, 20)))
         );
+    }
+
+    /// `make fuzz` (heif, out of memory; input in `fuzz/regressions/heif-iloc-empty-extents.bin`):
+    /// with zero-sized offset and length fields, an `iloc` listed 65,535 extents of no bytes for
+    /// each of its items (some 150 MB and 0.3 s for a 950-byte file).
+    #[test]
+    fn iloc_extent_counts_are_bounded() {
+        // version 1, offset/length/base/index sizes 0, 2 items each claiming 65,535 extents.
+        let mut c = vec![0x00, 0x00];
+        c.extend_from_slice(&2u16.to_be_bytes());
+        for id in 1..=2u16 {
+            c.extend_from_slice(&id.to_be_bytes());
+            c.extend_from_slice(&[0, 0, 0, 0]); // construction method, data reference
+            c.extend_from_slice(&u16::MAX.to_be_bytes());
+        }
+        let body = [&[1u8, 0, 0, 0][..], &c].concat();
+        let mut items = HashMap::new();
+        assert!(parse_iloc(&body, &mut items).is_none());
+        assert!(items.values().all(|i| i.extents.len() <= 1024));
+        // One extent of zero-sized fields is valid ("the whole file").
+        let mut one = c.clone();
+        one[10..12].copy_from_slice(&1u16.to_be_bytes());
+        one.truncate(12);
+        one[2..4].copy_from_slice(&1u16.to_be_bytes());
+        let body = [&[1u8, 0, 0, 0][..], &one].concat();
+        let mut items = HashMap::new();
+        assert!(parse_iloc(&body, &mut items).is_some());
+        assert_eq!(items[&1].extents, vec![(0, 0)]);
     }
 
     #[test]

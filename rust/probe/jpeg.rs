@@ -13,6 +13,7 @@ use crate::probe::record::Record;
 use crate::probe::source::Source;
 
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
+const XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 
 /// Start-of-frame markers: C0–CF except DHT (C4), JPG (C8) and DAC (CC).
 fn is_sof(marker: u8) -> bool {
@@ -60,16 +61,22 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
         }
         let body = seg + 2;
         let body_len = (len - 2) as usize;
-        if marker == 0xE1 && !exif_seen && body_len > EXIF_HEADER.len() {
-            let prefix = input.read_at(body, EXIF_HEADER.len())?;
-            if *prefix == *EXIF_HEADER {
+        if marker == 0xE1 && body_len > EXIF_HEADER.len() {
+            let prefix = input.read_at(body, XMP_HEADER.len().min(body_len))?;
+            if prefix.starts_with(EXIF_HEADER) && !exif_seen {
                 exif_seen = true;
                 let blob = input.read_at(body, body_len)?;
                 let tiff_offset = body + EXIF_HEADER.len() as u64;
                 if let Err(e) = apply_exif(&blob[EXIF_HEADER.len()..], tiff_offset, rec) {
                     add_error(rec, e);
                 }
+            } else if *prefix == *XMP_HEADER {
+                let blob = input.read_at(body, body_len)?;
+                crate::probe::xmp::apply(&blob[XMP_HEADER.len()..], rec);
             }
+        } else if marker == 0xEC && body_len > 0 {
+            let blob = input.read_at(body, body_len)?;
+            picture_info(&blob, rec);
         } else if marker == 0xE2 && !mpf_seen && body_len > MPF_HEADER.len() + 8 {
             let prefix = input.read_at(body, MPF_HEADER.len())?;
             if *prefix == *MPF_HEADER {
@@ -104,28 +111,183 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     Ok(())
 }
 
+/// The APP12 "Picture Info" block of older compact cameras (Agfa, Olympus, Polaroid, ...):
+/// ASCII `key=value` pairs. As `ExifTool` reads it: `TimeDate` (Unix seconds of the camera's
+/// clock, i.e. local time, or a date text) is the `DateTimeOriginal`; `FNumber` and `Shutter`
+/// (microseconds) fill those fields when the EXIF has none. Photoshop's "Ducky" APP12 is not
+/// picture info.
+fn picture_info(block: &[u8], rec: &mut Record) {
+    use crate::probe::capture_time::{self, DateTime};
+    use crate::probe::record::time_source;
+    if block.starts_with(b"Ducky") {
+        return;
+    }
+    for (key, value) in picture_info_pairs(block) {
+        match key {
+            "TimeDate" => {
+                let time = match value.parse::<i64>() {
+                    Ok(secs) if value.bytes().all(|b| b.is_ascii_digit()) => secs
+                        .checked_mul(1_000_000_000)
+                        .map(|ns| DateTime {
+                            offset_minutes: None,
+                            ..DateTime::from_unix_nanos(ns, 0)
+                        })
+                        .filter(DateTime::is_plausible),
+                    _ => capture_time::parse_datetime(value),
+                };
+                match time {
+                    Some(t) => capture_time::offer(
+                        &mut rec.captured,
+                        t.capture_time(time_source::PICTURE_INFO),
+                    ),
+                    None => crate::probe::add_warning(
+                        rec,
+                        format!("unreadable APP12 TimeDate {value:?}"),
+                    ),
+                }
+            }
+            "FNumber" if rec.f_number.is_none() => {
+                let digits =
+                    value.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == ' ');
+                rec.f_number = digits
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v > 0.0);
+            }
+            "Shutter" | "shtr" if rec.exposure_time.is_none() => {
+                rec.exposure_time = value
+                    .parse::<f64>()
+                    .ok()
+                    .map(|us| us * 1e-6)
+                    .filter(|v| v.is_finite() && *v > 0.0);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The `key=value` pairs of a Picture Info block: pairs are separated by line ends, NULs or a
+/// blank before the next `key=`; section headers (`[Camera Info]`) are skipped.
+fn picture_info_pairs(block: &[u8]) -> Vec<(&str, &str)> {
+    let is_key = |w: &str| {
+        w.split_once('=').is_some_and(|(k, _)| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '#' | '-'))
+        })
+    };
+    let mut out = Vec::new();
+    for line in block.split(|&b| matches!(b, b'\r' | b'\n' | 0)) {
+        let Ok(line) = std::str::from_utf8(line) else {
+            continue;
+        };
+        let mut pair: Option<(usize, usize)> = None; // byte range of the current pair
+        let mut pos = 0;
+        for word in line.split(' ') {
+            let start = pos;
+            pos += word.len() + 1;
+            if word.starts_with('[') {
+                continue;
+            }
+            if is_key(word) {
+                if let Some((a, b)) = pair.take() {
+                    out.push(&line[a..b]);
+                }
+                pair = Some((start, start + word.len()));
+            } else if let Some((_, b)) = pair.as_mut() {
+                if !word.is_empty() {
+                    *b = start + word.len();
+                }
+            }
+        }
+        if let Some((a, b)) = pair {
+            out.push(&line[a..b]);
+        }
+    }
+    out.into_iter()
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
 fn truncated(reason: &str) -> String {
     format!("truncated JPEG: {reason}")
 }
 
-/// Whether the file's last 64 KiB after the start of the image data hold an EOI marker.
-/// Entropy-coded data cannot contain `FF D9`, so a file cut inside it has none. Files that
-/// carry a long trailer after the JPEG (Google Motion Photos, Samsung's `SEFT` trailer) are
-/// recognised and not flagged.
+/// Whether the image data ends with an EOI marker, i.e. the file was not cut short.
+///
+/// Entropy-coded data cannot contain `FF D9`, and in it every `FF` is followed by `00` (a
+/// stuffed byte), a restart marker `D0`–`D7` or another `FF`. So:
+/// - an EOI in the last 64 KiB after the start of the image data: complete;
+/// - files that carry a long trailer after the JPEG (Google Motion Photos, Samsung's `SEFT`
+///   trailer) are recognised and not flagged;
+/// - no EOI, and those 64 KiB hold all the image data, or look like entropy-coded data: the
+///   file was cut inside its image data (a progressive JPEG's later scans also pass this way);
+/// - otherwise the file ends with something that is not image data (zero padding, as cameras
+///   and disk-recovery tools leave, or any other trailer): the EOI is looked for backwards from
+///   there, so a complete JPEG followed by padding is complete, and one cut short and then
+///   padded (a preallocated download) is not.
 fn ends_with_eoi(input: &Input<'_>, image_data_start: u64) -> bool {
     let tail_start = input.size - input.tail.len() as u64;
     let from = image_data_start.saturating_sub(tail_start) as usize;
     let window = input.tail.get(from..).unwrap_or(&[]);
-    if window.windows(2).any(|w| w == [0xFF, 0xD9]) {
+    if has_eoi(window) {
         return true;
     }
     if input.tail.ends_with(b"SEFT") {
         return true;
     }
     let head_meta = &input.head[..(image_data_start as usize).min(input.head.len())];
-    [&b"MotionPhoto"[..], b"MicroVideo"]
+    let motion = [&b"MotionPhoto"[..], b"MicroVideo"]
         .iter()
-        .any(|needle| head_meta.windows(needle.len()).any(|w| w == *needle))
+        .any(|needle| head_meta.windows(needle.len()).any(|w| w == *needle));
+    if motion {
+        return true;
+    }
+    if image_data_start >= tail_start || looks_like_entropy_data(window) {
+        return false;
+    }
+    eoi_before(input, image_data_start, tail_start)
+}
+
+fn has_eoi(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+/// Whether `bytes` could be a stretch of entropy-coded data: some stuffed `FF 00` pairs and no
+/// `FF` followed by anything but `00`, a restart marker or fill.
+fn looks_like_entropy_data(bytes: &[u8]) -> bool {
+    let mut stuffed = false;
+    for w in bytes.windows(2) {
+        if w[0] == 0xFF {
+            match w[1] {
+                0x00 => stuffed = true,
+                0xD0..=0xD7 | 0xFF => {}
+                _ => return false,
+            }
+        }
+    }
+    stuffed
+}
+
+/// Whether an EOI lies in `[start, end)`, read backwards from `end` in 64 KiB steps (the
+/// marker closest to the end is found first; at most [`super::source::MAX_READ`] bytes).
+fn eoi_before(input: &Input<'_>, start: u64, end: u64) -> bool {
+    const STEP: u64 = 64 * 1024;
+    let stop = start.max(end.saturating_sub(super::source::MAX_READ));
+    let mut hi = end;
+    while hi > stop {
+        let lo = hi.saturating_sub(STEP).max(stop);
+        // One byte past `hi` so a marker split across two steps is seen.
+        let len = (hi - lo + 1).min(input.size - lo) as usize;
+        match input.read_at(lo, len) {
+            Ok(bytes) if has_eoi(&bytes) => return true,
+            Ok(_) => hi = lo,
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -416,8 +578,164 @@ pub(crate) mod tests {
         let plain = jpeg_bytes(32, 16, None, 0, 10);
         let mut trailer = plain.clone();
         trailer.extend(std::iter::repeat_n(0x42, 200_000));
-        assert!(probe_bytes("tr.jpg", &trailer).error.is_some());
+        assert_eq!(probe_bytes("tr.jpg", &trailer).error, None);
         trailer.extend_from_slice(b"SEFT");
         assert_eq!(probe_bytes("sam.jpg", &trailer).error, None);
+    }
+
+    /// A JPEG whose only metadata segments are `extra` (marker, body) pairs.
+    fn with_segments(extra: &[(u8, Vec<u8>)]) -> Vec<u8> {
+        let mut data = vec![0xFF, 0xD8];
+        for (marker, body) in extra {
+            segment(&mut data, *marker, body);
+        }
+        let rest = jpeg_bytes(32, 16, None, 0, 10);
+        data.extend_from_slice(&rest[2..]);
+        data
+    }
+
+    /// Issue 14: dates only in an APP12 "Picture Info" block (older compact cameras).
+    #[test]
+    fn app12_picture_info() {
+        let info = b"[picture info]\r\nTimeDate=966600000\r\nShutter=8000\r\nFNumber=F2.8\r\n\
+                     Type=SR-2288 ID=0 Resolution=3\r\n\0";
+        let rec = probe_bytes("agfa.jpg", &with_segments(&[(0xEC, info.to_vec())]));
+        assert_eq!(rec.error, None);
+        let c = rec.captured.unwrap();
+        assert_eq!(
+            (c.local.as_str(), c.offset_minutes, c.source),
+            ("2000-08-18T12:00:00", None, time_source::PICTURE_INFO)
+        );
+        assert_eq!(rec.f_number, Some(2.8));
+        assert_eq!(rec.exposure_time, Some(0.008));
+        assert_eq!(
+            picture_info_pairs(b"[Camera Info]\nType=Olympus D-340R Version=1.0\nID=ab cd"),
+            vec![
+                ("Type", "Olympus D-340R"),
+                ("Version", "1.0"),
+                ("ID", "ab cd")
+            ]
+        );
+        // EXIF DateTimeOriginal wins over it.
+        let tiff = tiff_blob(
+            &Spec {
+                original: Some("2001:02:03 04:05:06"),
+                ..Spec::default()
+            },
+            true,
+        );
+        let mut exif = EXIF_HEADER.to_vec();
+        exif.extend_from_slice(&tiff);
+        let rec = probe_bytes(
+            "both.jpg",
+            &with_segments(&[(0xEC, info.to_vec()), (0xE1, exif)]),
+        );
+        assert_eq!(rec.captured.unwrap().source, time_source::EXIF_ORIGINAL);
+        let rec = probe_bytes(
+            "bad.jpg",
+            &with_segments(&[(0xEC, b"TimeDate=yesterday".to_vec())]),
+        );
+        assert!(rec.warnings.unwrap().contains("TimeDate"));
+        assert_eq!(rec.error, None);
+        let rec = probe_bytes(
+            "ducky.jpg",
+            &with_segments(&[(0xEC, b"Ducky\0\x01".to_vec())]),
+        );
+        assert_eq!(rec.captured.unwrap().source, time_source::FILE_MTIME);
+    }
+
+    #[test]
+    fn xmp_only_dates() {
+        let mut app1 = XMP_HEADER.to_vec();
+        app1.extend(crate::probe::xmp::tests::packet(
+            "photoshop:DateCreated=\"2019-10-16T19:01:00+01:00\" tiff:Make=\"Scanner Co\"",
+            "",
+        ));
+        let rec = probe_bytes("scan.jpg", &with_segments(&[(0xE1, app1)]));
+        let c = rec.captured.unwrap();
+        assert_eq!(
+            (c.local.as_str(), c.offset_minutes, c.source),
+            (
+                "2019-10-16T19:01:00",
+                Some(60),
+                time_source::XMP_DATE_CREATED
+            )
+        );
+        assert_eq!(rec.make.as_deref(), Some("Scanner Co"));
+    }
+
+    /// Issue 14: trail cameras that keep the time only in their maker note.
+    #[test]
+    fn reconyx_maker_note_date() {
+        use exif::experimental::Writer;
+        use exif::{Field, In, Tag, Value};
+        let note = crate::probe::makernotes::reconyx_note(3, [2019, 10, 16, 19, 1, 7]);
+        let fields = [
+            Field {
+                tag: Tag::Make,
+                ifd_num: In::PRIMARY,
+                value: Value::Ascii(vec![b"RECONYX".to_vec()]),
+            },
+            Field {
+                tag: Tag::MakerNote,
+                ifd_num: In::PRIMARY,
+                value: Value::Undefined(note, 0),
+            },
+        ];
+        let mut w = Writer::new();
+        for f in &fields {
+            w.push_field(f);
+        }
+        let mut tiff = std::io::Cursor::new(Vec::new());
+        w.write(&mut tiff, true).unwrap();
+        let mut exif = EXIF_HEADER.to_vec();
+        exif.extend_from_slice(&tiff.into_inner());
+        let rec = probe_bytes("trail.jpg", &with_segments(&[(0xE1, exif)]));
+        let c = rec.captured.unwrap();
+        assert_eq!(
+            (c.local.as_str(), c.source),
+            ("2019-10-16T19:01:07", time_source::MAKER_NOTE)
+        );
+    }
+
+    /// Issue 14: a complete JPEG followed by zero padding (more than the 64 KiB tail) was
+    /// called truncated.
+    #[test]
+    fn zero_padding_after_eoi_is_not_truncation() {
+        for (scan_len, padding) in [(10, 200_000), (300_000, 70_000), (300_000, 5_000_000)] {
+            let mut data = jpeg_bytes(640, 480, None, 0, scan_len);
+            data.extend(std::iter::repeat_n(0, padding));
+            let rec = probe_bytes("padded.jpg", &data);
+            assert_eq!(rec.error, None, "{scan_len} + {padding}");
+            assert_eq!(rec.width, Some(640));
+        }
+        // Other trailing bytes after the EOI (a trailer some writer appended).
+        let mut data = jpeg_bytes(640, 480, None, 0, 300_000);
+        data.extend((0..150_000u32).map(|i| (i % 251) as u8));
+        assert_eq!(probe_bytes("trailer.jpg", &data).error, None);
+    }
+
+    #[test]
+    fn cut_short_then_padded_is_still_truncated() {
+        // A preallocated download that stopped: image data cut, then zeros to the full size.
+        let full = jpeg_bytes(640, 480, None, 0, 300_000);
+        let mut data = full[..200_000].to_vec();
+        data.extend(std::iter::repeat_n(0, 150_000));
+        let err = probe_bytes("prealloc.jpg", &data).error.unwrap();
+        assert!(err.contains("truncated JPEG"), "{err}");
+        // Cut inside real-looking entropy data (stuffed FF 00 pairs): decided from the tail.
+        let mut data = jpeg_bytes(640, 480, None, 0, 0);
+        data.truncate(data.len() - 2);
+        data.extend((0..300_000u32).map(|i| {
+            if i % 300 == 0 {
+                0xFF
+            } else if i % 300 == 1 {
+                0
+            } else {
+                (i % 200) as u8 + 1
+            }
+        }));
+        let err = probe_bytes("cut.jpg", &data).error.unwrap();
+        assert!(err.contains("truncated JPEG"), "{err}");
     }
 }

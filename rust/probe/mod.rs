@@ -22,6 +22,7 @@
 //!   record. Non-fatal problems can be added with [`add_error`] while returning `Ok`.
 
 pub mod apple;
+pub mod avi;
 pub mod capture_time;
 pub mod container;
 pub mod cr3;
@@ -31,16 +32,21 @@ pub mod gif;
 pub mod heif;
 pub mod isobmff;
 pub mod jpeg;
+pub mod makernotes;
+pub mod matroska;
 pub mod mp4;
 pub mod mpf;
 pub mod png;
 pub mod preview;
 pub mod raf;
 pub mod record;
+#[cfg(test)]
+mod regressions;
 pub mod source;
 pub mod tiff;
 pub mod timefmt;
 pub mod webp;
+pub mod xmp;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -49,6 +55,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::probe::record::Record;
+use crate::probe::source::ReadAt;
 use crate::scan::identity::{self, read_exact_at, CHUNK};
 use crate::scan::media_types;
 use crate::scan::walk::{io_message, mtime_ns, path_bytes};
@@ -59,7 +66,8 @@ pub const UNKNOWN_MIME: &str = "application/octet-stream";
 
 /// What a format probe gets: the open file, its size, and the bytes already read.
 pub struct Input<'a> {
-    pub file: &'a File,
+    /// The file (or, for [`probe_bytes`], the bytes in memory).
+    pub file: &'a dyn ReadAt,
     pub size: u64,
     /// Bytes `[0, head.len())` of the file: all of it up to 128 KiB, else the first 64 KiB.
     pub head: &'a [u8],
@@ -84,8 +92,20 @@ impl<'a> Input<'a> {
             return Ok(Cow::Borrowed(&self.tail[s..s + len]));
         }
         let mut buf = vec![0; len];
-        read_exact_at(self.file, &mut buf, offset)
-            .map_err(|e| format!("read failed at offset {offset}: {}", io_message(&e)))?;
+        let mut done = 0;
+        while done < len {
+            match self.file.read_at(&mut buf[done..], offset + done as u64) {
+                Ok(0) => return Err(format!("truncated: file ended at {}", offset + done as u64)),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(format!(
+                        "read failed at offset {offset}: {}",
+                        io_message(&e)
+                    ))
+                }
+            }
+        }
         Ok(Cow::Owned(buf))
     }
 
@@ -113,6 +133,16 @@ pub fn add_error(rec: &mut Record, reason: impl Into<String>) {
     rec.error = Some(match rec.error.take() {
         Some(prev) => format!("{prev}; {reason}"),
         None => reason,
+    });
+}
+
+/// Append a note to the record's warnings (see [`Record::warnings`]; joined with `; `).
+pub fn add_warning(rec: &mut Record, note: impl Into<String>) {
+    let note = note.into();
+    rec.warnings = Some(match rec.warnings.take() {
+        Some(prev) if prev.split("; ").any(|p| p == note) => prev,
+        Some(prev) => format!("{prev}; {note}"),
+        None => note,
     });
 }
 
@@ -157,7 +187,8 @@ fn new_record(rel: &Path) -> Record {
 fn probe_unguarded(root: &Path, rel: &Path) -> Record {
     let mut rec = new_record(rel);
     let path = root.join(rel);
-    // stat before open: opening a FIFO or device could block or have side effects.
+    // stat before open: opening a device could have side effects, so anything that is not a
+    // regular file right now is never opened.
     let meta = match fs::metadata(&path) {
         Ok(m) => m,
         Err(e) => {
@@ -171,10 +202,16 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
         rec.error = Some("not a regular file".into());
         return rec;
     }
-    let file = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) => {
-            rec.error = Some(format!("cannot open: {}", io_message(&e)));
+    // The file may be swapped for a FIFO between the stat and the open: `open_regular` never
+    // blocks and checks the type again on what it opened.
+    let file = match open_regular(&path) {
+        Ok((file, meta)) => {
+            rec.size = meta.len();
+            rec.mtime_ns = mtime_ns(&meta);
+            file
+        }
+        Err(reason) => {
+            rec.error = Some(reason);
             return rec;
         }
     };
@@ -193,6 +230,13 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
             Err(_) => read_and_probe(&file, &mut Vec::new(), &mut Vec::new(), &mut rec),
         });
     }
+    finish(&mut rec);
+    rec
+}
+
+/// What every record gets after its format probe: the display size from the stored size and
+/// orientation, and the mtime as the capture time of last resort.
+fn finish(rec: &mut Record) {
     if let (Some(w), Some(h), None) = (rec.width, rec.height, rec.display_width) {
         let swap = matches!(rec.orientation, Some(5..=8));
         rec.display_width = Some(if swap { h } else { w });
@@ -201,7 +245,72 @@ fn probe_unguarded(root: &Path, rel: &Path) -> Record {
     if rec.captured.is_none() {
         rec.captured = Some(capture_time::from_mtime(rec.mtime_ns));
     }
-    rec
+}
+
+/// Probe bytes held in memory as if they were the file `rel`: the steps of [`probe_path`]
+/// after its reads (identity, format probe, display size), with the same head and tail
+/// buffers, so every parser reads the middle of the data as it would read a file. With
+/// `container` the content is not sniffed: that parser is used. For fuzzing and tests; never
+/// panics (as [`probe_path`]).
+pub fn probe_bytes(rel: &Path, data: &[u8], container: Option<formats::Container>) -> Record {
+    guarded(rel, || {
+        let mut rec = new_record(rel);
+        rec.size = data.len() as u64;
+        if data.is_empty() {
+            add_error(&mut rec, "empty file (0 bytes)");
+        } else {
+            let head = &data[..identity::head_len(rec.size)];
+            let small = data.len() <= 2 * CHUNK;
+            let last = if small {
+                &[][..]
+            } else {
+                &data[data.len() - CHUNK..]
+            };
+            rec.id = Some(identity::hash_parts(rec.size, head, last));
+            let input = Input {
+                file: &data,
+                size: rec.size,
+                head,
+                tail: if small { head } else { last },
+            };
+            let result = match container {
+                Some(c) => formats::probe_as(c, &input, &mut rec),
+                None => format_probe(rec.mime).map_or(Ok(()), |probe| probe(&input, &mut rec)),
+            };
+            if let Err(reason) = result {
+                add_error(&mut rec, reason);
+            }
+        }
+        finish(&mut rec);
+        rec
+    })
+}
+
+/// Open a user's file for reading without ever blocking, and only if it is a regular file.
+///
+/// The open is non-blocking (`O_NONBLOCK`: opening a FIFO with no writer, or a device, returns
+/// at once instead of waiting for ever) and not a controlling terminal (`O_NOCTTY`); the type is
+/// then checked on the opened descriptor (`fstat`), so a file swapped for something else after
+/// an earlier `stat` is refused, never read. Returns the file and its metadata, or the reason
+/// (the record's error).
+pub fn open_regular(path: &Path) -> Result<(File, fs::Metadata), String> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| format!("cannot open: {}", io_message(&e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read: {}", io_message(&e)))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    Ok((file, meta))
 }
 
 fn read_and_probe(file: &File, head: &mut Vec<u8>, tail: &mut Vec<u8>, rec: &mut Record) {
@@ -264,10 +373,10 @@ mod tests {
     #[test]
     fn unknown_formats_get_the_basics() {
         let t = tempfile::tempdir().unwrap();
-        // AVI has no format probe: the basics only, and no error.
-        fs::write(t.path().join("clip.AVI"), vec![7u8; 300_000]).unwrap();
-        let rec = probe_path(t.path(), Path::new("clip.AVI"));
-        assert_eq!((rec.kind, rec.mime), ("video", "video/x-msvideo"));
+        // Sigma X3F has no format probe: the basics only, and no error.
+        fs::write(t.path().join("raw.X3F"), vec![7u8; 300_000]).unwrap();
+        let rec = probe_path(t.path(), Path::new("raw.X3F"));
+        assert_eq!((rec.kind, rec.mime), ("photo", "image/x-sigma-x3f"));
         assert_eq!(rec.size, 300_000);
         assert_eq!(rec.id.as_deref().map(str::len), Some(32));
         assert!(rec.mtime_ns > 0);
@@ -300,6 +409,30 @@ mod tests {
             let rec = probe_path(t.path(), Path::new("pipe.jpg"));
             assert_eq!(rec.error.as_deref(), Some("not a regular file"));
         }
+    }
+
+    /// A file swapped for a FIFO after the probe's `stat` reaches the open: it must neither
+    /// block (no writer ever comes) nor be read, and the reason is the file's error.
+    #[cfg(unix)]
+    #[test]
+    fn open_regular_refuses_a_fifo_without_blocking() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("swapped.jpg");
+        let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if ok.is_ok_and(|s| s.success()) {
+            let err = open_regular(&fifo).unwrap_err();
+            assert_eq!(err, "not a regular file");
+        }
+        assert_eq!(
+            open_regular(Path::new("/dev/null")).unwrap_err(),
+            "not a regular file"
+        );
+        assert_eq!(open_regular(t.path()).unwrap_err(), "not a regular file");
+        let gone = open_regular(&t.path().join("gone.jpg")).unwrap_err();
+        assert!(gone.contains("vanished"), "{gone}");
+        fs::write(t.path().join("a.jpg"), b"12345").unwrap();
+        let (_, meta) = open_regular(&t.path().join("a.jpg")).unwrap();
+        assert_eq!(meta.len(), 5);
     }
 
     #[test]

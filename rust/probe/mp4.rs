@@ -217,14 +217,15 @@ fn parse_video_track(trak: &[u8]) -> Option<Video> {
             let stts = path(mdia, &[b"minf", b"stbl", b"stts"]).and_then(full_box);
             if let Some((_, _, s)) = stts {
                 let n = be_u32(s, 0).unwrap_or(0) as usize;
+                // At most 2^20 entries of 32-bit counts and deltas: the sums fit these types.
                 let mut samples = 0u64;
-                let mut ticks = 0u64;
+                let mut ticks = 0u128;
                 for i in 0..n.min(1 << 20) {
                     let (Some(c), Some(d)) = (be_u32(s, 4 + 8 * i), be_u32(s, 8 + 8 * i)) else {
                         break;
                     };
                     samples += u64::from(c);
-                    ticks += u64::from(c) * u64::from(d);
+                    ticks += u128::from(c) * u128::from(d);
                 }
                 if samples > 0 && ticks > 0 {
                     v.frame_rate = Some(samples as f64 * f64::from(ts) / ticks as f64);

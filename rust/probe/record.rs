@@ -9,6 +9,22 @@ pub mod time_source {
     pub const PNG_TEXT: &str = "png:CreationTime";
     pub const QUICKTIME: &str = "quicktime:CreationDate";
     pub const QUICKTIME_APPLE: &str = "quicktime:com.apple.quicktime.creationdate";
+    /// XMP `exif:DateTimeOriginal`, `photoshop:DateCreated`, `xmp:CreateDate`.
+    pub const XMP_ORIGINAL: &str = "xmp:DateTimeOriginal";
+    pub const XMP_DATE_CREATED: &str = "xmp:DateCreated";
+    pub const XMP_CREATE: &str = "xmp:CreateDate";
+    /// A date `ExifTool` reads from a maker note (Reconyx trail cameras).
+    pub const MAKER_NOTE: &str = "makernotes:DateTimeOriginal";
+    /// The JPEG APP12 "Picture Info" `TimeDate` of older compact cameras.
+    pub const PICTURE_INFO: &str = "pictureinfo:DateTimeOriginal";
+    /// AVI: the `IDIT` / `DTIM` chunk, a Nikon `nctg` date, or the EXIF-in-RIFF `etim`.
+    pub const RIFF_ORIGINAL: &str = "riff:DateTimeOriginal";
+    /// AVI: the `INFO` list's `ICRD`.
+    pub const RIFF_CREATED: &str = "riff:DateCreated";
+    /// Matroska / `WebM`: the segment's `DateUTC`, or a `DATE_RECORDED` tag.
+    pub const MATROSKA: &str = "matroska:DateTimeOriginal";
+    /// PNG `tIME` (last modification, UTC): the weakest source before the mtime.
+    pub const PNG_MODIFIED: &str = "png:ModifyDate";
     pub const FILE_MTIME: &str = "file:mtime";
 }
 
@@ -94,4 +110,8 @@ pub struct Record {
     pub previews: Vec<Preview>,
     /// Why probing failed or was partial. A record with an error may still carry fields.
     pub error: Option<String>,
+    /// Metadata the file carries that could not be read (an unreadable date, a compressed
+    /// block over the limit...), while the file itself is sound: the record holds everything
+    /// else. Several are joined with `; `.
+    pub warnings: Option<String>,
 }

@@ -27,6 +27,12 @@ impl ReadAt for [u8] {
     }
 }
 
+impl ReadAt for &[u8] {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        (**self).read_at(buf, offset)
+    }
+}
+
 impl ReadAt for Vec<u8> {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         self.as_slice().read_at(buf, offset)
@@ -183,6 +189,12 @@ impl Endian {
         match self {
             Endian::Little => le_u32(b, at),
             Endian::Big => be_u32(b, at),
+        }
+    }
+    pub fn u64(self, b: &[u8], at: usize) -> Option<u64> {
+        match self {
+            Endian::Little => bytes_at(b, at).map(u64::from_le_bytes),
+            Endian::Big => be_u64(b, at),
         }
     }
 }

@@ -44,13 +44,15 @@ pub struct Tiff<'s, 'a> {
     pub base: u64,
     pub endian: Endian,
     pub first_ifd: u64,
+    /// `BigTIFF` (magic 43): 64-bit offsets and counts, 20-byte entries, 8-byte value fields.
+    pub big: bool,
 }
 
 fn type_size(typ: u16) -> u64 {
     match typ {
         3 | 8 => 2,
         4 | 9 | 11 | 13 => 4,
-        5 | 10 | 12 => 8,
+        5 | 10 | 12 | 16 | 17 | 18 => 8,
         _ => 1,
     }
 }
@@ -66,6 +68,20 @@ impl<'s, 'a> Tiff<'s, 'a> {
             _ => return Err("not a TIFF structure (bad byte order mark)".into()),
         };
         let magic = endian.u16(&h, 2).unwrap_or(0);
+        if magic == 43 {
+            // BigTIFF: offset size (8), a zero, then the first IFD's 64-bit offset.
+            let h = src.read(base, 16)?;
+            if endian.u16(&h, 4) != Some(8) {
+                return Err("not a BigTIFF structure (offset size is not 8)".into());
+            }
+            return Ok(Tiff {
+                src,
+                base,
+                endian,
+                first_ifd: endian.u64(&h, 8).unwrap_or(0),
+                big: true,
+            });
+        }
         if !matches!(magic, 42 | 0x4f52 | 0x5352 | 0x55) {
             return Err(format!("not a TIFF structure (magic {magic:#x})"));
         }
@@ -75,43 +91,94 @@ impl<'s, 'a> Tiff<'s, 'a> {
             base,
             endian,
             first_ifd,
+            big: false,
         })
+    }
+
+    /// Bytes of an entry, of the count before the entries, and of an offset.
+    fn sizes(&self) -> (u64, u64, u64) {
+        if self.big {
+            (20, 8, 8)
+        } else {
+            (12, 2, 4)
+        }
+    }
+
+    /// An offset (4 bytes, or 8 in `BigTIFF`) at `at` in `b`.
+    fn offset_in(&self, b: &[u8], at: usize) -> Option<u64> {
+        if self.big {
+            self.endian.u64(b, at)
+        } else {
+            self.endian.u32(b, at).map(u64::from)
+        }
     }
 
     /// The entries of the IFD at `offset` (relative to the TIFF header) and the next IFD's
     /// offset.
     pub fn ifd(&self, offset: u64) -> Result<(Vec<Entry>, u64), String> {
-        let at = self.base + offset;
-        let n = self.src.read(at, 2)?;
-        let count = u64::from(self.endian.u16(&n, 0).unwrap_or(0));
-        let table = self.src.read(at + 2, count * 12 + 4)?;
+        let (entry_len, count_len, offset_len) = self.sizes();
+        let at = self
+            .base
+            .checked_add(offset)
+            .ok_or("IFD offset out of range")?;
+        let n = self.src.read(at, count_len)?;
+        let count = if self.big {
+            // Real IFDs hold a few hundred entries; a count past that is damage.
+            self.endian.u64(&n, 0).unwrap_or(0).min(1 << 16)
+        } else {
+            u64::from(self.endian.u16(&n, 0).unwrap_or(0))
+        };
+        let table = self
+            .src
+            .read(at + count_len, count * entry_len + offset_len)?;
         let mut entries = Vec::with_capacity(count as usize);
         for i in 0..count as usize {
-            let e = i * 12;
+            let e = i * entry_len as usize;
+            let n = if self.big {
+                self.endian
+                    .u64(&table, e + 4)
+                    .map(|c| c.min(u64::from(u32::MAX)) as u32)
+            } else {
+                self.endian.u32(&table, e + 4)
+            };
             entries.push(Entry {
                 tag: self.endian.u16(&table, e).unwrap_or(0),
                 typ: self.endian.u16(&table, e + 2).unwrap_or(0),
-                count: self.endian.u32(&table, e + 4).unwrap_or(0),
-                field_at: at + 2 + e as u64 + 8,
+                count: n.unwrap_or(0),
+                field_at: at + count_len + e as u64 + entry_len - offset_len,
             });
         }
-        let next = u64::from(self.endian.u32(&table, count as usize * 12).unwrap_or(0));
+        let next = self
+            .offset_in(&table, (count * entry_len) as usize)
+            .unwrap_or(0);
         Ok((entries, next))
+    }
+
+    /// File offset just past an IFD's entries (where its next-IFD link is).
+    pub fn next_link_at(&self, offset: u64, entries: usize) -> u64 {
+        let (entry_len, count_len, _) = self.sizes();
+        self.base
+            .saturating_add(offset)
+            .saturating_add(count_len + entries as u64 * entry_len)
     }
 
     /// File range of an entry's value (inline values live in the entry itself).
     pub fn value_range(&self, e: &Entry) -> Result<Range, String> {
         let length = type_size(e.typ) * u64::from(e.count);
-        if length <= 4 {
+        let (_, _, offset_len) = self.sizes();
+        if length <= offset_len {
             return Ok(Range {
                 offset: e.field_at,
                 length,
             });
         }
-        let f = self.src.read(e.field_at, 4)?;
-        let off = u64::from(self.endian.u32(&f, 0).unwrap_or(0));
+        let f = self.src.read(e.field_at, offset_len)?;
+        let off = self.offset_in(&f, 0).unwrap_or(0);
         Ok(Range {
-            offset: self.base + off,
+            offset: self
+                .base
+                .checked_add(off)
+                .ok_or("value offset out of range")?,
             length,
         })
     }
@@ -131,6 +198,7 @@ impl<'s, 'a> Tiff<'s, 'a> {
                 1 | 7 => b.get(i).map(|&v| u64::from(v)),
                 3 => self.endian.u16(&b, i * 2).map(u64::from),
                 4 | 13 => self.endian.u32(&b, i * 4).map(u64::from),
+                16 | 18 => self.endian.u64(&b, i * 8),
                 _ => None,
             })
             .collect()
@@ -168,7 +236,7 @@ fn summarise(t: &Tiff, entries: &[Entry]) -> Image {
         t.uint(entries, TAG_JPEG_LENGTH),
     ) {
         img.jpeg = Some(Range {
-            offset: t.base + o,
+            offset: t.base.saturating_add(o),
             length: l,
         });
     } else if matches!(compression, 6 | 7) && !img.raw_data {
@@ -182,7 +250,7 @@ fn summarise(t: &Tiff, entries: &[Entry]) -> Image {
             .map(|e| t.uints(e, 2));
         if let (Some([o]), Some([l])) = (offs.as_deref(), counts.as_deref()) {
             img.jpeg = Some(Range {
-                offset: t.base + o,
+                offset: t.base.saturating_add(*o),
                 length: *l,
             });
         }
@@ -222,14 +290,15 @@ pub fn metadata_blob(t: &Tiff, ifd0: &[Entry], ifd0_next_at: u64) -> Result<Exif
         }
         for e in &entries {
             if let Ok(r) = t.value_range(e) {
-                if r.offset + r.length <= t.src.size() {
+                if r.offset.saturating_add(r.length) <= t.src.size() {
                     end = end.max(r.offset + r.length);
                 }
             }
             if matches!(e.tag, TAG_EXIF_IFD | TAG_GPS_IFD | TAG_INTEROP_IFD) {
                 if let Some(&off) = t.uints(e, 1).first() {
                     if let Ok((child, _)) = t.ifd(off) {
-                        end = end.max(t.base + off + 2 + child.len() as u64 * 12 + 4);
+                        let child_end = t.next_link_at(off, child.len()).saturating_add(4);
+                        end = end.max(child_end);
                         stack.push(child);
                     }
                 }
@@ -293,7 +362,7 @@ pub fn parse_at(src: &Source, base: u64) -> Result<ContainerMeta, String> {
             queue.push((next, 0));
         }
         if ifd0.is_none() {
-            let next_at = t.base + off + 2 + entries.len() as u64 * 12;
+            let next_at = t.next_link_at(off, entries.len());
             ifd0 = Some((entries, next_at));
         }
     }
@@ -301,8 +370,12 @@ pub fn parse_at(src: &Source, base: u64) -> Result<ContainerMeta, String> {
     let full = images
         .iter()
         .filter(|i| !i.reduced && i.width > 0 && i.height > 0)
-        .max_by_key(|i| i.width * i.height)
-        .or_else(|| images.iter().max_by_key(|i| i.width * i.height));
+        .max_by_key(|i| i.width.saturating_mul(i.height))
+        .or_else(|| {
+            images
+                .iter()
+                .max_by_key(|i| i.width.saturating_mul(i.height))
+        });
     if let Some(img) = full.filter(|i| i.width > 0) {
         out.width = u32::try_from(img.width).ok();
         out.height = u32::try_from(img.height).ok();
@@ -317,11 +390,79 @@ pub fn parse_at(src: &Source, base: u64) -> Result<ContainerMeta, String> {
             preview::add(&mut out.previews, p);
         }
     }
-    match metadata_blob(&t, &ifd0, next_at) {
+    let blob = if t.big {
+        classic_blob(&t, &ifd0)
+    } else {
+        metadata_blob(&t, &ifd0, next_at)
+    };
+    match blob {
         Ok(blob) => out.exif = Some(blob),
         Err(e) => out.warning = Some(format!("metadata unreadable: {e}")),
     }
     Ok(out)
+}
+
+/// `BigTIFF` IFD0 with its EXIF and GPS IFDs rewritten as a classic TIFF blob, so the common
+/// EXIF reader (which knows no `BigTIFF`) reads them: 64-bit values that fit become LONGs, the
+/// others and the image-data pointers are left out. Value offsets inside maker notes do not
+/// survive the move, so the blob has no file offset.
+pub fn classic_blob(t: &Tiff, ifd0: &[Entry]) -> Result<ExifBlob, String> {
+    let entries_of = |entries: &[Entry]| -> Vec<super::cr3::RawEntry> {
+        let mut out = Vec::new();
+        for e in entries {
+            if matches!(
+                e.tag,
+                TAG_SUB_IFDS | TAG_EXIF_IFD | TAG_GPS_IFD | TAG_INTEROP_IFD
+            ) || matches!(
+                e.tag,
+                TAG_STRIP_OFFSETS | TAG_STRIP_COUNTS | 0x0144 | 0x0145
+            ) || u64::from(e.count) * type_size(e.typ) > MAX_META
+            {
+                continue;
+            }
+            if matches!(e.typ, 16..=18) {
+                let values = t.uints(e, 1024);
+                if values.len() != e.count as usize {
+                    continue;
+                }
+                let Ok(small): Result<Vec<u32>, _> =
+                    values.iter().map(|&v| u32::try_from(v)).collect()
+                else {
+                    continue;
+                };
+                let bytes = small
+                    .iter()
+                    .flat_map(|&v| match t.endian {
+                        Endian::Little => v.to_le_bytes(),
+                        Endian::Big => v.to_be_bytes(),
+                    })
+                    .collect();
+                out.push((e.tag, 4, e.count, bytes));
+                continue;
+            }
+            let Ok(r) = t.value_range(e) else { continue };
+            if let Ok(v) = t.src.read(r.offset, r.length) {
+                out.push((e.tag, e.typ, e.count, v.into_owned()));
+            }
+        }
+        out
+    };
+    let child = |tag: u16| -> Option<Vec<super::cr3::RawEntry>> {
+        let e = ifd0.iter().find(|e| e.tag == tag)?;
+        let off = *t.uints(e, 1).first()?;
+        let (entries, _) = t.ifd(off).ok()?;
+        Some(entries_of(&entries))
+    };
+    let blob = super::cr3::build_tiff(
+        t.endian,
+        entries_of(ifd0),
+        child(TAG_EXIF_IFD),
+        child(TAG_GPS_IFD),
+    );
+    Ok(ExifBlob {
+        file_offset: None,
+        data: blob,
+    })
 }
 
 pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
@@ -498,6 +639,71 @@ pub(crate) mod tests {
         assert_eq!((m.width, m.height), (Some(10), Some(20)));
         assert!(parse(&Source::from_bytes(b"II*\0\xff\xff\xff\xff")).is_err());
         assert!(parse(&Source::from_bytes(b"XX*\0")).is_err());
+    }
+
+    /// A little-endian `BigTIFF`: IFD0 (size, make, an IFD8 pointer to the EXIF IFD holding
+    /// `DateTimeOriginal` and a LONG8 ISO).
+    pub fn bigtiff() -> Vec<u8> {
+        fn entry(tag: u16, typ: u16, count: u64, value: [u8; 8]) -> Vec<u8> {
+            [
+                &tag.to_le_bytes()[..],
+                &typ.to_le_bytes(),
+                &count.to_le_bytes(),
+                &value,
+            ]
+            .concat()
+        }
+        let inline = |v: u64| v.to_le_bytes();
+        let mut f = b"II+\0\x08\0\0\0".to_vec();
+        f.extend_from_slice(&16u64.to_le_bytes());
+        // IFD0 at 16: 4 entries → 8 + 4*20 + 8 = 96 bytes; make text at 112, EXIF IFD at 128.
+        let ifd0 = [
+            entry(TAG_WIDTH, 16, 1, inline(70_000)),
+            entry(TAG_HEIGHT, 4, 1, inline(5)),
+            entry(0x010f, 2, 10, inline(112)),
+            entry(TAG_EXIF_IFD, 18, 1, inline(128)),
+        ];
+        f.extend_from_slice(&4u64.to_le_bytes());
+        for e in &ifd0 {
+            f.extend_from_slice(e);
+        }
+        f.extend_from_slice(&0u64.to_le_bytes());
+        f.resize(112, 0);
+        f.extend_from_slice(b"BigCamera\0");
+        f.resize(128, 0);
+        let exif = [
+            entry(0x8827, 16, 1, inline(800)),
+            entry(0x9003, 2, 20, inline(128 + 8 + 2 * 20 + 8)),
+        ];
+        f.extend_from_slice(&2u64.to_le_bytes());
+        for e in &exif {
+            f.extend_from_slice(e);
+        }
+        f.extend_from_slice(&0u64.to_le_bytes());
+        f.extend_from_slice(b"2019:10:16 19:01:00\0");
+        f
+    }
+
+    /// Issue 14: `BigTIFF` (magic 43) had no size.
+    #[test]
+    fn bigtiff_size_and_metadata() {
+        let f = bigtiff();
+        let m = parse(&Source::from_bytes(&f)).unwrap();
+        assert_eq!((m.width, m.height), (Some(70_000), Some(5)));
+        let blob = m.exif.unwrap();
+        assert_eq!(blob.file_offset, None);
+        let mut rec = crate::probe::record::Record::default();
+        crate::probe::exif::apply_exif(&blob.data, 0, &mut rec).unwrap();
+        assert_eq!(rec.make.as_deref(), Some("BigCamera"));
+        assert_eq!(rec.iso, Some(800));
+        assert_eq!(rec.captured.unwrap().local, "2019-10-16T19:01:00");
+        crate::probe::source::never_panics(&f, |src| {
+            if let Ok(m) = parse(src) {
+                if let Some(blob) = m.exif {
+                    let _ = exif::Reader::new().read_raw(blob.data);
+                }
+            }
+        });
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! WebP (RIFF): canvas size from `VP8X`, or the bitstream header of `VP8 ` (lossy) / `VP8L`
-//! (lossless), and EXIF from the `EXIF` chunk.
+//! (lossless), EXIF from the `EXIF` chunk and XMP from the `XMP ` chunk.
 
 use super::container::{ContainerMeta, ExifBlob};
 use super::png::tiff_start;
@@ -67,6 +67,11 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
                 }
                 Err(e) => out.warning = Some(format!("EXIF chunk unreadable: {e}")),
             },
+            b"XMP " if len <= super::xmp::MAX_XMP as u64 => {
+                if let Ok(d) = src.read(data_at, len) {
+                    super::xmp::apply_to_meta(&d, &mut out);
+                }
+            }
             _ => {}
         }
         pos = data_at + len + (len & 1);

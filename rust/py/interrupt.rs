@@ -15,20 +15,25 @@ use crate::error::Error;
 pub const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 /// Call `poll` (with the GIL released) until it gives a value. `poll` waits at most the
-/// duration it is given and returns `None` when nothing is ready yet; between calls the
+/// duration it is given and returns `None` when nothing is ready yet; after every call the
 /// signal handlers run, and if one raises, `on_interrupt` runs and the exception propagates.
+///
+/// The handlers also run when `poll` did give a value: a consumer that never returns to
+/// Python's eval loop between calls (`list(stream)`, `extend`) with work always ready would
+/// otherwise not see Ctrl-C until the work ran out. The value is then dropped.
 pub fn wait_interruptibly<T: Send>(
     py: Python<'_>,
     mut poll: impl FnMut(Duration) -> Option<T> + Send,
     on_interrupt: impl FnOnce(),
 ) -> PyResult<T> {
     loop {
-        if let Some(value) = py.detach(|| poll(SIGNAL_POLL)) {
-            return Ok(value);
-        }
+        let value = py.detach(|| poll(SIGNAL_POLL));
         if let Err(e) = py.check_signals() {
             on_interrupt();
             return Err(e);
+        }
+        if let Some(value) = value {
+            return Ok(value);
         }
     }
 }

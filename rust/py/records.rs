@@ -48,5 +48,6 @@ pub fn record_to_dict<'py>(py: Python<'py>, r: &Record) -> PyResult<Bound<'py, P
     d.set_item(intern!(py, "preview_length"), r.preview_length)?;
     d.set_item(intern!(py, "previews"), preview::to_text(&r.previews))?;
     d.set_item(intern!(py, "error"), &r.error)?;
+    d.set_item(intern!(py, "warnings"), &r.warnings)?;
     Ok(d)
 }

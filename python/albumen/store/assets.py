@@ -56,6 +56,7 @@ ASSET_COLUMNS: tuple[str, ...] = (
     "preview_length",
     "previews",
     "error",
+    "warnings",
     "live_partner",
     "live_confidence",
     "hidden",
@@ -87,7 +88,8 @@ class Asset(NamedTuple):
     Live Photos: ``content_id`` (Apple ContentIdentifier), ``live_partner`` (the partner's
     ``rowid``), ``live_confidence``, ``hidden`` (the motion half of a pair).
 
-    Problems and placeholders: ``error`` (why probing failed), ``thumb_error`` (why the
+    Problems and placeholders: ``error`` (why probing failed), ``warnings`` (metadata a sound
+    file carries that could not be read, ``; ``-separated), ``thumb_error`` (why the
     thumbnail failed), ``micro_thumbnail`` (a JPEG of at most 32 px, once ``albumen thumbs`` or
     ``Library.thumbnails`` made it). ``preview_offset``/``preview_length`` locate a RAW file's
     embedded JPEG preview; ``previews`` lists every embedded preview the probe found
@@ -130,6 +132,7 @@ class Asset(NamedTuple):
     preview_length: int | None
     previews: str | None
     error: str | None
+    warnings: str | None
     live_partner: int | None
     live_confidence: float | None
     hidden: bool
@@ -240,10 +243,10 @@ def assets_of(rows: Iterable[Sequence[Any]]) -> list[Asset]:
                     bytes(folder).decode(enc, err) if folder else "",
                     *row[4:13],
                     when,
-                    *row[14:37],
-                    bool(row[37]),
-                    row[38],
+                    *row[14:38],
+                    bool(row[38]),
                     row[39],
+                    row[40],
                 ),
             )
         )

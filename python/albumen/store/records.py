@@ -69,6 +69,7 @@ RECORD_FIELDS: tuple[str, ...] = (
     "preview_length",
     "previews",
     "error",
+    "warnings",
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fractions import Fraction
@@ -21,6 +22,8 @@ from PIL import Image, PngImagePlugin, TiffImagePlugin
 
 __all__ = [
     "ExifSpec",
+    "add_avi_chunks",
+    "add_jpeg_segment",
     "add_quicktime_keys",
     "apple_maker_note",
     "exif_bytes",
@@ -28,6 +31,7 @@ __all__ = [
     "exiftool_write",
     "generate_mixed_library",
     "make_avif",
+    "make_bigtiff",
     "make_gif",
     "make_heic",
     "make_jpeg",
@@ -37,6 +41,9 @@ __all__ = [
     "make_video",
     "make_webp",
     "picture",
+    "png_chunks",
+    "reconyx_maker_note",
+    "xmp_packet",
 ]
 
 EXIF_IFD = 0x8769
@@ -63,6 +70,8 @@ class ExifSpec:
     gps: tuple[float, float, float] | None = None  # lat, lon, alt (signed)
     apple_content_id: str | None = None
     extra: dict[int, object] = field(default_factory=dict)
+    #: Tags for IFD0 itself (odd writers put DateTimeOriginal there).
+    ifd0_extra: dict[int, object] = field(default_factory=dict)
 
 
 def _rational(value: float | Fraction) -> TiffImagePlugin.IFDRational:
@@ -91,6 +100,42 @@ def apple_maker_note(content_id: str) -> bytes:
     return header + ifd + b"\0\0\0\0" + value
 
 
+def reconyx_maker_note(kind: int, when: tuple[int, int, int, int, int, int]) -> bytes:
+    """A Reconyx trail camera maker note (``kind`` 1: HyperFire, 2: UltraFire, 3: HF2 PRO)
+    holding ``when`` (year, month, day, hour, minute, second) where ExifTool reads it."""
+    year, month, day, hour, minute, second = when
+    note = bytearray(0x80)
+    if kind == 1:
+        note[0:4] = b"\x01\xf1\x03\x00"
+        words = (second, minute, hour, month, day, year)
+        note[0x16 : 0x16 + 12] = b"".join(w.to_bytes(2, "little") for w in words)
+    elif kind == 2:
+        note[0:10] = b"RECONYXUF\0"
+        stamp = bytes((second, minute, hour, day, month)) + year.to_bytes(2, "little")
+        note[0x3B : 0x3B + 7] = stamp
+    else:
+        note[0:10] = b"RECONYXH2\0"
+        words = (second, minute, hour, day, month, year)
+        note[0x3E : 0x3E + 12] = b"".join(w.to_bytes(2, "little") for w in words)
+    return bytes(note)
+
+
+def xmp_packet(**props: str) -> bytes:
+    """An XMP packet whose ``rdf:Description`` carries ``props`` as attributes, keyed like
+    ``exif_DateTimeOriginal`` (prefix ``_`` name; prefixes exif, xmp, photoshop, tiff)."""
+    attrs = " ".join(f'{k.replace("_", ":", 1)}="{v}"' for k, v in props.items())
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+        f'xmlns:tiff="http://ns.adobe.com/tiff/1.0/" {attrs}/>'
+        '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    ).encode()
+
+
 def exif_bytes(spec: ExifSpec) -> bytes:
     """The spec as an EXIF block (``Exif\\0\\0`` + TIFF), as Pillow's ``exif=`` takes it."""
     exif = Image.Exif()
@@ -102,6 +147,8 @@ def exif_bytes(spec: ExifSpec) -> bytes:
         exif[0x0112] = spec.orientation
     if spec.modify_date is not None:
         exif[0x0132] = spec.modify_date
+    for tag, extra in spec.ifd0_extra.items():
+        exif[tag] = extra
     sub = exif.get_ifd(EXIF_IFD)
     for tag, value in (
         (0x9003, spec.datetime_original),
@@ -205,6 +252,83 @@ def make_gif(path: Path, size: tuple[int, int]) -> Path:
     return path
 
 
+def make_bigtiff(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -> Path:
+    """A BigTIFF (magic 43), through Pillow's ``big_tiff`` writer."""
+    kwargs: dict[str, object] = {"compression": "raw", "big_tiff": True}
+    if spec is not None:
+        kwargs["exif"] = exif_bytes(spec)
+    picture(size).save(path, "TIFF", **kwargs)
+    return path
+
+
+def png_chunks(path: Path, chunks: list[tuple[bytes, bytes]], *, after_idat: bool = False) -> Path:
+    """Insert raw chunks (type, data; CRCs computed) into a PNG, right after ``IHDR`` or, with
+    ``after_idat``, just before ``IEND``."""
+    import zlib
+
+    data = path.read_bytes()
+    raw = b"".join(
+        len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+        for kind, body in chunks
+    )
+    at = len(data) - 12 if after_idat else 8 + 8 + 13 + 4
+    path.write_bytes(data[:at] + raw + data[at:])
+    return path
+
+
+def add_jpeg_segment(path: Path, marker: int, body: bytes) -> Path:
+    """Insert a segment (``0xFFEC`` APP12, ``0xFFE1`` APP1...) right after SOI."""
+    data = path.read_bytes()
+    seg = marker.to_bytes(2, "big") + (len(body) + 2).to_bytes(2, "big") + body
+    path.write_bytes(data[:2] + seg + data[2:])
+    return path
+
+
+def add_avi_chunks(
+    path: Path,
+    hdrl: Sequence[tuple[bytes, bytes]] = (),
+    strl: Sequence[tuple[bytes, bytes]] = (),
+) -> Path:
+    """Put chunks (fourcc, data) into an AVI's header list (``hdrl``) or its first stream list
+    (``strl``), in place of the ``JUNK`` padding FFmpeg leaves there, so no offset moves."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+
+    def chunks(start: int, end: int) -> list[tuple[bytes, int, int, bytes]]:
+        out, pos = [], start
+        while pos + 8 <= end:
+            cid = bytes(data[pos : pos + 4])
+            (length,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+            kind = bytes(data[pos + 8 : pos + 12]) if cid == b"LIST" else b""
+            out.append((cid, pos, length, kind))
+            pos += 8 + length + (length & 1)
+        return out
+
+    def fill(junk_at: int, junk_len: int, new: list[tuple[bytes, bytes]]) -> None:
+        raw = b"".join(
+            cid + struct.pack("<I", len(d)) + d + (b"\0" if len(d) % 2 else b"") for cid, d in new
+        )
+        room = 8 + junk_len
+        if len(raw) + 8 > room:
+            raise ValueError("not enough JUNK room for the chunks")
+        pad = room - len(raw) - 8
+        data[junk_at : junk_at + room] = raw + b"JUNK" + struct.pack("<I", pad) + b"\0" * pad
+
+    (hdrl_chunk,) = [c for c in chunks(12, len(data)) if c[3] == b"hdrl"]
+    inner = chunks(hdrl_chunk[1] + 12, hdrl_chunk[1] + 8 + hdrl_chunk[2])
+    if hdrl:
+        junk = [c for c in inner if c[0] == b"JUNK"][-1]
+        fill(junk[1], junk[2], list(hdrl))
+    if strl:
+        strl_chunk = next(c for c in inner if c[3] == b"strl")
+        stream = chunks(strl_chunk[1] + 12, strl_chunk[1] + 8 + strl_chunk[2])
+        junk = next(c for c in stream if c[0] == b"JUNK")
+        fill(junk[1], junk[2], list(strl))
+    path.write_bytes(bytes(data))
+    return path
+
+
 def make_tiff(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -> Path:
     kwargs: dict[str, object] = {"compression": "raw"}
     if spec is not None:
@@ -246,19 +370,24 @@ def make_video(
     codec: str = "libx264",
     creation_time: datetime | None = None,
 ) -> Path:
-    """Encode a short video with PyAV (container from the suffix: .mov, .mp4, .m4v).
+    """Encode a short video with PyAV (container from the suffix: .mov, .mp4, .m4v, .avi,
+    .mkv, .webm).
 
-    ``creation_time`` (UTC) lands in ``mvhd``; without it PyAV/FFmpeg leave it zero."""
+    ``creation_time`` (UTC) lands in ``mvhd`` (Matroska: ``DateUTC``; AVI: the ``INFO`` list's
+    ``ICRD``, as a date); without it PyAV/FFmpeg leave it zero."""
     import av
 
-    fmt = {".mov": "mov", ".mp4": "mp4", ".m4v": "ipod"}[path.suffix.lower()]
+    fmt = {".mov": "mov", ".mp4": "mp4", ".m4v": "ipod", ".avi": "avi", ".mkv": "matroska",
+           ".webm": "webm"}[path.suffix.lower()]  # fmt: skip
     with av.open(str(path), "w", format=fmt) as out:
         if creation_time is not None:
             stamp = creation_time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
             out.metadata["creation_time"] = stamp
+        if creation_time is not None and fmt == "avi":
+            out.metadata["date"] = creation_time.strftime("%Y-%m-%d")
         stream = out.add_stream(codec, rate=fps)
         stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
         if codec in ("libx265", "hevc"):
             stream.codec_tag = "hvc1"
             stream.options = {"x265-params": "log-level=error"}

@@ -48,6 +48,7 @@ RECORD_TYPES: dict[str, str] = {
     "preview_length": "bigint",
     "previews": "text",
     "error": "text",
+    "warnings": "text",
 }
 
 #: The columns a stored row is read back with (``get``, ``iter_rows``), as the SQLite store
@@ -93,13 +94,16 @@ ASSET_COLUMNS: tuple[str, ...] = (
     "micro_thumb",
     "thumb_error",
     "error",
+    "warnings",
 )
 
+#: columns that later migrations add (migration 1 stays as databases applied it)
+_ADDED_LATER = {"warnings"}
 _NOT_NULL = {"path", "folder", "kind", "mime", "size", "mtime_ns", "sort_time"}
 _RECORD_COLUMNS_SQL = ",\n        ".join(
     f"{name} {RECORD_TYPES[name]}{' NOT NULL' if name in _NOT_NULL else ''}"
     for name in ASSET_COLUMNS
-    if name in RECORD_TYPES
+    if name in RECORD_TYPES and name not in _ADDED_LATER
 )
 
 MIGRATIONS: tuple[str, ...] = (
@@ -171,5 +175,9 @@ MIGRATIONS: tuple[str, ...] = (
         value bytea NOT NULL,
         PRIMARY KEY (library_id, key)
     );
+    """,
+    # 3: `warnings`: metadata a sound file carries that the probe could not read.
+    """
+    ALTER TABLE assets ADD COLUMN warnings text;
     """,
 )

@@ -143,4 +143,9 @@ MIGRATIONS: tuple[str, ...] = (
             ON CONFLICT (hidden) DO UPDATE SET n = n + 1;
     END;
     """,
+    # 8: `warnings`: metadata a sound file carries that the probe could not read (an
+    # unreadable date, a compressed block over the limit), `; `-separated; NULL when none.
+    """
+    ALTER TABLE assets ADD COLUMN warnings TEXT;
+    """,
 )
