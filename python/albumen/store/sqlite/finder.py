@@ -8,7 +8,7 @@ key K": an index seek, whatever the page number. A walk to an unseen page is one
 ``SELECT key ... LIMIT 1 OFFSET d`` over a covering index (keys only, no table rows): O(d)
 index steps of about 10-20 ns, never row loads. Counts use ``count(*)`` over the narrowest
 covering index, except the count of every (visible) row, which triggers keep in
-``asset_counts`` (migration 6): a gallery opens on a million rows without stepping through
+``asset_counts`` (migration 7): a gallery opens on a million rows without stepping through
 them. The data stamp is ``PRAGMA data_version`` plus this connection's ``total_changes``.
 """
 
@@ -134,7 +134,7 @@ class SQLiteAssetFinder(KeysetFinder):
 
     def _count(self, query: AssetQuery) -> int:
         where, params = where_clause(query, "?")
-        if not where:  # every row, or every visible one: kept counted (migration 6)
+        if not where:  # every row, or every visible one: kept counted (migration 7)
             hidden = "" if query.include_hidden else " WHERE hidden = 0"
             sql = f"SELECT coalesce(sum(n), 0) FROM asset_counts{hidden}"
         else:
