@@ -403,6 +403,7 @@ def test_ctrl_c_interrupts_a_waiting_stream(tmp_path: Path) -> None:
     assert drain(stream) == []
 
 
+@pytest.mark.usefixtures("python_ctrl_c")
 def test_ctrl_c_is_seen_even_when_batches_are_ready(tmp_path: Path) -> None:
     # A consumer that stays in C (`list.extend` calls __next__ in a loop without Python's
     # eval loop in between) must still see Ctrl-C when every wait finds a batch ready.
