@@ -59,6 +59,7 @@ LS_FIELDS = (
     "content_id",
     "live_partner",
     "error",
+    "warnings",
 )
 
 
