@@ -139,6 +139,9 @@ def _real_world(d: Path) -> dict[str, Callable[[], object]]:
             0xFFE1,
             b"http://ns.adobe.com/xap/1.0/\0" + XMP_SCAN,
         ),
+        # Issue 14 (pillow-heif's L_xmp.heif): the capture time only in an XMP item.
+        "xmp.heic": lambda: make_heic(d / "xmp.heic", (32, 24), xmp=XMP_SCAN),
+        "xmp.avif": lambda: make_avif(d / "xmp.avif", (32, 24), xmp=XMP_SCAN),
         "big.tif": lambda: make_bigtiff(d / "big.tif", (40, 30), CAMERA),
         "ztxt.png": lambda: _png_with(
             d, "ztxt.png", [(b"zTXt", b"Creation Time\0\0" + zlib.compress(b"2019:10:16 19:01"))]

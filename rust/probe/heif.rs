@@ -1,5 +1,5 @@
 //! HEIF / HEIC / AVIF still images (ISO/IEC 23008-12): the primary item's size (`ispe`) and
-//! display transform (`irot`, `imir`), its EXIF item located through `iloc`, a JPEG thumbnail
+//! display transform (`irot`, `imir`), its EXIF and XMP items located through `iloc`, a JPEG thumbnail
 //! item as the embedded preview, and every thumbnail item (`thmb`) with its size as a preview.
 //! EXIF fields themselves are parsed by `exif.rs`.
 
@@ -14,6 +14,8 @@ use crate::probe::record::{preview_kind, Preview};
 #[derive(Clone, Debug, Default)]
 struct Item {
     kind: [u8; 4],
+    /// A `mime` item whose content type is XMP (`application/rdf+xml`).
+    xmp: bool,
     /// 0: file offsets, 1: inside `idat`.
     construction: u8,
     extents: Vec<(u64, u64)>,
@@ -48,13 +50,20 @@ fn parse_iinf(body: &[u8], items: &mut HashMap<u32, Item>) {
         let Some((v, _, c)) = full_box(infe) else {
             continue;
         };
-        let (id, item_type) = match v {
-            2 => (be_u16(c, 0).map(u32::from), c.get(4..8)),
-            3 => (be_u32(c, 0), c.get(6..10)),
+        let (id, item_type, name_at) = match v {
+            2 => (be_u16(c, 0).map(u32::from), c.get(4..8), 8),
+            3 => (be_u32(c, 0), c.get(6..10), 10),
             _ => continue,
         };
         if let (Some(id), Some(t)) = (id, item_type.and_then(|t| <[u8; 4]>::try_from(t).ok())) {
-            items.entry(id).or_default().kind = t;
+            let item = items.entry(id).or_default();
+            item.kind = t;
+            // A `mime` item: item_name, then content_type, both NUL-terminated.
+            if &t == b"mime" {
+                let mut strings = c.get(name_at..).unwrap_or_default().split(|&b| b == 0);
+                let content_type = strings.nth(1).unwrap_or_default();
+                item.xmp = content_type.eq_ignore_ascii_case(b"application/rdf+xml");
+            }
         }
     }
 }
@@ -232,6 +241,23 @@ impl Meta<'_> {
     }
 
     /// An item's bytes (all extents), read from the file or from `idat`.
+    /// The XMP item describing `primary` (`cdsc` reference), else the first XMP item.
+    fn xmp_item(&self, primary: Option<u32>) -> Option<u32> {
+        let is_xmp = |id: &u32| {
+            self.items
+                .get(id)
+                .is_some_and(|i| i.xmp && !i.extents.is_empty())
+        };
+        let linked = self.references.iter().find_map(|(r, from, to)| {
+            (r == b"cdsc" && Some(*to) == primary && is_xmp(from)).then_some(*from)
+        });
+        linked.or_else(|| {
+            let mut ids: Vec<u32> = self.items.keys().copied().filter(|id| is_xmp(id)).collect();
+            ids.sort_unstable();
+            ids.first().copied()
+        })
+    }
+
     fn item_data(&self, src: &Source, id: u32) -> Result<Vec<u8>, String> {
         let item = self.items.get(&id).ok_or("item without location")?;
         let mut out = Vec::new();
@@ -336,6 +362,19 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
             },
             Ok(None) => {}
             Err(e) => out.warning = Some(format!("Exif item unreadable: {e}")),
+        }
+    }
+    if let Some(xmp_id) = meta.xmp_item(primary) {
+        let len: u64 = meta.items[&xmp_id].extents.iter().map(|e| e.1).sum();
+        if len > super::xmp::MAX_XMP as u64 {
+            out.warnings.push(format!(
+                "XMP item of {len} bytes left unread (over the limit)"
+            ));
+        } else {
+            match meta.item_data(src, xmp_id) {
+                Ok(data) => super::xmp::apply_to_meta(&data, &mut out),
+                Err(e) => out.warnings.push(format!("XMP item unreadable: {e}")),
+            }
         }
     }
     if let Some(thumb) = meta.item_for(b"jpeg", b"thmb", primary) {
