@@ -297,6 +297,40 @@ pub fn exif_payload(item: &[u8]) -> Option<(usize, &[u8])> {
 }
 
 /// Parse a HEIF-family file.
+/// The XMP item's capture times, make and model (see [`Meta::xmp_item`]).
+fn read_xmp(src: &Source, meta: &Meta<'_>, primary: Option<u32>, out: &mut ContainerMeta) {
+    let Some(xmp_id) = meta.xmp_item(primary) else {
+        return;
+    };
+    let len: u64 = meta.items[&xmp_id].extents.iter().map(|e| e.1).sum();
+    if len > super::xmp::MAX_XMP as u64 {
+        out.warnings.push(format!(
+            "XMP item of {len} bytes left unread (over the limit)"
+        ));
+        return;
+    }
+    match meta.item_data(src, xmp_id) {
+        Ok(data) => super::xmp::apply_to_meta(&data, out),
+        Err(e) => out.warnings.push(format!("XMP item unreadable: {e}")),
+    }
+}
+
+/// An image sequence (brand `msf1`: a burst, an animation) keeps a movie beside the still:
+/// its `mvhd` says when it was taken and how long it lasts, as in a movie file.
+fn read_sequence(src: &Source, top: &[isobmff::BoxHeader], out: &mut ContainerMeta) {
+    let Some(moov) = top.iter().find(|b| &b.kind == b"moov") else {
+        return;
+    };
+    match isobmff::read_body(src, moov) {
+        Ok(body) => {
+            let movie = super::mp4::parse_moov(&body);
+            out.captured = movie.captured;
+            out.duration = movie.duration;
+        }
+        Err(e) => out.warnings.push(format!("image sequence unreadable: {e}")),
+    }
+}
+
 pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
     let (top, walk_err) = isobmff::top_level(src);
     let meta_box = top
@@ -364,19 +398,8 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
             Err(e) => out.warning = Some(format!("Exif item unreadable: {e}")),
         }
     }
-    if let Some(xmp_id) = meta.xmp_item(primary) {
-        let len: u64 = meta.items[&xmp_id].extents.iter().map(|e| e.1).sum();
-        if len > super::xmp::MAX_XMP as u64 {
-            out.warnings.push(format!(
-                "XMP item of {len} bytes left unread (over the limit)"
-            ));
-        } else {
-            match meta.item_data(src, xmp_id) {
-                Ok(data) => super::xmp::apply_to_meta(&data, &mut out),
-                Err(e) => out.warnings.push(format!("XMP item unreadable: {e}")),
-            }
-        }
-    }
+    read_xmp(src, &meta, primary, &mut out);
+    read_sequence(src, &top, &mut out);
     if let Some(thumb) = meta.item_for(b"jpeg", b"thmb", primary) {
         if let Some(item) = meta.items.get(&thumb) {
             if let ([(offset, length)], 0) = (item.extents.as_slice(), item.construction) {
@@ -563,6 +586,31 @@ pub(crate) mod tests {
     /// `make fuzz` (heif, out of memory; input in `fuzz/regressions/heif-iloc-empty-extents.bin`):
     /// with zero-sized offset and length fields, an `iloc` listed 65,535 extents of no bytes for
     /// each of its items (some 150 MB and 0.3 s for a 950-byte file).
+    /// Issue 14 (pillow-heif's Nokia `bird_burst.heic`): an image sequence's `moov` gives the
+    /// capture time and the duration. Before: the mtime, no duration.
+    #[test]
+    fn an_image_sequence_has_its_movies_time_and_duration() {
+        use crate::probe::mp4::tests::{movie, Movie, IDENTITY};
+        let mut f = heic(64, 48, None, false, &[]);
+        let m = movie(&Movie {
+            created: 3_603_000_000, // 2018-03-04 (1904 epoch)
+            timescale: 1000,
+            duration: 3000,
+            size: (64, 48),
+            matrix: IDENTITY,
+            fourcc: b"hvc1",
+            keys: vec![],
+            xyz: None,
+        });
+        let at = m.windows(4).rposition(|w| w == b"moov").unwrap() - 4;
+        f.extend_from_slice(&m[at..]);
+        let out = parse(&Source::from_bytes(&f)).unwrap();
+        assert_eq!((out.width, out.height), (Some(64), Some(48)));
+        assert_eq!(out.duration, Some(3.0));
+        let (_, source) = out.captured.unwrap();
+        assert_eq!(source, crate::probe::record::time_source::QUICKTIME);
+    }
+
     #[test]
     fn iloc_extent_counts_are_bounded() {
         // version 1, offset/length/base/index sizes 0, 2 items each claiming 65,535 extents.
