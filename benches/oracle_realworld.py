@@ -161,6 +161,8 @@ class Report:
     total_agree: int = 0
     #: (file, field, albumen's value, ExifTool's, albumen's warnings)
     disagreements: list[tuple[str, str, Any, Any, str | None]] = field(default_factory=list)
+    #: (file, albumen's warnings) of every compared file whose record has some
+    warned: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def read(self) -> int:
@@ -223,6 +225,8 @@ def measure(files: Path, names: list[str]) -> Report:
             report.excluded.append((name, f"broken on purpose ({why}); albumen: {r['error']}"))
             continue
         report.compared += 1
+        if r["warnings"]:
+            report.warned.append((name, r["warnings"]))
         if r["error"]:
             report.add(name, ("readable", r["error"], True, False), r["warnings"])
         for c in comparisons(o, r):
@@ -254,6 +258,9 @@ def show(report: Report, limit: int | None) -> None:
     for name, field_name, got, want, warnings in report.disagreements[:limit]:
         mark = f"  [warned: {warnings}]" if warnings else ""
         print(f"  {name}: {field_name}: albumen {got!r}, ExifTool {want!r}{mark}")
+    print(f"\nrecords with warnings (metadata albumen could not read): {len(report.warned)}")
+    for name, warnings in report.warned[:limit]:
+        print(f"  {name}: {warnings}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                     "read_agree": report.read_agree,
                     "per_field": report.per_field,
                     "disagreements": report.disagreements,
+                    "warned": report.warned,
                 },
                 indent=1,
                 default=str,

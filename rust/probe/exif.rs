@@ -105,8 +105,9 @@ fn ifd_pointers_as_long(tiff: &mut [u8]) {
 fn fill(exif: &Exif, tiff_offset: u64, rec: &mut Record) {
     let get = |tag: Tag| exif.get_field(tag, In::PRIMARY);
 
-    if let Some(o) = get(Tag::Orientation).and_then(|f| f.value.get_uint(0)) {
-        if (1..=8).contains(&o) {
+    // SHORT by the standard; gThumb writes a SLONG (`ExifTool` reads any integer type).
+    if let Some(o) = get(Tag::Orientation).and_then(|f| number(&f.value, 0)) {
+        if (1.0..=8.0).contains(&o) && o.fract() == 0.0 {
             rec.orientation = Some(o as u16);
         }
     }
@@ -279,6 +280,9 @@ fn number(value: &Value, i: usize) -> Option<f64> {
         Value::SRational(v) => v.get(i).filter(|r| r.denom != 0)?.to_f64(),
         Value::Float(v) => f64::from(*v.get(i)?),
         Value::Double(v) => *v.get(i)?,
+        Value::SByte(v) => f64::from(*v.get(i)?),
+        Value::SShort(v) => f64::from(*v.get(i)?),
+        Value::SLong(v) => f64::from(*v.get(i)?),
         _ => f64::from(value.get_uint(i)?),
     };
     Some(v)
@@ -594,6 +598,30 @@ pub(crate) mod tests {
         let mut rec = Record::default();
         apply_exif(&out.into_inner(), 0, &mut rec).unwrap();
         assert_eq!((rec.f_number, rec.focal_length), (Some(6.2), Some(14.2)));
+    }
+
+    /// Issue 14 (Pillow's `exif-72dpi-int.jpg`, written by gThumb): the orientation as a
+    /// SLONG. Before: no orientation.
+    #[test]
+    fn an_orientation_of_another_integer_type_is_read() {
+        for value in [
+            Value::SLong(vec![6]),
+            Value::Long(vec![6]),
+            Value::SShort(vec![6]),
+        ] {
+            let mut w = Writer::new();
+            let field = Field {
+                tag: Tag::Orientation,
+                ifd_num: In::PRIMARY,
+                value,
+            };
+            w.push_field(&field);
+            let mut out = std::io::Cursor::new(Vec::new());
+            w.write(&mut out, true).unwrap();
+            let mut rec = Record::default();
+            apply_exif(&out.into_inner(), 0, &mut rec).unwrap();
+            assert_eq!(rec.orientation, Some(6), "{:?}", field.value);
+        }
     }
 
     #[test]

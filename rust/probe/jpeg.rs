@@ -52,7 +52,7 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
             crate::probe::add_warning(
                 rec,
                 format!(
-                    "corrupt JPEG: {} bytes that are not a marker at byte {pos}",
+                    "corrupt JPEG: stray bytes before a marker ({} at byte {pos})",
                     next - pos
                 ),
             );
@@ -404,7 +404,7 @@ pub(crate) mod tests {
         assert!(rec
             .warnings
             .unwrap()
-            .contains("8 bytes that are not a marker"));
+            .contains("stray bytes before a marker (8 at byte"));
         // Nothing but junk after the last segment stays an error.
         let mut cut = good[..sof].to_vec();
         cut.extend_from_slice(&[0x55; 300]);
