@@ -18,7 +18,7 @@ APT_PACKAGES += xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-u
   libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-cursor0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help demo screenshots test bench bench-1m lint docs wheel build apt clean fuzz
+.PHONY: help demo screenshots test bench bench-1m lint docs wheel build apt clean fuzz oracle
 
 help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
@@ -111,6 +111,14 @@ fuzz: ## fuzz every probe for FUZZ_SECONDS (default 300) each; needs the nightly
 	    build/fuzz/logs/$$t.log; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed (inputs in fuzz/artifacts/, logs in build/fuzz/logs/)"; exit 1; fi
+
+# `make oracle`: albumen's probe against ExifTool on real-world files, the test images and
+# videos that Pillow, pillow-heif, piexif and pymediainfo ship in their sdists (pinned
+# versions, downloaded once with pip into build/oracle/sdists, extracted into
+# build/oracle/files). Prints the agreement per field and every disagreement; the report is
+# also written to build/oracle/report.json. Needs PyPI; not part of `make test`.
+oracle: build apt ## the probe against ExifTool on real-world files from PyPI sdists (build/oracle/)
+	$(PY) -m benches.oracle_realworld build/oracle --json build/oracle/report.json
 
 wheel: $(VENV)/.deps ## build the abi3 manylinux wheel and the sdist into dist/
 	$(BIN)/maturin build --release --sdist -o dist

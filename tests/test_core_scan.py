@@ -258,7 +258,9 @@ def test_bad_files_become_records_with_errors(tmp_path: Path) -> None:
     assert "empty file" in recs["empty.jpg"]["error"]
     assert "truncated JPEG" in recs["truncated.jpg"]["error"]
     assert recs["truncated.jpg"]["width"] == 700  # what was readable is kept
-    assert "EXIF" in recs["garbage-exif.jpg"]["error"]
+    # the picture is sound: its unreadable EXIF is a warning, not a failed file (issue 14)
+    assert recs["garbage-exif.jpg"]["error"] is None
+    assert "EXIF" in recs["garbage-exif.jpg"]["warnings"]
     assert recs["garbage-exif.jpg"]["width"] == 64
     assert "not a JPEG" in recs["text.jpg"]["error"]
     assert recs["good.jpg"]["error"] is None

@@ -83,10 +83,11 @@ class ProbeStream(Iterator[list[dict[str, Any]]]):
     ``mpf``, a JPEG Multi-Picture "large thumbnail"; ``exif``, the IFD1 thumbnail; ``heif``, a
     thumbnail item; ``raw``, a JPEG inside a raw file), or None;
     ``albumen.store.records.parse_previews`` reads it. A file that could not be probed still
-    yields a record, with ``error`` set (a zero-byte file, a truncated JPEG, unreadable EXIF, a
-    vanished file, a file that is not a regular file, a panic inside the probe); what could be
-    read is kept. ``warnings`` names metadata a sound file carries that could not be read (an
-    unreadable date, a compressed text over the size limit), ``; ``-separated, else ``None``.
+    yields a record, with ``error`` set (a zero-byte file, a truncated JPEG, a vanished file, a
+    file that is not a regular file, a panic inside the probe); what could be read is kept.
+    ``warnings`` names metadata a sound file carries that could not be read (an unreadable
+    EXIF block or date, a compressed text over the size limit, stray bytes between JPEG
+    segments), ``; ``-separated, else ``None``.
     ``captured_at`` is always set: it falls back to the file's mtime (``captured_at_source ==
     "file:mtime"``, recorded as UTC with ``captured_offset == 0``). A path whose extension is
     not in ``media_types()`` gets ``kind == "other"``, ``mime == "application/octet-stream"``

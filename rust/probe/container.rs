@@ -88,7 +88,8 @@ pub fn orientation_of(rotation: u16, mirror: bool) -> u16 {
 impl ContainerMeta {
     /// Merge into `rec`. EXIF fields come first (through `apply_exif`); what the container says
     /// fills the gaps. Capture time: EXIF `DateTimeOriginal`/`CreateDate` win; a container time
-    /// (`QuickTime`, PNG "Creation Time") beats EXIF `ModifyDate`. Returns the non-fatal problems.
+    /// (`QuickTime`, PNG "Creation Time") beats EXIF `ModifyDate`. Returns the problems that make
+    /// the record an error; an unreadable EXIF blob is only a warning in it.
     pub fn fill(
         self,
         rec: &mut crate::probe::record::Record,
@@ -109,7 +110,8 @@ impl ContainerMeta {
         }
         if let Some(blob) = &self.exif {
             if let Err(e) = apply_exif(&blob.data, blob.file_offset.unwrap_or(0), rec) {
-                problems.push(e);
+                // Metadata that cannot be read in a sound file: a warning (as JPEG's).
+                crate::probe::add_warning(rec, e);
             }
             if blob.file_offset.is_none() {
                 // Offsets inside an assembled blob are not file offsets.

@@ -25,7 +25,9 @@ use crate::probe::record::{preview_kind, time_source, Preview, Record};
 pub fn apply_exif(tiff: &[u8], tiff_offset: u64, rec: &mut Record) -> Result<(), String> {
     let mut reader = Reader::new();
     reader.continue_on_error(true);
-    let exif = match reader.read_raw(tiff.to_vec()) {
+    let mut tiff = tiff.to_vec();
+    ifd_pointers_as_long(&mut tiff);
+    let exif = match reader.read_raw(tiff) {
         Ok(exif) => exif,
         Err(exif::Error::PartialResult(partial)) => {
             let (exif, errors) = partial.into_inner();
@@ -43,25 +45,86 @@ pub fn apply_exif(tiff: &[u8], tiff_offset: u64, rec: &mut Record) -> Result<(),
     Ok(())
 }
 
+/// Tags whose value is the offset of a sub-IFD (EXIF, GPS, interoperability).
+const POINTER_TAGS: [u16; 3] = [0x8769, 0x8825, 0xa005];
+
+/// Pointer tags written with the `IFD` type (13, TIFF Technical Note 1) instead of `LONG` (4),
+/// as FLIR cameras do, are rewritten as `LONG`: kamadak-exif follows only `LONG` pointers
+/// ("Invalid pointer"), `ExifTool` follows both. Walks IFD0 and the EXIF IFD (the interop
+/// pointer lives there); anything out of bounds is left for the parser to report.
+fn ifd_pointers_as_long(tiff: &mut [u8]) {
+    let big = match tiff.get(0..2) {
+        Some(b"MM") => true,
+        Some(b"II") => false,
+        _ => return,
+    };
+    let u16_at = |b: &[u8], at: usize| -> Option<u16> {
+        let v: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if big {
+            u16::from_be_bytes(v)
+        } else {
+            u16::from_le_bytes(v)
+        })
+    };
+    let u32_at = |b: &[u8], at: usize| -> Option<usize> {
+        let v: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        let n = if big {
+            u32::from_be_bytes(v)
+        } else {
+            u32::from_le_bytes(v)
+        };
+        usize::try_from(n).ok()
+    };
+    let long = if big {
+        4u16.to_be_bytes()
+    } else {
+        4u16.to_le_bytes()
+    };
+    let mut queue: Vec<usize> = u32_at(tiff, 4).into_iter().collect();
+    for _ in 0..2 {
+        let Some(ifd) = queue.pop() else { return };
+        let Some(n) = u16_at(tiff, ifd) else { return };
+        for i in 0..usize::from(n) {
+            let entry = ifd + 2 + 12 * i;
+            let (Some(tag), Some(typ)) = (u16_at(tiff, entry), u16_at(tiff, entry + 2)) else {
+                return;
+            };
+            if !POINTER_TAGS.contains(&tag) || !matches!(typ, 4 | 13) {
+                continue;
+            }
+            if typ == 13 {
+                tiff[entry + 2..entry + 4].copy_from_slice(&long);
+            }
+            if tag == 0x8769 {
+                queue.extend(u32_at(tiff, entry + 8));
+            }
+        }
+    }
+}
+
 fn fill(exif: &Exif, tiff_offset: u64, rec: &mut Record) {
     let get = |tag: Tag| exif.get_field(tag, In::PRIMARY);
 
-    if let Some(o) = get(Tag::Orientation).and_then(|f| f.value.get_uint(0)) {
-        if (1..=8).contains(&o) {
+    // SHORT by the standard; gThumb writes a SLONG (`ExifTool` reads any integer type).
+    if let Some(o) = get(Tag::Orientation).and_then(|f| number(&f.value, 0)) {
+        if (1.0..=8.0).contains(&o) && o.fract() == 0.0 {
             rec.orientation = Some(o as u16);
         }
     }
     set_text(&mut rec.make, get(Tag::Make));
     set_text(&mut rec.model, get(Tag::Model));
-    set_text(&mut rec.lens, get(Tag::LensModel));
-    if let Some(iso) = get(Tag::PhotographicSensitivity).and_then(|f| f.value.get_uint(0)) {
+    // Camera settings belong in the EXIF IFD; some writers put them in IFD0 (piexif's TIFFs),
+    // where `ExifTool` reads them too.
+    let setting = |tag: Tag| primary_field(exif, tag);
+    set_text(&mut rec.lens, setting(Tag::LensModel));
+    if let Some(iso) = setting(Tag::PhotographicSensitivity).and_then(|f| f.value.get_uint(0)) {
         if iso > 0 {
             rec.iso = Some(iso);
         }
     }
-    set_positive(&mut rec.f_number, get(Tag::FNumber));
-    set_positive(&mut rec.exposure_time, get(Tag::ExposureTime));
-    set_positive(&mut rec.focal_length, get(Tag::FocalLength));
+    set_positive(&mut rec.f_number, setting(Tag::FNumber));
+    set_positive(&mut rec.exposure_time, setting(Tag::ExposureTime));
+    set_positive(&mut rec.focal_length, setting(Tag::FocalLength));
 
     if let Some(lat) = gps_degrees(get(Tag::GPSLatitude), get(Tag::GPSLatitudeRef), b'S', 90.0) {
         if let Some(lon) = gps_degrees(
@@ -217,6 +280,9 @@ fn number(value: &Value, i: usize) -> Option<f64> {
         Value::SRational(v) => v.get(i).filter(|r| r.denom != 0)?.to_f64(),
         Value::Float(v) => f64::from(*v.get(i)?),
         Value::Double(v) => *v.get(i)?,
+        Value::SByte(v) => f64::from(*v.get(i)?),
+        Value::SShort(v) => f64::from(*v.get(i)?),
+        Value::SLong(v) => f64::from(*v.get(i)?),
         _ => f64::from(value.get_uint(i)?),
     };
     Some(v)
@@ -468,6 +534,94 @@ pub(crate) mod tests {
         assert!(apply_exif(b"", 0, &mut rec).is_err());
         // A valid header whose IFD offset points past the end.
         assert!(apply_exif(b"II*\0\xff\xff\x00\x00", 0, &mut rec).is_err());
+    }
+
+    /// The type field of IFD0's entry for `tag` in a little-endian blob.
+    fn entry_type_at(blob: &[u8], tag: u16) -> usize {
+        let ifd0 = u32::from_le_bytes(blob[4..8].try_into().unwrap()) as usize;
+        let n = usize::from(u16::from_le_bytes([blob[ifd0], blob[ifd0 + 1]]));
+        (0..n)
+            .map(|i| ifd0 + 2 + 12 * i)
+            .find(|&e| u16::from_le_bytes([blob[e], blob[e + 1]]) == tag)
+            .unwrap()
+            + 2
+    }
+
+    /// Issue 14 (a FLIR thermal TIFF): the EXIF and GPS pointers typed `IFD` (13), not `LONG`.
+    /// Before: "EXIF partly unreadable: Invalid pointer", no camera settings, date or position.
+    #[test]
+    fn pointers_typed_ifd_are_followed() {
+        let spec = Spec {
+            original: Some("2019:10:02 15:12:43"),
+            gps: Some(("N", "W", 0)),
+            ..Spec::default()
+        };
+        let mut blob = tiff_blob(&spec, true);
+        for tag in [0x8769, 0x8825] {
+            let at = entry_type_at(&blob, tag);
+            blob[at..at + 2].copy_from_slice(&13u16.to_le_bytes());
+        }
+        let mut rec = Record::default();
+        apply_exif(&blob, 0, &mut rec).unwrap();
+        assert_eq!(rec.warnings, None);
+        assert_eq!(rec.f_number, Some(2.8));
+        assert!(rec.gps_lat.is_some() && rec.gps_lon.is_some());
+        assert_eq!(rec.captured.unwrap().local, "2019-10-02T15:12:43");
+    }
+
+    /// Issue 14 (piexif's TIFF): the camera settings in IFD0 instead of the EXIF IFD.
+    #[test]
+    fn camera_settings_in_ifd0_are_read() {
+        let fields = [
+            Field {
+                tag: Tag::Make,
+                ifd_num: In::PRIMARY,
+                value: Value::Ascii(vec![b"CASIO".to_vec()]),
+            },
+            Field {
+                tag: Tag(exif::Context::Tiff, 0x829d),
+                ifd_num: In::PRIMARY,
+                value: Value::Rational(vec![(62, 10).into()]),
+            },
+            Field {
+                tag: Tag(exif::Context::Tiff, 0x920a),
+                ifd_num: In::PRIMARY,
+                value: Value::Rational(vec![(1420, 100).into()]),
+            },
+        ];
+        let mut w = Writer::new();
+        for f in &fields {
+            w.push_field(f);
+        }
+        let mut out = std::io::Cursor::new(Vec::new());
+        w.write(&mut out, true).unwrap();
+        let mut rec = Record::default();
+        apply_exif(&out.into_inner(), 0, &mut rec).unwrap();
+        assert_eq!((rec.f_number, rec.focal_length), (Some(6.2), Some(14.2)));
+    }
+
+    /// Issue 14 (Pillow's `exif-72dpi-int.jpg`, written by gThumb): the orientation as a
+    /// SLONG. Before: no orientation.
+    #[test]
+    fn an_orientation_of_another_integer_type_is_read() {
+        for value in [
+            Value::SLong(vec![6]),
+            Value::Long(vec![6]),
+            Value::SShort(vec![6]),
+        ] {
+            let mut w = Writer::new();
+            let field = Field {
+                tag: Tag::Orientation,
+                ifd_num: In::PRIMARY,
+                value,
+            };
+            w.push_field(&field);
+            let mut out = std::io::Cursor::new(Vec::new());
+            w.write(&mut out, true).unwrap();
+            let mut rec = Record::default();
+            apply_exif(&out.into_inner(), 0, &mut rec).unwrap();
+            assert_eq!(rec.orientation, Some(6), "{:?}", field.value);
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! HEIF / HEIC / AVIF still images (ISO/IEC 23008-12): the primary item's size (`ispe`) and
-//! display transform (`irot`, `imir`), its EXIF item located through `iloc`, a JPEG thumbnail
+//! display transform (`irot`, `imir`), its EXIF and XMP items located through `iloc`, a JPEG thumbnail
 //! item as the embedded preview, and every thumbnail item (`thmb`) with its size as a preview.
 //! EXIF fields themselves are parsed by `exif.rs`.
 
@@ -14,6 +14,8 @@ use crate::probe::record::{preview_kind, Preview};
 #[derive(Clone, Debug, Default)]
 struct Item {
     kind: [u8; 4],
+    /// A `mime` item whose content type is XMP (`application/rdf+xml`).
+    xmp: bool,
     /// 0: file offsets, 1: inside `idat`.
     construction: u8,
     extents: Vec<(u64, u64)>,
@@ -48,13 +50,20 @@ fn parse_iinf(body: &[u8], items: &mut HashMap<u32, Item>) {
         let Some((v, _, c)) = full_box(infe) else {
             continue;
         };
-        let (id, item_type) = match v {
-            2 => (be_u16(c, 0).map(u32::from), c.get(4..8)),
-            3 => (be_u32(c, 0), c.get(6..10)),
+        let (id, item_type, name_at) = match v {
+            2 => (be_u16(c, 0).map(u32::from), c.get(4..8), 8),
+            3 => (be_u32(c, 0), c.get(6..10), 10),
             _ => continue,
         };
         if let (Some(id), Some(t)) = (id, item_type.and_then(|t| <[u8; 4]>::try_from(t).ok())) {
-            items.entry(id).or_default().kind = t;
+            let item = items.entry(id).or_default();
+            item.kind = t;
+            // A `mime` item: item_name, then content_type, both NUL-terminated.
+            if &t == b"mime" {
+                let mut strings = c.get(name_at..).unwrap_or_default().split(|&b| b == 0);
+                let content_type = strings.nth(1).unwrap_or_default();
+                item.xmp = content_type.eq_ignore_ascii_case(b"application/rdf+xml");
+            }
         }
     }
 }
@@ -232,6 +241,23 @@ impl Meta<'_> {
     }
 
     /// An item's bytes (all extents), read from the file or from `idat`.
+    /// The XMP item describing `primary` (`cdsc` reference), else the first XMP item.
+    fn xmp_item(&self, primary: Option<u32>) -> Option<u32> {
+        let is_xmp = |id: &u32| {
+            self.items
+                .get(id)
+                .is_some_and(|i| i.xmp && !i.extents.is_empty())
+        };
+        let linked = self.references.iter().find_map(|(r, from, to)| {
+            (r == b"cdsc" && Some(*to) == primary && is_xmp(from)).then_some(*from)
+        });
+        linked.or_else(|| {
+            let mut ids: Vec<u32> = self.items.keys().copied().filter(|id| is_xmp(id)).collect();
+            ids.sort_unstable();
+            ids.first().copied()
+        })
+    }
+
     fn item_data(&self, src: &Source, id: u32) -> Result<Vec<u8>, String> {
         let item = self.items.get(&id).ok_or("item without location")?;
         let mut out = Vec::new();
@@ -271,6 +297,40 @@ pub fn exif_payload(item: &[u8]) -> Option<(usize, &[u8])> {
 }
 
 /// Parse a HEIF-family file.
+/// The XMP item's capture times, make and model (see [`Meta::xmp_item`]).
+fn read_xmp(src: &Source, meta: &Meta<'_>, primary: Option<u32>, out: &mut ContainerMeta) {
+    let Some(xmp_id) = meta.xmp_item(primary) else {
+        return;
+    };
+    let len: u64 = meta.items[&xmp_id].extents.iter().map(|e| e.1).sum();
+    if len > super::xmp::MAX_XMP as u64 {
+        out.warnings.push(format!(
+            "XMP item of {len} bytes left unread (over the limit)"
+        ));
+        return;
+    }
+    match meta.item_data(src, xmp_id) {
+        Ok(data) => super::xmp::apply_to_meta(&data, out),
+        Err(e) => out.warnings.push(format!("XMP item unreadable: {e}")),
+    }
+}
+
+/// An image sequence (brand `msf1`: a burst, an animation) keeps a movie beside the still:
+/// its `mvhd` says when it was taken and how long it lasts, as in a movie file.
+fn read_sequence(src: &Source, top: &[isobmff::BoxHeader], out: &mut ContainerMeta) {
+    let Some(moov) = top.iter().find(|b| &b.kind == b"moov") else {
+        return;
+    };
+    match isobmff::read_body(src, moov) {
+        Ok(body) => {
+            let movie = super::mp4::parse_moov(&body);
+            out.captured = movie.captured;
+            out.duration = movie.duration;
+        }
+        Err(e) => out.warnings.push(format!("image sequence unreadable: {e}")),
+    }
+}
+
 pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
     let (top, walk_err) = isobmff::top_level(src);
     let meta_box = top
@@ -338,6 +398,8 @@ pub fn parse(src: &Source) -> Result<ContainerMeta, String> {
             Err(e) => out.warning = Some(format!("Exif item unreadable: {e}")),
         }
     }
+    read_xmp(src, &meta, primary, &mut out);
+    read_sequence(src, &top, &mut out);
     if let Some(thumb) = meta.item_for(b"jpeg", b"thmb", primary) {
         if let Some(item) = meta.items.get(&thumb) {
             if let ([(offset, length)], 0) = (item.extents.as_slice(), item.construction) {
@@ -524,6 +586,31 @@ pub(crate) mod tests {
     /// `make fuzz` (heif, out of memory; input in `fuzz/regressions/heif-iloc-empty-extents.bin`):
     /// with zero-sized offset and length fields, an `iloc` listed 65,535 extents of no bytes for
     /// each of its items (some 150 MB and 0.3 s for a 950-byte file).
+    /// Issue 14 (pillow-heif's Nokia `bird_burst.heic`): an image sequence's `moov` gives the
+    /// capture time and the duration. Before: the mtime, no duration.
+    #[test]
+    fn an_image_sequence_has_its_movies_time_and_duration() {
+        use crate::probe::mp4::tests::{movie, Movie, IDENTITY};
+        let mut f = heic(64, 48, None, false, &[]);
+        let m = movie(&Movie {
+            created: 3_603_000_000, // 2018-03-04 (1904 epoch)
+            timescale: 1000,
+            duration: 3000,
+            size: (64, 48),
+            matrix: IDENTITY,
+            fourcc: b"hvc1",
+            keys: vec![],
+            xyz: None,
+        });
+        let at = m.windows(4).rposition(|w| w == b"moov").unwrap() - 4;
+        f.extend_from_slice(&m[at..]);
+        let out = parse(&Source::from_bytes(&f)).unwrap();
+        assert_eq!((out.width, out.height), (Some(64), Some(48)));
+        assert_eq!(out.duration, Some(3.0));
+        let (_, source) = out.captured.unwrap();
+        assert_eq!(source, crate::probe::record::time_source::QUICKTIME);
+    }
+
     #[test]
     fn iloc_extent_counts_are_bounded() {
         // version 1, offset/length/base/index sizes 0, 2 items each claiming 65,535 extents.

@@ -6,7 +6,7 @@
 //! The marker walk is written by hand: it is a dozen lines and reads only what it needs, while
 //! image crates decode far more.
 
-use super::{add_error, Input};
+use super::Input;
 use crate::probe::exif::apply_exif;
 use crate::probe::mpf::{self, MPF_HEADER};
 use crate::probe::record::Record;
@@ -14,6 +14,20 @@ use crate::probe::source::Source;
 
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
 const XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+
+/// How far past a stray byte [`next_marker`] looks for a marker.
+const MAX_JUNK: u64 = 64 * 1024;
+
+/// Where the next marker starts (an `0xFF` followed by a marker code, not by a stuffed `0x00`
+/// or by more fill), looking at most [`MAX_JUNK`] bytes past `pos`; `None` if there is none.
+fn next_marker(input: &Input<'_>, pos: u64) -> Result<Option<u64>, String> {
+    let len = input.size.saturating_sub(pos).min(MAX_JUNK) as usize;
+    let bytes = input.read_at(pos, len)?;
+    Ok(bytes
+        .windows(2)
+        .position(|w| w[0] == 0xFF && !matches!(w[1], 0x00 | 0xFF))
+        .map(|i| pos + i as u64))
+}
 
 /// Start-of-frame markers: C0–CF except DHT (C4), JPG (C8) and DAC (CC).
 fn is_sof(marker: u8) -> bool {
@@ -30,7 +44,19 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
     let mut sof_seen = false;
     let image_data_start = loop {
         if input.byte(pos).map_err(|e| truncated(&e))? != 0xFF {
-            return Err(format!("corrupt JPEG: no marker at byte {pos}"));
+            // libjpeg skips bytes that are not a marker ("extraneous bytes before marker"),
+            // and so do Pillow and `ExifTool`: the file decodes, so it is a warning.
+            let Some(next) = next_marker(input, pos)? else {
+                return Err(format!("corrupt JPEG: no marker at byte {pos}"));
+            };
+            crate::probe::add_warning(
+                rec,
+                format!(
+                    "corrupt JPEG: stray bytes before a marker ({} at byte {pos})",
+                    next - pos
+                ),
+            );
+            pos = next;
         }
         // Any number of 0xFF fill bytes may precede the marker code.
         let mut p = pos + 1;
@@ -68,7 +94,9 @@ pub fn probe(input: &Input<'_>, rec: &mut Record) -> Result<(), String> {
                 let blob = input.read_at(body, body_len)?;
                 let tiff_offset = body + EXIF_HEADER.len() as u64;
                 if let Err(e) = apply_exif(&blob[EXIF_HEADER.len()..], tiff_offset, rec) {
-                    add_error(rec, e);
+                    // The picture is sound; only its metadata cannot be read (as `ExifTool`'s
+                    // "Malformed APP1 EXIF segment" warning).
+                    crate::probe::add_warning(rec, e);
                 }
             } else if *prefix == *XMP_HEADER {
                 let blob = input.read_at(body, body_len)?;
@@ -363,6 +391,29 @@ pub(crate) mod tests {
         assert_eq!(rec.id.as_deref().map(str::len), Some(32));
     }
 
+    /// Issue 14 (Pillow's `junk_jpeg_header.jpg`): "hello" between two segments. Before:
+    /// "corrupt JPEG: no marker at byte 81" and no size; libjpeg, Pillow and `ExifTool` skip it.
+    #[test]
+    fn stray_bytes_between_segments_are_skipped_with_a_warning() {
+        let good = jpeg_bytes(640, 480, None, 0, 100);
+        let sof = good.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        let junk = [&good[..sof], b"hello\0\xFF\0", &good[sof..]].concat();
+        let rec = probe_bytes("junk.jpg", &junk);
+        assert_eq!(rec.error, None);
+        assert_eq!((rec.width, rec.height), (Some(640), Some(480)));
+        assert!(rec
+            .warnings
+            .unwrap()
+            .contains("stray bytes before a marker (8 at byte"));
+        // Nothing but junk after the last segment stays an error.
+        let mut cut = good[..sof].to_vec();
+        cut.extend_from_slice(&[0x55; 300]);
+        assert!(probe_bytes("cut.jpg", &cut)
+            .error
+            .unwrap()
+            .contains("no marker"));
+    }
+
     #[test]
     fn orientation_swaps_display_size() {
         for o in 1..=8u16 {
@@ -544,14 +595,18 @@ pub(crate) mod tests {
     }
 
     #[test]
+    /// An `Exif` segment that cannot be parsed, in a sound picture, is a warning (as
+    /// `ExifTool`'s "Malformed APP1 EXIF segment"); it was an error, which made Pillow's
+    /// `multiple_exif.jpg` and `jfif_unit_cm.jpg` failed files of a scan (issue 14).
     fn garbage_exif_keeps_the_rest() {
         let mut data = vec![0xFF, 0xD8];
         segment(&mut data, 0xE1, b"Exif\0\0garbage that is no TIFF");
         let rest = jpeg_bytes(32, 16, None, 0, 10);
         data.extend_from_slice(&rest[2..]);
         let rec = probe_bytes("g.jpg", &data);
-        let err = rec.error.unwrap();
-        assert!(err.contains("EXIF"), "{err}");
+        assert_eq!(rec.error, None);
+        let warnings = rec.warnings.unwrap();
+        assert!(warnings.contains("unreadable EXIF"), "{warnings}");
         assert_eq!((rec.width, rec.height), (Some(32), Some(16)));
         assert_eq!(rec.captured.unwrap().source, time_source::FILE_MTIME);
     }

@@ -214,6 +214,8 @@ impl<'s, 'a> Tiff<'s, 'a> {
 #[derive(Debug, Default)]
 struct Image {
     reduced: bool,
+    /// An IFD chained after IFD0 (a further page), not one of its `SubIFDs`.
+    later_page: bool,
     width: u64,
     height: u64,
     raw_data: bool,
@@ -350,7 +352,9 @@ pub fn parse_at(src: &Source, base: u64) -> Result<ContainerMeta, String> {
                 continue;
             }
         };
-        images.push(summarise(&t, &entries));
+        let mut img = summarise(&t, &entries);
+        img.later_page = depth == 0 && ifd0.is_some();
+        images.push(img);
         if depth < 2 {
             for e in entries.iter().filter(|e| e.tag == TAG_SUB_IFDS) {
                 for sub in t.uints(e, 16) {
@@ -367,8 +371,13 @@ pub fn parse_at(src: &Source, base: u64) -> Result<ContainerMeta, String> {
         }
     }
     let (ifd0, next_at) = ifd0.ok_or("TIFF without IFD0")?;
+    // A full-resolution IFD0 is the image: the IFDs chained after it are further pages of a
+    // multi-page TIFF (what a viewer shows is page 1, and `ExifTool` reads IFD0), so only its
+    // SubIFDs may be larger. A reduced IFD0 (a raw's thumbnail) leaves every IFD in the race.
+    let ifd0_full = images.first().is_some_and(|i| !i.reduced && i.width > 0);
     let full = images
         .iter()
+        .filter(|i| !(ifd0_full && i.later_page))
         .filter(|i| !i.reduced && i.width > 0 && i.height > 0)
         .max_by_key(|i| i.width.saturating_mul(i.height))
         .or_else(|| {
@@ -639,6 +648,38 @@ pub(crate) mod tests {
         assert_eq!((m.width, m.height), (Some(10), Some(20)));
         assert!(parse(&Source::from_bytes(b"II*\0\xff\xff\xff\xff")).is_err());
         assert!(parse(&Source::from_bytes(b"XX*\0")).is_err());
+    }
+
+    /// Issue 14 (Pillow's `multipage.tiff`): pages of 10×10, 10×10 and 20×20. The size is
+    /// page 1's, as `ExifTool` and every viewer have it; it was the largest page's.
+    #[test]
+    fn a_multi_page_tiff_has_the_size_of_its_first_page() {
+        let mut b = Builder::new();
+        let page = |b: &mut Builder, side: u16, kind: u32| {
+            b.ifd(&[
+                (TAG_SUBFILE_TYPE, 4, 1, long(kind)),
+                (TAG_WIDTH, 3, 1, short(side)),
+                (TAG_HEIGHT, 3, 1, short(side)),
+            ])
+        };
+        let first = page(&mut b, 10, 2);
+        let second = page(&mut b, 10, 2);
+        let third = page(&mut b, 20, 2);
+        b.set_u32(4, first);
+        let (l1, l2) = (b.next_link(first), b.next_link(second));
+        b.set_u32(l1, second);
+        b.set_u32(l2, third);
+        let m = parse(&Source::from_bytes(&b.data)).unwrap();
+        assert_eq!((m.width, m.height), (Some(10), Some(10)));
+        // A reduced IFD0 (a raw's thumbnail) still gives way to the larger image after it.
+        let mut b = Builder::new();
+        let thumb = page(&mut b, 10, 1);
+        let full = page(&mut b, 20, 0);
+        b.set_u32(4, thumb);
+        let link = b.next_link(thumb);
+        b.set_u32(link, full);
+        let m = parse(&Source::from_bytes(&b.data)).unwrap();
+        assert_eq!((m.width, m.height), (Some(20), Some(20)));
     }
 
     /// A little-endian `BigTIFF`: IFD0 (size, make, an IFD8 pointer to the EXIF IFD holding

@@ -197,22 +197,31 @@ def make_jpeg(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -
     return path
 
 
-def make_heic(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -> Path:
+def make_heic(
+    path: Path, size: tuple[int, int], spec: ExifSpec | None = None, xmp: bytes | None = None
+) -> Path:
+    """HEIC through pillow-heif (libheif); ``xmp`` becomes a ``mime`` item."""
     import pillow_heif
 
     pillow_heif.register_heif_opener()
     kwargs: dict[str, object] = {"quality": 40}
     if spec is not None:
         kwargs["exif"] = exif_bytes(spec)
+    if xmp is not None:
+        kwargs["xmp"] = xmp
     picture(size).save(path, "HEIF", **kwargs)
     return path
 
 
-def make_avif(path: Path, size: tuple[int, int], spec: ExifSpec | None = None) -> Path:
-    """AVIF through Pillow's own encoder (libavif)."""
+def make_avif(
+    path: Path, size: tuple[int, int], spec: ExifSpec | None = None, xmp: bytes | None = None
+) -> Path:
+    """AVIF through Pillow's own encoder (libavif); ``xmp`` becomes a ``mime`` item."""
     kwargs: dict[str, object] = {"quality": 40}
     if spec is not None:
         kwargs["exif"] = exif_bytes(spec)
+    if xmp is not None:
+        kwargs["xmp"] = xmp
     picture(size).save(path, "AVIF", **kwargs)
     return path
 
