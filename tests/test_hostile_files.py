@@ -266,3 +266,15 @@ def test_a_worker_that_dies_fails_one_file_and_is_replaced(tmp_path: Path) -> No
             gen.generate_from(AssetSource(fine), (64, 64))
         assert gen.generate_from(AssetSource(fine), (64, 64))  # a fresh worker
         assert gen.stats()["worker_crashes"] == 1
+
+
+def test_start_brings_every_worker_up_before_the_first_file(tmp_path: Path) -> None:
+    fine = save_jpeg(tmp_path / "fine.jpg", marked_image(400, 200))
+    with IsolatedThumbnailGenerator(MappingResolver(), workers=2) as gen:
+        gen.start()
+        assert len(gen._all) == len(gen._idle) == 2
+        assert all(worker._ready for worker in gen._all)
+        gen.start()  # already up: nothing more starts
+        assert len(gen._all) == 2
+        assert gen.generate_from(AssetSource(fine), (64, 64))
+        assert gen.stats()["worker_crashes"] == 0

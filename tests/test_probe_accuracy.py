@@ -83,10 +83,14 @@ def test_probe_matches_the_manifest(corpus: Corpus, probed: Any) -> None:
 def test_broken_files_end_as_errors_or_correct_records(corpus: Corpus, probed: Any) -> None:
     _root, manifest = corpus
     records, errors = probed
+    assert sorted(errors) == manifest["unreadable"]
     for rel, info in manifest["broken"].items():
         if rel in errors:
             assert errors[rel].strip(), rel
             continue
+        assert records[rel]["warnings"], (
+            f"{rel} ({info['reason']}) should say what it could not read"
+        )
         recoverable = info["recoverable"]
         assert recoverable is not None, f"{rel} ({info['reason']}) should be an error"
         got = records[rel]

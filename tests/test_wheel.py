@@ -151,8 +151,9 @@ def test_wheel_installs_and_runs_without_rust(
     manifest = json.loads((library / "manifest.json").read_text())
     scan = json.loads(run(vbin / "albumen", "scan", library, "--json"))
     assert scan["files"] == scan["added"] == len(manifest["files"]) + len(manifest["broken"])
-    assert {e["path"] for e in scan["errors"]} == set(manifest["broken"])
+    assert {e["path"] for e in scan["errors"]} == set(manifest["unreadable"])
+    readable = scan["files"] - len(manifest["unreadable"])  # damaged EXIF: sound pictures
     thumbs = json.loads(run(vbin / "albumen", "thumbs", library, "--json"))
-    assert thumbs["generated"] == len(manifest["files"]) and thumbs["failed"] == 0
+    assert thumbs["generated"] == readable and thumbs["failed"] == 0
     again = json.loads(run(vbin / "albumen", "thumbs", library, "--json"))
-    assert (again["generated"], again["cached"]) == (0, len(manifest["files"]))
+    assert (again["generated"], again["cached"]) == (0, readable)

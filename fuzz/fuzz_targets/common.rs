@@ -6,6 +6,7 @@ use std::path::Path;
 
 use albumen_core::probe::formats::Container;
 use albumen_core::probe::record::Record;
+use albumen_core::probe::PANIC_ERROR;
 
 /// Probe `data` as the file `name` with the parser for `container` (no sniffing), the way
 /// `probe_path` runs it after reading the file: same head and tail buffers, same reads.
@@ -17,7 +18,7 @@ pub fn probe_as(name: &str, data: &[u8], container: Container) {
 
 pub fn check(rec: &Record) {
     if let Some(e) = &rec.error {
-        assert!(!e.contains("(panic)"), "the probe panicked: {e}");
+        assert!(!e.starts_with(PANIC_ERROR), "the probe panicked: {e}");
     }
     assert!(rec.captured.is_some(), "every record has a capture time");
     if let (Some(w), Some(h)) = (rec.display_width, rec.display_height) {

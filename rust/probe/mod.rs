@@ -157,6 +157,10 @@ pub fn probe_path(root: &Path, rel: &Path) -> Record {
 }
 
 /// Run `f`, turning a panic into a record for `rel` whose error says so.
+/// How the error of a record whose probe panicked begins (the panic's message follows). Only
+/// its start counts: other errors may quote any text a file carries.
+pub const PANIC_ERROR: &str = "internal error while probing (panic)";
+
 pub(crate) fn guarded(rel: &Path, f: impl FnOnce() -> Record) -> Record {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(rec) => rec,
@@ -167,7 +171,7 @@ pub(crate) fn guarded(rel: &Path, f: impl FnOnce() -> Record) -> Record {
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
             let mut rec = new_record(rel);
-            rec.error = Some(format!("internal error while probing (panic): {msg}"));
+            rec.error = Some(format!("{PANIC_ERROR}: {msg}"));
             rec
         }
     }

@@ -45,7 +45,7 @@ fn inputs() -> Vec<(PathBuf, Vec<u8>)> {
 
 fn sane(rec: &Record, what: &str) {
     if let Some(e) = &rec.error {
-        assert!(!e.contains("(panic)"), "{what}: {e}");
+        assert!(!e.starts_with(super::PANIC_ERROR), "{what}: {e}");
     }
     assert!(rec.captured.is_some(), "{what}: no capture time");
     for (w, h) in [

@@ -472,19 +472,26 @@ def generate_corpus(
             "broken/not-a-jpeg.jpg": b"this is a text file with a .jpg name\n" * 20,
         }
         pixels = {"width": sample.width, "height": sample.height}
+        # (reason, the pixel size a probe can still read (SOF is intact) or None, and whether
+        # the file itself is unreadable: a sound picture with damaged EXIF is a record with
+        # warnings, not an error)
         what = {
-            "broken/empty.jpg": ("zero-byte file", None),
-            "broken/truncated.jpg": ("JPEG cut off in its image data", pixels),
-            "broken/truncated-in-header.jpg": ("JPEG cut off inside its EXIF segment", None),
-            "broken/garbage-exif.jpg": ("random bytes in the EXIF segment", pixels),
-            "broken/bad-ifd-offset.jpg": ("EXIF IFD offset points past the segment", pixels),
-            "broken/not-a-jpeg.jpg": ("a text file named .jpg", None),
+            "broken/empty.jpg": ("zero-byte file", None, True),
+            "broken/truncated.jpg": ("JPEG cut off in its image data", pixels, True),
+            "broken/truncated-in-header.jpg": ("JPEG cut off inside its EXIF segment", None, True),
+            "broken/garbage-exif.jpg": ("random bytes in the EXIF segment", pixels, False),
+            "broken/bad-ifd-offset.jpg": ("EXIF IFD offset points past the segment", pixels, False),
+            "broken/not-a-jpeg.jpg": ("a text file named .jpg", None, True),
         }
         for rel, blob in bad.items():
             _write(root / rel, blob, fixed)
-            reason, recoverable = what[rel]
-            # `recoverable`: the pixel size a probe can still read (SOF is intact), if any
-            broken[rel] = {"reason": reason, "size": len(blob), "recoverable": recoverable}
+            reason, recoverable, unreadable = what[rel]
+            broken[rel] = {
+                "reason": reason,
+                "size": len(blob),
+                "recoverable": recoverable,
+                "unreadable": unreadable,
+            }
         for rel in (".hidden.jpg", ".thumbnails/IMG_0001.JPG", "2019/.picasaoriginals/a.jpg"):
             _write(root / rel, good, fixed)
             hidden.append(rel)
@@ -503,6 +510,8 @@ def generate_corpus(
         "large": large,
         "files": files,
         "broken": broken,
+        # the broken files a scan reports as errors (the others are records with warnings)
+        "unreadable": sorted(rel for rel, info in broken.items() if info["unreadable"]),
         "hidden": hidden,
         "other": other,
     }

@@ -265,6 +265,24 @@ class IsolatedThumbnailGenerator:
                 "worker_crashes": self._crashes,
             }
 
+    def start(self) -> None:
+        """Start every worker now and wait until each is ready (they start on first use
+        otherwise): whoever is about to make many thumbnails, or show them, pays the start-up
+        before the first one. A worker that fails to start is dropped (the next use starts
+        another)."""
+        taken: list[_Worker] = []
+        try:
+            while len(taken) < self.workers:
+                taken.append(self._take())
+        finally:
+            for worker in taken:
+                try:
+                    worker.wait_ready()
+                except _WorkerGone:
+                    self._put_back(worker, healthy=False)
+                else:
+                    self._put_back(worker, healthy=True)
+
     def close(self) -> None:
         """Stop every worker (a request in progress fails with ``ThumbnailError``)."""
         with self._cond:
