@@ -156,3 +156,21 @@ def test_thumbnails_on_the_cluster_match_the_single_process_ones(
             report.generated,
             report.failed,
         )
+
+
+def test_a_cluster_scan_asks_before_removing_most_of_the_library(
+    small_corpus: Path, dask_client: Any, tmp_path: Path
+) -> None:
+    from albumen import MassRemovalError
+
+    root = copy_tree(small_corpus, tmp_path / "photos")
+    with Library.open(root, tmp_path / "lib", store=postgres_server.fresh_database()) as lib:
+        indexed = scan_on_cluster(lib, dask_client).files
+        moved_away = tmp_path / "unmounted"
+        root.rename(moved_away)  # the disk is unmounted: an empty folder where the root was
+        root.mkdir()
+        with pytest.raises(MassRemovalError, match="allow-mass-removal"):
+            scan_on_cluster(lib, dask_client)
+        assert len(lib) > indexed // 2  # nothing removed
+        assert scan_on_cluster(lib, dask_client, allow_mass_removal=True).removed > 0
+        assert len(lib) == 0

@@ -31,7 +31,13 @@ from albumen.errors import (
 )
 from albumen.events import EventBus, ScanCompletedEvent
 from albumen.paths import AnyPath, fs_path, relative_bytes
-from albumen.scan.incremental import SCAN_BATCH_SIZE, RemovalGuard, ScanReport, scan_library
+from albumen.scan.incremental import (
+    SCAN_BATCH_SIZE,
+    RemovalGuard,
+    ScanReport,
+    removal_guard,
+    scan_library,
+)
 from albumen.scan.live_photos import LivePair
 from albumen.scan.scanner import LIBRARY_DIRNAME, ParallelScanner, ProgressCallback, ScanResult
 from albumen.store import open_store
@@ -585,13 +591,12 @@ class Library:
                 key = _root_key(self.root)
                 if self.store.get_meta(ROOT_META_KEY) != key:
                     self.store.set_meta(ROOT_META_KEY, key)
-                guard = allow_mass_removal
                 report = scan_library(
                     scanner,
                     self.root,
                     self.store,
                     on_batch=on_batch,
-                    confirm_removal=guard if callable(guard) else (lambda _n, _t: bool(guard)),
+                    confirm_removal=removal_guard(allow_mass_removal),
                 )
         finally:
             with self._lock:  # a cancel() from now on is for the next scan

@@ -183,7 +183,7 @@ def scan(
     def run(progress: Any = None) -> Any:
         if runner is None:  # a bar follows the library's ScanProgressEvents
             return lib.scan(workers=workers, allow_mass_removal=confirm)
-        return runner.scan_on_cluster(lib, cluster, progress=progress)
+        return runner.scan_on_cluster(lib, cluster, progress=progress, allow_mass_removal=confirm)
 
     try:
         with lib:

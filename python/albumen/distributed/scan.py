@@ -30,7 +30,7 @@ from albumen.distributed.tasks import run_bounded
 from albumen.distributed.worker import ChunkHook, ProbeFile, ScanJob, scan_chunk
 from albumen.errors import LibraryError
 from albumen.paths import FailedPath
-from albumen.scan.incremental import IncrementalScan, ScanReport
+from albumen.scan.incremental import IncrementalScan, RemovalGuard, ScanReport, removal_guard
 from albumen.scan.live_photos import update_live_pairs
 from albumen.scan.scanner import ParallelScanner
 from albumen.store.postgres import PostgresAssetStore
@@ -96,14 +96,17 @@ def scan_on_cluster(
     window: int | None = None,
     probe_file: ProbeFile | None = None,
     hook: ChunkHook | None = None,
+    allow_mass_removal: bool | RemovalGuard = False,
 ) -> ClusterScanReport:
     """Bring the library's index up to date on ``cluster`` (``"local:N"``, a scheduler
     address, or a ``distributed.Client``); returns what changed, as ``Library.scan`` does.
 
     ``progress(processed, total)`` follows the files sent out; ``window`` bounds the tasks in
     flight (default: twice the cluster's threads); ``probe_file`` and ``hook`` are for tests
-    (see ``albumen.distributed.worker``). Raises ``LibraryBusyError`` while another scan of
-    the library runs, ``ClusterUnavailableError`` / ``DatabaseUnavailableError`` when the
+    (see ``albumen.distributed.worker``). A scan that would remove most of the library
+    removes nothing and raises ``MassRemovalError`` unless ``allow_mass_removal`` allows it,
+    as ``Library.scan`` does. Raises ``LibraryBusyError`` while another scan of the library
+    runs, ``ClusterUnavailableError`` / ``DatabaseUnavailableError`` when the
     scheduler or the database cannot be reached or goes away."""
     store = postgres_store_of(library)
     with store.lock(), open_cluster(cluster) as client:
@@ -118,7 +121,14 @@ def scan_on_cluster(
         )
         threads = sum(hosts.values()) or 1
         return _DistributedScan(
-            library, store, client, job, chunk_files, window or 2 * threads, progress
+            library,
+            store,
+            client,
+            job,
+            chunk_files,
+            window or 2 * threads,
+            progress,
+            removal_guard(allow_mass_removal),
         ).run()
 
 
@@ -132,6 +142,7 @@ class _DistributedScan:
         chunk_files: int,
         window: int,
         progress: ProgressCallback | None,
+        confirm_removal: RemovalGuard,
     ) -> None:
         self.library = library
         self.store = store
@@ -140,14 +151,14 @@ class _DistributedScan:
         self.chunk_files = chunk_files
         self.window = window
         self.progress = progress
+        self.confirm_removal = confirm_removal
 
     def run(self) -> ClusterScanReport:
         started = time.perf_counter()
         root = self.library.root
         report = ClusterScanReport(root=root)
-        plan = IncrementalScan(self.store, report)
-        lib_dir = self.library.library_dir
-        scanner = ParallelScanner(skip=[lib_dir] if lib_dir.is_relative_to(root) else [])
+        plan = IncrementalScan(self.store, report, confirm_removal=self.confirm_removal)
+        scanner = ParallelScanner(skip=[self.library.library_dir])  # however it is spelled
         files, walk_errors = scanner.discover(root)
         chunks = plan_chunks(files, plan.select(files, walk_errors), self.chunk_files)
         committed = self.store.ledger()

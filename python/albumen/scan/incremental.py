@@ -41,6 +41,7 @@ __all__ = [
     "RemovalGuard",
     "ScanReport",
     "is_mass_removal",
+    "removal_guard",
     "scan_library",
 ]
 
@@ -60,6 +61,11 @@ MASS_REMOVAL_MIN_ROWS = 100
 
 #: ``confirm_removal(would_remove, indexed) -> bool``: allow a mass removal (True) or not.
 RemovalGuard = Callable[[int, int], bool]
+
+
+def removal_guard(allow: bool | RemovalGuard) -> RemovalGuard:
+    """The guard of an ``allow_mass_removal`` argument: a yes or no, or a guard already."""
+    return allow if callable(allow) else (lambda _would_remove, _indexed: bool(allow))
 
 
 def is_mass_removal(would_remove: int, indexed: int) -> bool:
