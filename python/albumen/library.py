@@ -477,6 +477,25 @@ class Library:
 
     # -- scanning -------------------------------------------------------------------------------
 
+    def _publish_completed(self, done: ScanReport | WatchBatch, *, cancelled: bool) -> None:
+        """Tell the event bus what a scan (or one batch of a watch) changed."""
+        if self.event_bus is None:
+            return
+        self.event_bus.publish(
+            ScanCompletedEvent(
+                root=str(self.root),
+                files=done.files,
+                added=done.added,
+                updated=done.updated,
+                unchanged=done.unchanged,
+                removed=done.removed,
+                errors=len(done.errors),
+                seconds=done.seconds,
+                cancelled=cancelled,
+                library=str(self.library_dir),
+            )
+        )
+
     def _skip(self) -> list[Path]:
         """The library folder: never scanned or watched. Always skipped, however it is
         spelled: the walk recognises folders by identity, so a library reached through a
@@ -508,20 +527,7 @@ class Library:
             sink = BackgroundThumbnails(self.thumbnail_pipeline, thumbnail_size)
 
         def published(batch: WatchBatch) -> None:
-            if self.event_bus is not None:
-                self.event_bus.publish(
-                    ScanCompletedEvent(
-                        root=str(self.root),
-                        files=batch.files,
-                        added=batch.added,
-                        updated=batch.updated,
-                        unchanged=batch.unchanged,
-                        removed=batch.removed,
-                        errors=len(batch.errors),
-                        seconds=batch.seconds,
-                        library=str(self.library_dir),
-                    )
-                )
+            self._publish_completed(batch, cancelled=False)
             if on_batch is not None:
                 on_batch(batch)
 
@@ -602,21 +608,7 @@ class Library:
             with self._lock:  # a cancel() from now on is for the next scan
                 if self._switch is library_switch:
                     self._switch = _ScanSwitch()
-        if self.event_bus is not None:
-            self.event_bus.publish(
-                ScanCompletedEvent(
-                    root=str(self.root),
-                    files=report.files,
-                    added=report.added,
-                    updated=report.updated,
-                    unchanged=report.unchanged,
-                    removed=report.removed,
-                    errors=len(report.errors),
-                    seconds=report.seconds,
-                    cancelled=report.cancelled,
-                    library=str(self.library_dir),
-                )
-            )
+        self._publish_completed(report, cancelled=report.cancelled)
         return report
 
     async def scan_async(
